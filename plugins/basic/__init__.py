@@ -1,0 +1,27 @@
+"""The basic plugin: hook implementations only; the components live in the modules."""
+from toolbox import hookimpl
+
+from .discriminators import PatchDiscriminator
+from .generators import EncoderDecoderGenerator
+from .losses import HingeGANLoss, L1Loss, NonSaturatingGANLoss
+from .masks import RandomRectangle
+
+
+@hookimpl
+def toolbox_generators():
+    return [EncoderDecoderGenerator]
+
+
+@hookimpl
+def toolbox_discriminators():
+    return [PatchDiscriminator]
+
+
+@hookimpl
+def toolbox_losses():
+    return [L1Loss, HingeGANLoss, NonSaturatingGANLoss]
+
+
+@hookimpl
+def toolbox_mask_generators():
+    return [RandomRectangle]

@@ -1,0 +1,30 @@
+"""An image-inpainting toolbox whose components are plugins.
+
+Public API. Components are looked up in the registries of :mod:`toolbox.registry`; the
+first lookup loads every plugin (see :mod:`toolbox.plugins`).
+"""
+from .bases import (BaseAdversarialLoss, BaseDiscriminator, BaseGenerator, BaseLoss,
+                    BaseMaskGenerator, BaseProgressiveScheduler, BaseReconstructionLoss)
+from .hookspecs import hookimpl
+from .plugins import PluginConflictError, PluginWarning, load_plugins
+from .registry import (DISCRIMINATORS, GENERATORS, LOSSES, MASK_GENERATORS, MODELS,
+                       PROGRESSIVE_SCHEDULERS)
+
+__version__ = '0.1.0'
+
+__all__ = [
+    'hookimpl', 'load_plugins', 'PluginWarning', 'PluginConflictError',
+    'GENERATORS', 'DISCRIMINATORS', 'LOSSES', 'MASK_GENERATORS', 'PROGRESSIVE_SCHEDULERS',
+    'MODELS',
+    'BaseGenerator', 'BaseDiscriminator', 'BaseLoss', 'BaseReconstructionLoss',
+    'BaseAdversarialLoss', 'BaseMaskGenerator', 'BaseProgressiveScheduler',
+    'init_inpaintor', 'inpaint',
+]
+
+
+def __getattr__(name: str):
+    # The inference API pulls in the data pipeline; import it only when asked for.
+    if name in ('init_inpaintor', 'inpaint'):
+        from . import apis
+        return getattr(apis, name)
+    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')

@@ -1,0 +1,195 @@
+"""The contracts every component kind fulfils.
+
+Conventions (see also the README):
+
+* images inside models are float RGB in ``[-1, 1]``, shape ``[B, 3, H, W]``;
+* masks are float ``{0, 1}`` tensors ``[B, 1, H, W]`` with **1 = hole** (missing), 0 = known;
+* mask generators return numpy ``uint8`` arrays ``(H, W)``, 1 = hole.
+
+Every base class carries a ``tiny_cfg`` class attribute: constructor keywords for a small
+instance. The contract tests in :mod:`toolbox.testing` build each registered component from
+it, so a plugin author gets those tests for free by setting it.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+import numpy as np
+from torch import Tensor, nn
+
+__all__ = ['BaseGenerator', 'BaseDiscriminator', 'BaseLoss', 'BaseReconstructionLoss',
+           'BaseAdversarialLoss', 'BaseMaskGenerator', 'BaseProgressiveScheduler',
+           'check_image_and_mask']
+
+
+def check_image_and_mask(image: Tensor, mask: Tensor, *, where: str, channels: int = 3,
+                         multiple: int = 1) -> None:
+    """Raise a ``ValueError`` naming ``where`` unless image is [B, C, H, W] and mask [B, 1, H, W]."""
+    if image.ndim != 4 or image.shape[1] != channels:
+        raise ValueError(f'{where}: image must be [B, {channels}, H, W], got {list(image.shape)}')
+    if mask.ndim != 4 or mask.shape[1] != 1:
+        raise ValueError(f'{where}: mask must be [B, 1, H, W], got {list(mask.shape)}')
+    if mask.shape[0] != image.shape[0] or mask.shape[2:] != image.shape[2:]:
+        raise ValueError(f'{where}: mask {list(mask.shape)} does not match image '
+                         f'{list(image.shape)} in batch size or spatial size')
+    h, w = image.shape[2:]
+    if multiple > 1 and (h % multiple or w % multiple):
+        raise ValueError(f'{where}: height and width must be multiples of {multiple}, '
+                         f'got {h}x{w}; pad the input (toolbox.apis.inpaint does)')
+
+
+class BaseGenerator(nn.Module):
+    """An inpainting generator.
+
+    ``forward(masked_image, mask, **guidance)`` takes the image with holes zeroed
+    (``[B, 3, H, W]`` in ``[-1, 1]``), the mask (``[B, 1, H, W]``, 1 = hole) and the optional
+    guidance inputs named in :attr:`guidance` (e.g. ``sketch`` ``[B, 1, H, W]``); it returns a
+    dict of named outputs ``[B, 3, H, W]`` in ``[-1, 1]`` with the final prediction under
+    ``'output'`` (a coarse-to-fine model adds e.g. ``'coarse'``). Outputs are *not*
+    composited: the inpaintor pastes the known pixels back.
+    """
+
+    #: Names of optional guidance inputs the generator accepts (keys of the data batch).
+    guidance: ClassVar[tuple[str, ...]] = ()
+    #: Height and width of inputs must be multiples of this.
+    size_multiple: ClassVar[int] = 1
+    #: Constructor keywords of a small instance, for contract tests and examples.
+    tiny_cfg: ClassVar[dict[str, Any]] = {}
+
+    def forward(self, masked_image: Tensor, mask: Tensor, **guidance: Tensor) -> dict[str, Tensor]:
+        raise NotImplementedError
+
+
+class BaseDiscriminator(nn.Module):
+    """A discriminator: ``forward(image, mask, **conditions) -> logits [B, ...]``.
+
+    ``image`` is a real or composited image ``[B, 3, H, W]`` in ``[-1, 1]``, ``mask`` the hole
+    mask ``[B, 1, H, W]``. Entries of :attr:`conditions` are passed by name from the batch
+    (``'gt'``: the ground-truth image, as the semantic-aware PatchGAN needs; ``'sketch'``).
+    """
+
+    conditions: ClassVar[tuple[str, ...]] = ()
+    size_multiple: ClassVar[int] = 1
+    tiny_cfg: ClassVar[dict[str, Any]] = {}
+
+    def forward(self, image: Tensor, mask: Tensor, **conditions: Tensor) -> Tensor:
+        raise NotImplementedError
+
+
+class BaseLoss(nn.Module):
+    """Base of all losses. ``loss_weight`` multiplies the generator-side term in the
+    inpaintor; the loss itself returns the unweighted value so it can be checked by hand."""
+
+    tiny_cfg: ClassVar[dict[str, Any]] = {}
+
+    def __init__(self, loss_weight: float = 1.0) -> None:
+        super().__init__()
+        self.loss_weight = float(loss_weight)
+
+
+class BaseReconstructionLoss(BaseLoss):
+    """``forward(pred, target, mask) -> scalar``, applied to each generator output named in
+    ``outputs`` (e.g. ``('coarse', 'output')``). ``pred`` is the raw (not composited) output."""
+
+    def __init__(self, loss_weight: float = 1.0, outputs: Sequence[str] = ('output',)) -> None:
+        super().__init__(loss_weight)
+        if isinstance(outputs, str):
+            outputs = (outputs,)
+        self.outputs = tuple(outputs)
+
+    def forward(self, pred: Tensor, target: Tensor, mask: Tensor) -> Tensor:
+        raise NotImplementedError
+
+
+class BaseAdversarialLoss(BaseLoss):
+    """A GAN objective: the generator's term from fake logits and the discriminator's from
+    real and fake logits. ``loss_weight`` applies to the generator's term only."""
+
+    def generator_loss(self, fake_logits: Tensor) -> Tensor:
+        raise NotImplementedError
+
+    def discriminator_loss(self, real_logits: Tensor, fake_logits: Tensor) -> Tensor:
+        raise NotImplementedError
+
+    def forward(self, fake_logits: Tensor) -> Tensor:
+        return self.generator_loss(fake_logits)
+
+
+class BaseMaskGenerator:
+    """A mask recipe: ``gen(shape=(H, W), rng=numpy.random.Generator) -> uint8 (H, W)``.
+
+    1 marks a hole. The result depends only on ``shape`` and the state of ``rng``, so the
+    same seed gives the same masks. Subclasses implement :meth:`generate` and state the
+    fraction of hole pixels they produce in :attr:`hole_ratio_range` (checked by the
+    contract tests over many samples).
+    """
+
+    hole_ratio_range: ClassVar[tuple[float, float]] = (0.0, 1.0)
+    #: The smallest (H, W) the recipe can draw at.
+    min_shape: ClassVar[tuple[int, int]] = (1, 1)
+    tiny_cfg: ClassVar[dict[str, Any]] = {}
+
+    def __call__(self, shape: Sequence[int], rng: np.random.Generator | None = None) -> np.ndarray:
+        if len(shape) != 2 or any(int(s) != s or s <= 0 for s in shape):
+            raise ValueError(f'{type(self).__name__}: shape must be (H, W) with positive '
+                             f'integers, got {tuple(shape)}')
+        shape = (int(shape[0]), int(shape[1]))
+        if shape[0] < self.min_shape[0] or shape[1] < self.min_shape[1]:
+            raise ValueError(f'{type(self).__name__}: shape {shape} is smaller than the '
+                             f'smallest this mask type supports, {self.min_shape}')
+        if rng is None:
+            rng = np.random.default_rng()
+        elif not isinstance(rng, np.random.Generator):
+            raise TypeError(f'{type(self).__name__}: rng must be a numpy.random.Generator, '
+                            f'got {type(rng).__name__}')
+        mask = self.generate(shape, rng)
+        if mask.dtype != np.uint8 or mask.shape != shape:
+            raise RuntimeError(f'{type(self).__name__}.generate broke the contract: returned '
+                               f'{mask.dtype} {mask.shape}, expected uint8 {shape}')
+        return mask
+
+    def generate(self, shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f'{type(self).__name__}()'
+
+
+class BaseProgressiveScheduler:
+    """Which stage of a progressive (multi-scale) model trains at a given iteration.
+
+    Stages are numbered from 0. Subclasses implement :attr:`num_stages`,
+    :meth:`stage_at`, :meth:`stage_start` and :meth:`stage_size`.
+    """
+
+    tiny_cfg: ClassVar[dict[str, Any]] = {}
+
+    @property
+    def num_stages(self) -> int:
+        raise NotImplementedError
+
+    @property
+    def total_iters(self) -> int:
+        raise NotImplementedError
+
+    def stage_at(self, iteration: int) -> int:
+        """The stage trained at 0-based ``iteration`` (the last stage after the schedule)."""
+        raise NotImplementedError
+
+    def stage_start(self, stage: int) -> int:
+        """The first iteration of ``stage``."""
+        raise NotImplementedError
+
+    def stage_size(self, stage: int, full_size: Sequence[int]) -> tuple[int, int]:
+        """The (H, W) that ``stage`` works at when the final size is ``full_size``."""
+        raise NotImplementedError
+
+    def frozen_stages(self, iteration: int) -> list[int]:
+        """Stages whose parameters do not train at ``iteration``: all earlier ones."""
+        return list(range(self.stage_at(iteration)))
+
+    def is_boundary(self, iteration: int) -> bool:
+        """Whether ``iteration`` is the first iteration of a stage after the first."""
+        return any(self.stage_start(s) == iteration for s in range(1, self.num_stages))
+

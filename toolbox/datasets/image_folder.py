@@ -1,0 +1,177 @@
+"""Datasets that are folders of images."""
+from __future__ import annotations
+
+import os
+import os.path as osp
+import warnings
+from collections.abc import Sequence
+
+import cv2
+import numpy as np
+from mmengine.dataset import BaseDataset
+from mmengine.fileio import get as get_bytes
+
+from toolbox.builder import build_component
+from toolbox.registry import DATASETS, TRANSFORMS
+
+from .demo import DEMO_ROOT, materialise_demo
+
+IMG_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp', '.ppm', '.pgm')
+
+
+class ImageLoadError(ValueError):
+    """An image file that cannot be decoded; the message names the file."""
+
+
+def read_image(path: str) -> np.ndarray:
+    """Read ``path`` as RGB uint8 ``(H, W, 3)``.
+
+    Conversions: grayscale -> RGB (channel copied), RGBA -> RGB (alpha dropped),
+    16-bit -> 8-bit (scaled by 1/257), CMYK JPEG -> RGB (by the decoder).
+    """
+    try:
+        content = get_bytes(path)
+    except OSError as exc:
+        raise ImageLoadError(f'cannot read image file {path}: {exc}') from exc
+    if not content:
+        raise ImageLoadError(f'image file {path} is empty (0 bytes)')
+    img = cv2.imdecode(np.frombuffer(content, np.uint8), cv2.IMREAD_UNCHANGED)
+    if img is None or img.size == 0:
+        raise ImageLoadError(f'image file {path} cannot be decoded (corrupt, truncated or '
+                             'not an image)')
+    if img.dtype == np.uint16:
+        img = (img.astype(np.float32) / 257.0 + 0.5).astype(np.uint8)
+    elif img.dtype != np.uint8:
+        raise ImageLoadError(f'image file {path} has unsupported pixel type {img.dtype}')
+    if img.ndim == 2:
+        return np.repeat(img[..., None], 3, axis=2)
+    if img.shape[2] == 4:
+        img = img[..., :3]
+    elif img.shape[2] == 1:
+        return np.repeat(img, 3, axis=2)
+    return np.ascontiguousarray(img[..., ::-1])  # BGR -> RGB
+
+
+def scan_images(root: str, extensions: Sequence[str] = IMG_EXTENSIONS,
+                recursive: bool = True) -> list[str]:
+    """Sorted image paths under ``root``."""
+    exts = tuple(e.lower() for e in extensions)
+    found = []
+    if recursive:
+        for dirpath, _, files in os.walk(root, followlinks=True):
+            found += [osp.join(dirpath, f) for f in files if f.lower().endswith(exts)]
+    else:
+        found = [osp.join(root, f) for f in os.listdir(root) if f.lower().endswith(exts)]
+    return sorted(found)
+
+
+@DATASETS.register_module()
+class ImageFolderDataset(BaseDataset):
+    """Every image under ``data_root`` (recursive, common extensions), or those a list file names.
+
+    Args:
+        data_root: folder of images.
+        pipeline: transform configs, built from the toolbox's TRANSFORMS registry.
+        list_file: optional text file with one image path per line (relative to
+            ``data_root``, or absolute); blank lines and lines starting with ``#`` are skipped.
+        mask_dir: optional folder of mask images (e.g. a frozen set from
+            ``tools/make_mask_set.py``); sorted, the i-th image gets mask ``i mod n``
+            as ``mask_path``.
+        extensions: file name endings that count as images.
+        recursive: look into sub-folders.
+        skip_unreadable: drop files that cannot be decoded, with one warning naming each,
+            instead of failing. Checking costs one decode per image at start-up.
+        test_mode: evaluation dataset (no re-fetching of broken samples).
+    """
+
+    METAINFO = dict(task='inpainting')
+
+    def __init__(self,
+                 data_root: str,
+                 pipeline: Sequence[dict] = (),
+                 list_file: str | None = None,
+                 mask_dir: str | None = None,
+                 extensions: Sequence[str] = IMG_EXTENSIONS,
+                 recursive: bool = True,
+                 skip_unreadable: bool = False,
+                 test_mode: bool = False,
+                 serialize_data: bool = True,
+                 max_refetch: int = 0) -> None:
+        self.list_file = list_file
+        self.mask_dir = mask_dir
+        self.extensions = tuple(extensions)
+        self.recursive = recursive
+        self.skip_unreadable = skip_unreadable
+        transforms = [build_component(TRANSFORMS, t, f'pipeline[{i}]')
+                      for i, t in enumerate(pipeline)]
+        super().__init__(data_root=data_root, pipeline=transforms, test_mode=test_mode,
+                         serialize_data=serialize_data, max_refetch=max_refetch)
+
+    def _image_paths(self) -> list[str]:
+        root = self.data_root
+        if self.list_file:
+            if not osp.isfile(self.list_file):
+                raise FileNotFoundError(f'list_file {self.list_file} does not exist')
+            paths, missing = [], []
+            with open(self.list_file, encoding='utf-8') as f:
+                for lineno, line in enumerate(f, 1):
+                    line = line.strip()
+                    if not line or line.startswith('#'):
+                        continue
+                    path = line if osp.isabs(line) else osp.join(root, line)
+                    if osp.isfile(path):
+                        paths.append(path)
+                    else:
+                        missing.append(f'line {lineno}: {path}')
+            if missing:
+                raise FileNotFoundError(
+                    f'list_file {self.list_file} names {len(missing)} missing image(s): '
+                    + '; '.join(missing[:5]) + (' ...' if len(missing) > 5 else ''))
+            return paths
+        if not osp.isdir(root):
+            raise FileNotFoundError(f'data_root {root!r} is not a folder')
+        return scan_images(root, self.extensions, self.recursive)
+
+    def load_data_list(self) -> list[dict]:
+        paths = self._image_paths()
+        if self.skip_unreadable:
+            kept = []
+            for p in paths:
+                try:
+                    read_image(p)
+                    kept.append(p)
+                except ImageLoadError as exc:
+                    warnings.warn(f'skipping unreadable image: {exc}', stacklevel=2)
+            paths = kept
+        if not paths:
+            where = self.list_file or self.data_root
+            raise ValueError(f'no images found in {where} (extensions: '
+                             f'{", ".join(self.extensions)})')
+        masks = None
+        if self.mask_dir is not None:
+            if not osp.isdir(self.mask_dir):
+                raise FileNotFoundError(f'mask_dir {self.mask_dir!r} is not a folder')
+            masks = scan_images(self.mask_dir, IMG_EXTENSIONS, self.recursive)
+            if not masks:
+                raise ValueError(f'mask_dir {self.mask_dir} contains no mask images')
+        data = []
+        for i, p in enumerate(paths):
+            info = dict(img_path=p)
+            if masks is not None:
+                info['mask_path'] = masks[i % len(masks)]
+            data.append(info)
+        return data
+
+
+@DATASETS.register_module()
+class DemoDataset(ImageFolderDataset):
+    """The demo photos from scikit-image, written to ``data_root/<split>`` on first use."""
+
+    def __init__(self, split: str = 'train', data_root: str = DEMO_ROOT,
+                 pipeline: Sequence[dict] = (), test_mode: bool = False,
+                 serialize_data: bool = True) -> None:
+        if split not in ('train', 'val'):
+            raise ValueError(f"DemoDataset: split must be 'train' or 'val', got {split!r}")
+        materialise_demo(data_root)
+        super().__init__(data_root=osp.join(data_root, split), pipeline=pipeline,
+                         test_mode=test_mode, serialize_data=serialize_data)

@@ -1,0 +1,151 @@
+"""Checkpoints that load with ``torch.load(weights_only=True)``.
+
+torch >= 2.6 loads weights-only by default, and mmengine's checkpoints hold Python objects
+(its message hub's ``HistoryBuffer``, numpy arrays and scalars), so out of the box resuming
+fails on torch 2.14. Rather than allow-listing those classes for every file (which weakens
+the protection for files the user did not make), the toolbox stores them as plain
+tensors, numbers and tagged dicts when saving and rebuilds them after loading. A toolbox
+checkpoint is then a file ``torch.load`` opens in its safe mode, like any weights file.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+
+import numpy as np
+import torch
+from mmengine.hooks import Hook
+from mmengine.logging import HistoryBuffer
+from mmengine.model import is_model_wrapper
+
+from toolbox.registry import HOOKS
+
+_TAG = '__toolbox_type__'
+_PLAIN = (str, int, float, bool, type(None), torch.Tensor, torch.Size, torch.dtype,
+          torch.device)
+
+
+class CheckpointMismatchError(RuntimeError):
+    """The checkpoint's weights do not fit the model (missing or unexpected keys)."""
+
+
+def to_safe(obj, path: str = 'checkpoint'):
+    """``obj`` with numpy values and HistoryBuffers replaced by weights-only-loadable data."""
+    if isinstance(obj, HistoryBuffer):
+        log, count = obj.data
+        return {_TAG: 'HistoryBuffer', 'log': torch.from_numpy(np.array(log, np.float64)),
+                'count': torch.from_numpy(np.array(count, np.float64)),
+                'max_length': int(obj.max_length)}
+    if isinstance(obj, np.ndarray):
+        if obj.dtype == object:
+            raise TypeError(f'{path}: numpy object arrays cannot be stored in a checkpoint')
+        return {_TAG: 'ndarray', 'data': torch.from_numpy(np.array(obj))}
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, _PLAIN):
+        return obj
+    if isinstance(obj, dict):
+        items = ((k, to_safe(v, f'{path}[{k!r}]')) for k, v in obj.items())
+        return OrderedDict(items) if isinstance(obj, OrderedDict) else dict(items)
+    if isinstance(obj, (list, tuple)):
+        seq = [to_safe(v, f'{path}[{i}]') for i, v in enumerate(obj)]
+        return seq if isinstance(obj, list) else tuple(seq)
+    raise TypeError(f'{path}: a {type(obj).__module__}.{type(obj).__qualname__} cannot be '
+                    'stored in a weights-only checkpoint; store tensors, numbers, strings, '
+                    'lists or dicts')
+
+
+def from_safe(obj):
+    """Inverse of :func:`to_safe`."""
+    if isinstance(obj, dict):
+        tag = obj.get(_TAG)
+        if tag == 'HistoryBuffer':
+            return HistoryBuffer(obj['log'].numpy(), obj['count'].numpy(), obj['max_length'])
+        if tag == 'ndarray':
+            return obj['data'].numpy()
+        items = ((k, from_safe(v)) for k, v in obj.items())
+        return OrderedDict(items) if isinstance(obj, OrderedDict) else dict(items)
+    if isinstance(obj, list):
+        return [from_safe(v) for v in obj]
+    if isinstance(obj, tuple):
+        return tuple(from_safe(v) for v in obj)
+    return obj
+
+
+def wrapper_prefixes(model: torch.nn.Module) -> list[str]:
+    """State-dict prefixes (``'generator.module.'``) that model wrappers inside ``model`` add."""
+    return [f'{name}.module.' for name, sub in model.named_modules()
+            if name and is_model_wrapper(sub)]
+
+
+def strip_wrapper_prefixes(state: dict, prefixes: list[str]) -> OrderedDict:
+    """Keys as the bare (unwrapped) model names them.
+
+    A model whose sub-modules are wrapped in place (MMSeparateDistributedDataParallel) names
+    its weights ``generator.module.x``; the bare model names them ``generator.x``. Saving
+    bare keys, and mapping them back when loading into a wrapped model, keeps a resumed
+    distributed run from silently keeping random weights.
+    """
+    out = OrderedDict()
+    for key, value in state.items():
+        for p in prefixes:
+            if key.startswith(p):
+                key = p[:-len('module.')] + key[len(p):]
+                break
+        out[key] = value
+    return out
+
+
+def add_wrapper_prefixes(state: dict, prefixes: list[str]) -> OrderedDict:
+    """Inverse of :func:`strip_wrapper_prefixes`."""
+    bare = [p[:-len('module.')] for p in prefixes]
+    out = OrderedDict()
+    for key, value in state.items():
+        for b, p in zip(bare, prefixes):
+            if key.startswith(b):
+                key = p + key[len(b):]
+                break
+        out[key] = value
+    return out
+
+
+def check_keys(model: torch.nn.Module, state: dict, filename: str) -> None:
+    """Raise :class:`CheckpointMismatchError` unless ``state`` (bare keys) fits ``model``."""
+    expected = set(strip_wrapper_prefixes(model.state_dict(), wrapper_prefixes(model)))
+    given = set(state)
+    missing, unexpected = sorted(expected - given), sorted(given - expected)
+    if missing or unexpected:
+        def show(keys):
+            return ', '.join(keys[:8]) + (f' ... ({len(keys)} in all)' if len(keys) > 8 else '')
+        parts = []
+        if missing:
+            parts.append(f'missing keys: {show(missing)}')
+        if unexpected:
+            parts.append(f'unexpected keys: {show(unexpected)}')
+        raise CheckpointMismatchError(
+            f'checkpoint {filename} does not fit the model {type(model).__name__}: '
+            + '; '.join(parts) + '. Was it saved by another config?')
+
+
+@HOOKS.register_module()
+class SafeCheckpointHook(Hook):
+    """Converts checkpoints to weights-only-loadable data on save and back on load.
+
+    The toolbox runner always installs it (at the lowest priority, so it sees the checkpoint
+    after every other hook has added to it); do not add it to a config yourself.
+    """
+
+    priority = 'LOWEST'
+
+    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
+        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        if 'state_dict' in checkpoint:
+            checkpoint['state_dict'] = strip_wrapper_prefixes(checkpoint['state_dict'],
+                                                              wrapper_prefixes(model))
+        safe = to_safe(checkpoint)
+        checkpoint.clear()
+        checkpoint.update(safe)
+
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        restored = from_safe(checkpoint)
+        checkpoint.clear()
+        checkpoint.update(restored)

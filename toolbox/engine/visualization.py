@@ -1,0 +1,81 @@
+"""Result grids: input | mask | output | ground truth, one row per image."""
+from __future__ import annotations
+
+import os.path as osp
+
+import mmcv
+import torch
+from mmengine.dist import master_only
+from mmengine.hooks import Hook
+from torch import Tensor
+from torchvision.utils import make_grid
+
+from toolbox.registry import HOOKS
+
+
+def save_result_grid(path: str, gt: Tensor, mask: Tensor, output: Tensor,
+                     value_range: tuple[float, float] = (-1.0, 1.0)) -> str:
+    """Write a PNG grid; ``gt``/``output`` [B, 3, H, W] in ``value_range``, mask [B, 1, H, W]."""
+    lo, hi = value_range
+    gt, output = [((t.float() - lo) / (hi - lo)).clamp(0, 1) for t in (gt, output)]
+    mask = mask.float()
+    masked = gt * (1 - mask) + mask                    # holes shown white
+    tiles = torch.stack([masked, mask.expand_as(gt), output, gt], dim=1).flatten(0, 1)
+    grid = make_grid(tiles, nrow=4, padding=2, pad_value=0.5)   # [3, H', W'] in [0, 1]
+    img = (grid.permute(1, 2, 0).numpy() * 255 + 0.5).astype('uint8')
+    mmcv.imwrite(img[..., ::-1], path)                 # RGB -> BGR for OpenCV
+    return path
+
+
+@HOOKS.register_module()
+class InpaintingVisualizationHook(Hook):
+    """Save result grids to ``<work_dir>/<out_dir>/``.
+
+    Args:
+        interval: every this many training iterations (0: never during training).
+        max_images: rows per grid.
+        out_dir: folder inside the work dir.
+        val: also save the first validation batch at each validation.
+    """
+
+    priority = 'LOW'
+
+    def __init__(self, interval: int = 100, max_images: int = 4, out_dir: str = 'vis',
+                 val: bool = True) -> None:
+        self.interval = interval
+        self.max_images = max_images
+        self.out_dir = out_dir
+        self.val = val
+
+    def _path(self, runner, name: str) -> str:
+        return osp.join(runner.work_dir, self.out_dir, name)
+
+    @master_only
+    def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None) -> None:
+        if not self.interval or not self.every_n_train_iters(runner, self.interval):
+            return
+        model = runner.model.module if hasattr(runner.model, 'module') else runner.model
+        vis = getattr(model, 'last_train_vis', None)
+        if vis:
+            n = self.max_images
+            save_result_grid(self._path(runner, f'train_iter_{runner.iter + 1:06d}.png'),
+                             vis['gt'][:n], vis['mask'][:n], vis['output'][:n])
+
+    @master_only
+    def after_val_iter(self, runner, batch_idx, data_batch=None, outputs=None) -> None:
+        if not self.val or batch_idx != 0 or not outputs:
+            return
+        rows = outputs[:self.max_images]
+        save_result_grid(self._path(runner, f'val_iter_{runner.iter:06d}.png'),
+                         torch.stack([r['gt'] for r in rows]),
+                         torch.stack([r['mask'] for r in rows]),
+                         torch.stack([r['pred'] for r in rows]), value_range=(0.0, 1.0))
+
+    @master_only
+    def after_test_iter(self, runner, batch_idx, data_batch=None, outputs=None) -> None:
+        if batch_idx == 0 and outputs:
+            rows = outputs[:self.max_images]
+            save_result_grid(self._path(runner, 'test.png'),
+                             torch.stack([r['gt'] for r in rows]),
+                             torch.stack([r['mask'] for r in rows]),
+                             torch.stack([r['pred'] for r in rows]), value_range=(0.0, 1.0))

@@ -1,0 +1,7 @@
+"""Inpaintors: the mmengine models that orchestrate generator, discriminator and losses."""
+from .data_preprocessor import InpaintingDataPreprocessor
+from .inpaintor import GANInpaintor, composite
+from .optim_constructor import MultiOptimWrapperConstructor
+
+__all__ = ['InpaintingDataPreprocessor', 'GANInpaintor', 'MultiOptimWrapperConstructor',
+           'composite']

@@ -1,0 +1,212 @@
+"""The GAN inpaintor: one generator (one- or multi-stage), an optional discriminator, losses.
+
+A coarse-to-fine generator needs no separate inpaintor: it returns more named outputs
+(``{'coarse': ..., 'output': ...}``) and each reconstruction loss names the outputs it
+applies to.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from mmengine.logging import MessageHub
+from mmengine.model import BaseModel
+from mmengine.optim import OptimWrapper, OptimWrapperDict
+from torch import Tensor, nn
+
+from toolbox.bases import (BaseAdversarialLoss, BaseDiscriminator, BaseGenerator,
+                           BaseReconstructionLoss, check_image_and_mask)
+from toolbox.builder import build_component, config_path
+from toolbox.registry import DISCRIMINATORS, GENERATORS, LOSSES, MODELS
+
+
+def composite(output: Tensor, image: Tensor, mask: Tensor) -> Tensor:
+    """Known pixels from ``image``, holes (mask = 1) from ``output``."""
+    return output * mask + image * (1.0 - mask)
+
+
+@MODELS.register_module()
+class GANInpaintor(BaseModel):
+    """Trains ``generator`` with reconstruction losses and, optionally, a discriminator.
+
+    Args:
+        generator: config (or instance) of a ``GENERATORS`` entry.
+        discriminator: config of a ``DISCRIMINATORS`` entry; ``None`` trains without GAN.
+        losses: configs of ``LOSSES`` entries. Reconstruction losses apply to the outputs
+            they name (``outputs=('coarse', 'output')``); exactly one adversarial loss is
+            required when there is a discriminator, and none otherwise.
+        disc_steps: discriminator updates per generator update. The discriminator is
+            updated every iteration, the generator every ``disc_steps``-th.
+        data_preprocessor: config of the data preprocessor.
+        init_cfg: mmengine weight-initialisation config.
+    """
+
+    def __init__(self,
+                 generator: dict | BaseGenerator,
+                 discriminator: dict | BaseDiscriminator | None = None,
+                 losses: Sequence[dict] = (),
+                 disc_steps: int = 1,
+                 data_preprocessor: dict | None = None,
+                 init_cfg: dict | None = None) -> None:
+        preprocessor = build_component(
+            MODELS, data_preprocessor or dict(type='InpaintingDataPreprocessor'),
+            'data_preprocessor')
+        super().__init__(data_preprocessor=preprocessor, init_cfg=init_cfg)
+        if int(disc_steps) < 1:
+            raise ValueError(f'GANInpaintor: disc_steps must be >= 1, got {disc_steps}')
+        self.disc_steps = int(disc_steps)
+        self.generator = build_component(GENERATORS, generator, 'generator')
+        self.discriminator = build_component(DISCRIMINATORS, discriminator, 'discriminator')
+
+        rec, adv = [], []
+        for i, cfg in enumerate(losses):
+            loss = build_component(LOSSES, cfg, f'losses[{i}]')
+            if isinstance(loss, BaseReconstructionLoss):
+                rec.append(loss)
+            elif isinstance(loss, BaseAdversarialLoss):
+                adv.append(loss)
+            else:
+                raise TypeError(f'losses[{i}]: {type(loss).__name__} is neither a '
+                                'reconstruction nor an adversarial loss')
+        if self.discriminator is not None and len(adv) != 1:
+            raise ValueError('GANInpaintor: with a discriminator, losses must contain exactly '
+                             f'one adversarial loss (found {len(adv)})')
+        if self.discriminator is None and adv:
+            raise ValueError('GANInpaintor: an adversarial loss is configured but no '
+                             'discriminator')
+        if not rec and not adv:
+            raise ValueError('GANInpaintor: no losses configured')
+        self.rec_losses = nn.ModuleList(rec)
+        self.adv_loss = adv[0] if adv else None
+        self._loss_names = self._name_losses(rec)
+        self._calls = 0
+        #: the last training batch's images, for the visualisation hook
+        self.last_train_vis: dict[str, Tensor] | None = None
+
+    @staticmethod
+    def _name_losses(losses) -> list[str]:
+        names, seen = [], {}
+        for loss in losses:
+            base = type(loss).__name__
+            seen[base] = seen.get(base, 0) + 1
+            names.append(base if seen[base] == 1 else f'{base}{seen[base]}')
+        return names
+
+    # -- inference -------------------------------------------------------------------------
+    def run_generator(self, batch: dict) -> dict[str, Tensor]:
+        """Generator outputs (not composited) for a preprocessed batch."""
+        gt, mask = batch['gt'], batch['mask']
+        check_image_and_mask(gt, mask, where=type(self.generator).__name__,
+                             multiple=self.generator.size_multiple)
+        masked = gt * (1.0 - mask)
+        guidance = {k: batch[k] for k in self.generator.guidance if k in batch}
+        outputs = self.generator(masked, mask, **guidance)
+        if not isinstance(outputs, dict) or 'output' not in outputs:
+            raise TypeError(f'{type(self.generator).__name__}.forward must return a dict with '
+                            f"the final prediction under 'output', got {type(outputs).__name__}")
+        return outputs
+
+    def inpaint(self, image: Tensor, mask: Tensor, **guidance: Tensor) -> Tensor:
+        """Composited result for ``image`` [B, 3, H, W] in [-1, 1] and ``mask`` [B, 1, H, W]."""
+        batch = dict(gt=image, mask=mask, **guidance)
+        return composite(self.run_generator(batch)['output'], image, mask)
+
+    def forward(self, inputs=None, data_samples=None, mode: str = 'tensor', **kwargs):
+        batch = inputs if isinstance(inputs, dict) else dict(kwargs)
+        if mode == 'tensor':
+            outputs = self.run_generator(batch)
+            return {k: composite(v, batch['gt'], batch['mask']) for k, v in outputs.items()}
+        if mode == 'predict':
+            return self._predict(batch)
+        if mode == 'loss':
+            return self._reconstruction_losses(batch, self.run_generator(batch))
+        raise ValueError(f'GANInpaintor.forward: unknown mode {mode!r}')
+
+    def _predict(self, batch: dict) -> list[dict]:
+        output = self.inpaint(batch['gt'], batch['mask'],
+                              **{k: batch[k] for k in self.generator.guidance if k in batch})
+        pred01 = ((output.clamp(-1, 1) + 1) / 2).float().cpu()   # [B, 3, H, W] in [0, 1]
+        gt01 = ((batch['gt'] + 1) / 2).float().cpu()
+        mask = batch['mask'].float().cpu()
+        samples = batch.get('data_samples') or [{} for _ in range(len(pred01))]
+        return [dict(sample, pred=pred01[i], gt=gt01[i], mask=mask[i])
+                for i, sample in enumerate(samples)]
+
+    def val_step(self, data) -> list[dict]:
+        with torch.no_grad():
+            return self._predict(self.data_preprocessor(data, False))
+
+    def test_step(self, data) -> list[dict]:
+        return self.val_step(data)
+
+    # -- training --------------------------------------------------------------------------
+    def _reconstruction_losses(self, batch: dict, outputs: dict[str, Tensor]) -> dict:
+        losses = {}
+        for name, loss in zip(self._loss_names, self.rec_losses):
+            for key in loss.outputs:
+                if key not in outputs:
+                    raise KeyError(f'loss {name} applies to generator output {key!r}, but '
+                                   f'{type(self.generator).__name__} returns only '
+                                   f'{sorted(outputs)}')
+                value = loss(outputs[key], batch['gt'], batch['mask'])
+                losses[f'loss_{name}_{key}'] = value * loss.loss_weight
+        return losses
+
+    def _current_iter(self) -> int:
+        hub = MessageHub.get_current_instance()
+        it = hub.get_info('iter')
+        return int(it) if it is not None else self._calls
+
+    def _disc(self, image: Tensor, batch: dict) -> Tensor:
+        cond = {k: batch[k] for k in self.discriminator.conditions}
+        return self.discriminator(image, batch['mask'], **cond)
+
+    def train_step(self, data, optim_wrapper: OptimWrapper | OptimWrapperDict) -> dict:
+        batch = self.data_preprocessor(data, True)
+        if isinstance(optim_wrapper, OptimWrapperDict):
+            g_optim = optim_wrapper['generator']
+            d_optim = optim_wrapper['discriminator'] if self.discriminator is not None else None
+        else:
+            if self.discriminator is not None:
+                raise TypeError('GANInpaintor with a discriminator needs one optimizer per '
+                                "sub-module: optim_wrapper=dict(constructor="
+                                "'MultiOptimWrapperConstructor', generator=..., discriminator=...)")
+            g_optim, d_optim = optim_wrapper, None
+        update_g = self._current_iter() % self.disc_steps == 0
+        self._calls += 1
+        gt, mask = batch['gt'], batch['mask']
+        log: dict[str, Tensor] = {}
+
+        with g_optim.optim_context(self.generator), torch.set_grad_enabled(update_g):
+            outputs = self.run_generator(batch)
+        fake = composite(outputs['output'], gt, mask)
+
+        if self.discriminator is not None:
+            with d_optim.optim_context(self.discriminator):
+                real_logits = self._disc(gt, batch)
+                fake_logits = self._disc(fake.detach(), batch)
+                loss_d = self.adv_loss.discriminator_loss(real_logits, fake_logits)
+            d_optim.update_params(loss_d)
+            log.update(loss_d=loss_d.detach(), d_real=real_logits.detach().mean(),
+                       d_fake=fake_logits.detach().mean())
+
+        if update_g:
+            with g_optim.optim_context(self.generator):
+                losses = self._reconstruction_losses(batch, outputs)
+                if self.discriminator is not None:
+                    # Frozen so the generator's backward writes no gradients into D, which
+                    # would leak into D's next step (and break exact resumption).
+                    self.discriminator.requires_grad_(False)
+                    try:
+                        g_adv = self.adv_loss.generator_loss(self._disc(fake, batch))
+                    finally:
+                        self.discriminator.requires_grad_(True)
+                    losses['loss_g_adv'] = g_adv * self.adv_loss.loss_weight
+                loss_g, g_log = self.parse_losses(losses)
+            g_optim.update_params(loss_g)
+            log.update({k: v for k, v in g_log.items() if k != 'loss'})
+            log['loss_g'] = loss_g.detach()
+
+        self.last_train_vis = dict(gt=gt[:4].detach().cpu(), mask=mask[:4].detach().cpu(),
+                                   output=fake[:4].detach().cpu())
+        return {k: float(v) for k, v in log.items()}

@@ -1,0 +1,157 @@
+"""Contract checks for every component kind, reusable by third-party plugins.
+
+Each ``check_*`` builds the component from its ``tiny_cfg`` (or a config you pass), runs
+it on a tiny input and asserts the contract of :mod:`toolbox.bases`. The toolbox's own
+suite runs them over every registered component; a plugin package can do the same::
+
+    import pytest
+    from toolbox.testing import check_generator
+
+    def test_my_generator():
+        check_generator('MyGenerator')
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from toolbox.bases import (BaseAdversarialLoss, BaseDiscriminator, BaseGenerator,
+                           BaseMaskGenerator, BaseProgressiveScheduler, BaseReconstructionLoss)
+from toolbox.registry import (DISCRIMINATORS, GENERATORS, LOSSES, MASK_GENERATORS,
+                              PROGRESSIVE_SCHEDULERS)
+
+__all__ = ['check_generator', 'check_discriminator', 'check_loss', 'check_mask_generator',
+           'check_progressive_scheduler', 'tiny_batch']
+
+
+def _build(registry, name: str, cfg: dict | None):
+    cls = registry.get(name)
+    kwargs = dict(cls.tiny_cfg if cfg is None else cfg)
+    return registry.build(dict(type=name, **kwargs))
+
+
+def _size(multiple: int, at_least: int = 32) -> int:
+    return max(multiple, ((at_least + multiple - 1) // multiple) * multiple)
+
+
+def tiny_batch(batch: int = 2, size: int = 32, seed: int = 0) -> dict[str, torch.Tensor]:
+    """A batch of smooth random images in [-1, 1] with a box hole in each."""
+    g = torch.Generator().manual_seed(seed)
+    low = torch.rand(batch, 3, max(2, size // 8), max(2, size // 8), generator=g)
+    gt = torch.nn.functional.interpolate(low, size=(size, size), mode='bilinear') * 2 - 1
+    mask = torch.zeros(batch, 1, size, size)
+    mask[:, :, size // 4: size // 2 + size // 4, size // 4: size // 2 + size // 4] = 1
+    sketch = (torch.rand(batch, 1, size, size, generator=g) > 0.9).float()
+    return dict(gt=gt, mask=mask, sketch=sketch)
+
+
+def check_generator(name: str, cfg: dict | None = None, size: int | None = None) -> BaseGenerator:
+    """Build, forward, shapes, finiteness, and a backward pass reaching the parameters."""
+    gen = _build(GENERATORS, name, cfg)
+    assert isinstance(gen, BaseGenerator), f'{name} is not a BaseGenerator'
+    size = size or _size(gen.size_multiple)
+    batch = tiny_batch(size=size)
+    masked = batch['gt'] * (1 - batch['mask'])
+    guidance = {k: batch[k] for k in gen.guidance if k in batch}
+    out = gen(masked, batch['mask'], **guidance)
+    assert isinstance(out, dict) and 'output' in out, f"{name} must return a dict with 'output'"
+    for key, value in out.items():
+        if key == 'output' or value.shape[1] == 3:
+            assert value.shape == batch['gt'].shape, \
+                f'{name}: output {key!r} has shape {list(value.shape)}, expected {list(batch["gt"].shape)}'
+        assert torch.isfinite(value).all(), f'{name}: output {key!r} is not finite'
+    out['output'].mean().backward()
+    grads = [p.grad for p in gen.parameters() if p.requires_grad]
+    assert grads and any(g is not None and g.abs().sum() > 0 for g in grads), \
+        f'{name}: no gradient reached the parameters'
+    return gen
+
+
+def check_discriminator(name: str, cfg: dict | None = None, size: int | None = None):
+    disc = _build(DISCRIMINATORS, name, cfg)
+    assert isinstance(disc, BaseDiscriminator), f'{name} is not a BaseDiscriminator'
+    size = size or _size(disc.size_multiple, 64)
+    batch = tiny_batch(size=size)
+    image = batch['gt'].clone().requires_grad_(True)
+    cond = {k: batch[k] for k in disc.conditions}
+    logits = disc(image, batch['mask'], **cond)
+    assert logits.shape[0] == image.shape[0], f'{name}: logits must start with the batch size'
+    assert torch.isfinite(logits).all(), f'{name}: logits not finite'
+    logits.mean().backward()
+    assert image.grad is not None and torch.isfinite(image.grad).all(), \
+        f'{name}: no finite gradient w.r.t. the input image'
+    return disc
+
+
+def check_loss(name: str, cfg: dict | None = None):
+    loss = _build(LOSSES, name, cfg)
+    batch = tiny_batch()
+    if isinstance(loss, BaseReconstructionLoss):
+        pred = (batch['gt'] + 0.3 * torch.randn_like(batch['gt'])).requires_grad_(True)
+        value = loss(pred, batch['gt'], batch['mask'])
+        same = loss(batch['gt'], batch['gt'], batch['mask'])
+        assert float(same) <= float(value), f'{name}: identical inputs should not cost more'
+    elif isinstance(loss, BaseAdversarialLoss):
+        pred = torch.randn(2, 1, 4, 4, requires_grad=True)
+        value = loss.generator_loss(pred)
+        d_value = loss.discriminator_loss(torch.randn(2, 1, 4, 4), torch.randn(2, 1, 4, 4))
+        assert d_value.ndim == 0 and torch.isfinite(d_value), f'{name}: bad discriminator loss'
+    else:
+        raise AssertionError(f'{name} is neither a reconstruction nor an adversarial loss')
+    assert value.ndim == 0 and torch.isfinite(value), f'{name}: loss must be a finite scalar'
+    value.backward()
+    assert pred.grad is not None and torch.isfinite(pred.grad).all(), f'{name}: bad gradient'
+    return loss
+
+
+def check_mask_generator(name: str, cfg: dict | None = None,
+                         shape: tuple[int, int] = (64, 64), samples: int = 200):
+    """Binary uint8 of the exact shape, reproducible per seed, hole ratio in range."""
+    gen = _build(MASK_GENERATORS, name, cfg)
+    assert isinstance(gen, BaseMaskGenerator), f'{name} is not a BaseMaskGenerator'
+    shape = (max(shape[0], gen.min_shape[0]), max(shape[1], gen.min_shape[1]))
+    a = gen(shape, np.random.default_rng(123))
+    b = gen(shape, np.random.default_rng(123))
+    assert a.dtype == np.uint8 and a.shape == shape, f'{name}: {a.dtype} {a.shape}'
+    assert np.array_equal(a, b), f'{name}: the same seed gave different masks'
+    rng = np.random.default_rng(0)
+    lo, hi = gen.hole_ratio_range
+    ratios = []
+    for _ in range(samples):
+        m = gen(shape, rng)
+        assert m.shape == shape and m.dtype == np.uint8
+        assert set(np.unique(m).tolist()) <= {0, 1}, f'{name}: mask values must be 0 or 1'
+        ratios.append(float(m.mean()))
+    assert lo - 1e-9 <= min(ratios) and max(ratios) <= hi + 1e-9, \
+        (f'{name}: hole ratios {min(ratios):.3f}..{max(ratios):.3f} leave the documented '
+         f'range {lo}..{hi}')
+    assert len(set(np.round(ratios, 6))) > 1 or lo == hi, f'{name}: masks never vary'
+    return gen
+
+
+def check_progressive_scheduler(name: str, cfg: dict | None = None,
+                                full_size: tuple[int, int] = (256, 256)):
+    """Defined on every step: stages monotone, frozen = earlier stages, sizes valid."""
+    sched = _build(PROGRESSIVE_SCHEDULERS, name, cfg)
+    assert isinstance(sched, BaseProgressiveScheduler)
+    n = sched.num_stages
+    assert n >= 1
+    previous = 0
+    for it in range(sched.total_iters + 3):
+        stage = sched.stage_at(it)
+        assert 0 <= stage < n and stage >= previous, f'{name}: stage {stage} at {it}'
+        assert sched.frozen_stages(it) == list(range(stage))
+        assert sched.stage_start(stage) <= it
+        previous = stage
+    assert previous == n - 1, f'{name}: the last stage is never reached'
+    sizes = [sched.stage_size(s, full_size) for s in range(n)]
+    assert all(h > 0 and w > 0 for h, w in sizes)
+    assert sizes == sorted(sizes) and sizes[-1][0] <= full_size[0] + 8
+    return sched
+
+
+def components(kind: str) -> list[str]:
+    """Names registered under ``kind`` (a key of ``toolbox.registry.KIND_REGISTRIES``)."""
+    from toolbox.registry import KIND_REGISTRIES
+    return sorted(KIND_REGISTRIES[kind].module_dict)
+
