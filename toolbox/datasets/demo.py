@@ -1,37 +1,37 @@
 """A tiny dataset made from the photos that ship inside scikit-image's wheel.
 
 A fresh clone can train without downloading anything: the first use copies the photos
-into ``data/demo/{train,val}`` as PNG files.
+into ``data/demo/{train,val}``.
 """
 from __future__ import annotations
 
 import os
 import os.path as osp
+import shutil
 
 DEMO_ROOT = 'data/demo'
-TRAIN_PHOTOS = ('astronaut', 'chelsea', 'coffee', 'rocket', 'motorcycle_left',
-                'hubble_deep_field', 'immunohistochemistry', 'retina')
-VAL_PHOTOS = ('motorcycle_right', 'camera')  # camera is grayscale: exercises conversion
+TRAIN_PHOTOS = ('astronaut.png', 'chelsea.png', 'coffee.png', 'rocket.jpg',
+                'motorcycle_left.png', 'hubble_deep_field.jpg', 'ihc.png', 'retina.jpg')
+# camera.png is grayscale, so validation also exercises the conversion to RGB.
+VAL_PHOTOS = ('motorcycle_right.png', 'camera.png')
 
 
 def materialise_demo(root: str = DEMO_ROOT) -> str:
-    """Write the demo photos under ``root`` unless they are there already; returns root."""
-    import cv2
-    import numpy as np
-    from skimage import data
-
+    """Copy the demo photos under ``root`` unless they are there already; returns root."""
+    import skimage.data
+    source = osp.dirname(skimage.data.__file__)
     for split, names in (('train', TRAIN_PHOTOS), ('val', VAL_PHOTOS)):
         folder = osp.join(root, split)
         os.makedirs(folder, exist_ok=True)
         for name in names:
-            path = osp.join(folder, f'{name}.png')
+            path = osp.join(folder, name)
             if osp.exists(path):
                 continue
-            img = np.asarray(getattr(data, name)())
-            if img.ndim == 3:
-                img = cv2.cvtColor(img[..., :3], cv2.COLOR_RGB2BGR)
-            tmp = path + '.tmp.png'
-            if not cv2.imwrite(tmp, img):
-                raise OSError(f'could not write demo image {tmp}')
+            src = osp.join(source, name)
+            if not osp.isfile(src):
+                raise FileNotFoundError(f'demo photo {src} is missing from the installed '
+                                        'scikit-image; reinstall scikit-image')
+            tmp = path + '.part'
+            shutil.copyfile(src, tmp)
             os.replace(tmp, path)  # never leave a half-written image behind
     return root

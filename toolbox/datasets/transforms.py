@@ -13,6 +13,7 @@ import mmcv
 import numpy as np
 import torch
 from mmcv.transforms import BaseTransform, CenterCrop, RandomFlip, RandomResize, Resize
+from mmengine.structures import BaseDataElement
 
 from toolbox.builder import build_component
 from toolbox.registry import MASK_GENERATORS, TRANSFORMS
@@ -131,7 +132,7 @@ class PackInpaintingInputs(BaseTransform):
 
     ``inputs['gt']``: uint8 ``[3, H, W]``; ``inputs['mask']``: uint8 ``[1, H, W]``; each key of
     ``guidance_keys`` present in the results (e.g. ``'sketch'``, ``(H, W)``) as uint8
-    ``[1, H, W]``. ``data_samples`` holds ``meta_keys``.
+    ``[1, H, W]``. ``data_samples`` is a ``BaseDataElement`` whose metainfo holds ``meta_keys``.
     """
 
     def __init__(self, guidance_keys: Sequence[str] = ('sketch',),
@@ -155,4 +156,6 @@ class PackInpaintingInputs(BaseTransform):
                 inputs[key] = torch.from_numpy(np.ascontiguousarray(
                     value[None] if value.ndim == 2 else value.transpose(2, 0, 1)))
         meta = {k: results[k] for k in self.meta_keys if k in results}
-        return {'inputs': inputs, 'data_samples': meta}
+        # A data element, not a dict: collate functions keep it whole instead of
+        # transposing its tuples.
+        return {'inputs': inputs, 'data_samples': BaseDataElement(metainfo=meta)}

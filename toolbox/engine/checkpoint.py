@@ -9,6 +9,7 @@ checkpoint is then a file ``torch.load`` opens in its safe mode, like any weight
 """
 from __future__ import annotations
 
+import pickle
 from collections import OrderedDict
 
 import numpy as np
@@ -26,6 +27,39 @@ _PLAIN = (str, int, float, bool, type(None), torch.Tensor, torch.Size, torch.dty
 
 class CheckpointMismatchError(RuntimeError):
     """The checkpoint's weights do not fit the model (missing or unexpected keys)."""
+
+
+class CheckpointLoadError(RuntimeError):
+    """A checkpoint that cannot be loaded safely."""
+
+
+def read_checkpoint(filename: str, map_location='cpu') -> dict:
+    """Load ``filename`` with torch's weights-only unpickler (mmengine's loaders, so URLs
+    and other backends work); refuse files that need full unpickling, saying why."""
+    from mmengine.runner.checkpoint import _load_checkpoint
+    try:
+        return _load_checkpoint(filename, map_location=map_location)
+    except pickle.UnpicklingError as exc:
+        raise CheckpointLoadError(
+            f'checkpoint {filename} holds Python objects beyond tensors and numbers, so it is '
+            'not loaded: unpickling them could run code hidden in the file. Checkpoints '
+            'saved by the toolbox never need this; re-save a file you trust as a plain '
+            'state dict.') from exc
+
+
+def load_weights(model: torch.nn.Module, checkpoint: dict, filename: str) -> None:
+    """Load ``checkpoint['state_dict']`` (or the dict itself) into ``model``, strictly.
+
+    A leading ``module.`` and in-place wrapper prefixes are accepted; any other missing or
+    unexpected key raises :class:`CheckpointMismatchError` naming the keys.
+    """
+    state = checkpoint.get('state_dict', checkpoint)
+    state = OrderedDict((k[len('module.'):] if k.startswith('module.') else k, v)
+                        for k, v in state.items())
+    prefixes = wrapper_prefixes(model)
+    state = strip_wrapper_prefixes(state, prefixes)
+    check_keys(model, state, filename)
+    model.load_state_dict(add_wrapper_prefixes(state, prefixes), strict=True)
 
 
 def to_safe(obj, path: str = 'checkpoint'):

@@ -22,6 +22,8 @@ class ImageMetric(BaseMetric):
 
     #: name of the function in toolbox.evaluation.functional
     function: str = ''
+    # Results are keyed by the metric name alone ('PSNR'), without mmengine's prefix.
+    default_prefix = ''
 
     def __init__(self, hole_only: bool = False, prefix: str | None = None,
                  collect_device: str = 'cpu') -> None:

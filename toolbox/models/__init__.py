@@ -1,7 +1,8 @@
 """Inpaintors: the mmengine models that orchestrate generator, discriminator and losses."""
+from .autocast_wrapper import CPUAutocastOptimWrapper
 from .data_preprocessor import InpaintingDataPreprocessor
 from .inpaintor import GANInpaintor, composite
 from .optim_constructor import MultiOptimWrapperConstructor
 
 __all__ = ['InpaintingDataPreprocessor', 'GANInpaintor', 'MultiOptimWrapperConstructor',
-           'composite']
+           'composite', 'CPUAutocastOptimWrapper']

@@ -5,6 +5,7 @@ from collections.abc import Mapping, Sequence
 
 import torch
 from mmengine.model import BaseDataPreprocessor
+from mmengine.structures import BaseDataElement
 
 from toolbox.registry import MODELS
 
@@ -50,7 +51,6 @@ class InpaintingDataPreprocessor(BaseDataPreprocessor):
 def _unbatch(samples, batch_size: int) -> list[dict]:
     if samples is None:
         return [{} for _ in range(batch_size)]
-    if isinstance(samples, Mapping):  # collated dict of lists
-        return [{k: (v[i] if isinstance(v, Sequence) and not isinstance(v, str) else v)
-                 for k, v in samples.items()} for i in range(batch_size)]
-    return [dict(s) for s in samples]
+    if isinstance(samples, BaseDataElement):
+        samples = [samples]
+    return [dict(s.metainfo) if isinstance(s, BaseDataElement) else dict(s) for s in samples]

@@ -209,4 +209,4 @@ class GANInpaintor(BaseModel):
 
         self.last_train_vis = dict(gt=gt[:4].detach().cpu(), mask=mask[:4].detach().cpu(),
                                    output=fake[:4].detach().cpu())
-        return {k: float(v) for k, v in log.items()}
+        return {k: float(v.detach()) for k, v in log.items()}

@@ -1,0 +1,31 @@
+"""Errors that are the user's input, reported as one line by the command-line tools."""
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+
+
+def user_errors() -> tuple[type[BaseException], ...]:
+    from toolbox.builder import ConfigKeywordError, UnknownComponentError
+    from toolbox.datasets import ImageLoadError
+    from toolbox.engine import CheckpointLoadError, CheckpointMismatchError
+
+    from .config import ConfigError
+    return (ConfigError, UnknownComponentError, ConfigKeywordError, CheckpointMismatchError,
+            CheckpointLoadError, ImageLoadError, FileNotFoundError)
+
+
+def run_reporting_errors(main: Callable[[], None], context: str) -> int:
+    """Run ``main``; a user error becomes ``error: <context>: <message>`` and exit code 2.
+
+    Set ``TOOLBOX_TRACEBACK=1`` to see the full traceback instead.
+    """
+    import os
+    try:
+        main()
+    except user_errors() as exc:
+        if os.environ.get('TOOLBOX_TRACEBACK'):
+            raise
+        print(f'error: {context}: {exc}', file=sys.stderr)
+        return 2
+    return 0

@@ -1,0 +1,49 @@
+#!/usr/bin/env python
+"""Evaluate a checkpoint on the config's test set: ``python tools/test.py CONFIG CHECKPOINT``.
+
+Prints the metrics of ``test_evaluator`` and saves a result grid to
+``<work_dir>/vis/test.png``.
+"""
+from __future__ import annotations
+
+import argparse
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+def parse_args(argv=None):
+    from mmengine.config import DictAction
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument('config')
+    p.add_argument('checkpoint')
+    p.add_argument('--work-dir')
+    p.add_argument('--cfg-options', nargs='+', action=DictAction, metavar='KEY=VALUE')
+    p.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'], default='none')
+    return p.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    from toolbox.apis import load_config, setup_launcher
+    from toolbox.apis.errors import run_reporting_errors
+
+    def test():
+        cfg = load_config(args.config, args.cfg_options)
+        cfg.work_dir = args.work_dir or cfg.get('work_dir') or osp.join(
+            'work_dirs', osp.splitext(osp.basename(args.config))[0])
+        if not osp.isfile(args.checkpoint):
+            raise FileNotFoundError(f'checkpoint {args.checkpoint} does not exist')
+        cfg.load_from, cfg.resume = args.checkpoint, False
+        setup_launcher(cfg, args.launcher)
+        from toolbox.engine import ToolboxRunner
+        metrics = ToolboxRunner.from_cfg(cfg).test()
+        for key, value in metrics.items():
+            print(f'{key}: {value:.4f}')
+
+    return run_reporting_errors(test, args.config)
+
+
+if __name__ == '__main__':
+    sys.exit(main())
