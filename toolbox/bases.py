@@ -56,6 +56,9 @@ class BaseGenerator(nn.Module):
     size_multiple: ClassVar[int] = 1
     #: Constructor keywords of a small instance, for contract tests and examples.
     tiny_cfg: ClassVar[dict[str, Any]] = {}
+    #: False for methods without learned parameters (classical inpainting baselines):
+    #: they are evaluated, never trained, and the contract tests skip the backward check.
+    trainable: ClassVar[bool] = True
 
     def forward(self, masked_image: Tensor, mask: Tensor, **guidance: Tensor) -> dict[str, Tensor]:
         raise NotImplementedError

@@ -60,6 +60,8 @@ def check_generator(name: str, cfg: dict | None = None, size: int | None = None)
             assert value.shape == batch['gt'].shape, \
                 f'{name}: output {key!r} has shape {list(value.shape)}, expected {list(batch["gt"].shape)}'
         assert torch.isfinite(value).all(), f'{name}: output {key!r} is not finite'
+    if not gen.trainable:
+        return gen
     out['output'].mean().backward()
     grads = [p.grad for p in gen.parameters() if p.requires_grad]
     assert grads and any(g is not None and g.abs().sum() > 0 for g in grads), \
