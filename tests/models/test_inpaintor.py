@@ -1,0 +1,106 @@
+"""The GAN inpaintor: alternating updates, compositing, loss routing, clear config errors."""
+import pytest
+import torch
+from mmengine.optim import OptimWrapperDict
+
+from toolbox.models import GANInpaintor, MultiOptimWrapperConstructor, composite
+from toolbox.testing import tiny_batch
+
+
+def _model(**kw):
+    cfg = dict(generator=dict(type='EncoderDecoderGenerator', base_channels=8, num_downsamples=2),
+               discriminator=dict(type='PatchDiscriminator', base_channels=8, num_layers=2),
+               losses=[dict(type='L1Loss', outputs=('output',)),
+                       dict(type='HingeGANLoss', loss_weight=0.1)])
+    cfg.update(kw)
+    return GANInpaintor(**cfg)
+
+
+def _optim(model):
+    return MultiOptimWrapperConstructor(dict(
+        generator=dict(optimizer=dict(type='Adam', lr=1e-3)),
+        discriminator=dict(optimizer=dict(type='Adam', lr=1e-3))))(model)
+
+
+def _data(batch=2, size=32, seed=0):
+    b = tiny_batch(batch, size, seed)
+    gt = ((b['gt'] + 1) * 127.5).round().byte()
+    return dict(inputs=dict(gt=list(gt), mask=list(b['mask'].byte())),
+                data_samples=[{} for _ in range(batch)])
+
+
+def _params(module):
+    return [p.detach().clone() for p in module.parameters()]
+
+
+def _changed(before, module):
+    return [not torch.equal(a, b.detach()) for a, b in zip(before, module.parameters())]
+
+
+def test_discriminator_steps_per_generator_step():
+    torch.manual_seed(0)
+    model = _model(disc_steps=2)
+    optim = _optim(model)
+    assert isinstance(optim, OptimWrapperDict)
+    g0, d0 = _params(model.generator), _params(model.discriminator)
+    log = model.train_step(_data(), optim)          # call 0: D and G
+    assert all(_changed(g0, model.generator)) and any(_changed(d0, model.discriminator))
+    assert {'loss_d', 'loss_g', 'loss_g_adv', 'loss_L1Loss_output'} <= set(log)
+    g1 = _params(model.generator)
+    log = model.train_step(_data(seed=1), optim)    # call 1: D only
+    assert not any(_changed(g1, model.generator))
+    assert 'loss_g' not in log and 'loss_d' in log
+
+
+def test_generator_step_leaves_no_gradient_in_the_discriminator():
+    torch.manual_seed(0)
+    model = _model()
+    optim = _optim(model)
+    model.train_step(_data(), optim)
+    # D's gradients were zeroed after its own step; the G step must not write new ones.
+    for p in model.discriminator.parameters():
+        assert p.grad is None or float(p.grad.abs().sum()) == 0.0
+    assert all(p.requires_grad for p in model.discriminator.parameters())
+
+
+def test_predictions_are_composited_and_in_unit_range():
+    model = _model().eval()
+    data = _data()
+    results = model.val_step(data)
+    assert len(results) == 2
+    batch = model.data_preprocessor(data)
+    for i, r in enumerate(results):
+        assert r['pred'].shape == (3, 32, 32) and r['mask'].shape == (1, 32, 32)
+        known = r['mask'].expand(3, -1, -1) == 0
+        assert torch.allclose(r['pred'][known], r['gt'][known], atol=1e-6)
+        assert torch.allclose(r['gt'], (batch['gt'][i] + 1) / 2)
+        assert 0 <= float(r['pred'].min()) and float(r['pred'].max()) <= 1
+
+
+def test_composite():
+    out, img = torch.zeros(1, 3, 2, 2), torch.ones(1, 3, 2, 2)
+    mask = torch.tensor([[[[1.0, 0.0], [0.0, 1.0]]]])
+    assert composite(out, img, mask)[0, 0].tolist() == [[0.0, 1.0], [1.0, 0.0]]
+
+
+def test_loss_routed_to_a_missing_output_says_which():
+    model = _model(losses=[dict(type='L1Loss', outputs=('coarse', 'output'))], discriminator=None)
+    optim = MultiOptimWrapperConstructor(dict(generator=dict(optimizer=dict(type='Adam'))))(model)
+    with pytest.raises(KeyError, match="output 'coarse'.*returns only \\['output'\\]"):
+        model.train_step(_data(), optim)
+
+
+@pytest.mark.parametrize('kw, message', [
+    (dict(losses=[dict(type='L1Loss')]), 'exactly one adversarial loss'),
+    (dict(discriminator=None), 'no discriminator'),
+    (dict(disc_steps=0), 'disc_steps must be >= 1'),
+])
+def test_inconsistent_configs_are_rejected(kw, message):
+    with pytest.raises(ValueError, match=message):
+        _model(**kw)
+
+
+def test_image_size_not_a_multiple_is_a_clear_error():
+    model = _model()
+    with pytest.raises(ValueError, match='multiples of 4'):
+        model.val_step(_data(size=30))
