@@ -1,9 +1,16 @@
 """Engine pieces around mmengine's Runner: the toolbox runner, checkpoints, hooks."""
 from .checkpoint import (CheckpointLoadError, CheckpointMismatchError, SafeCheckpointHook,
                          from_safe, load_weights, read_checkpoint, to_safe)
-from .runner import ToolboxRunner
 from .visualization import InpaintingVisualizationHook, save_result_grid
 
 __all__ = ['ToolboxRunner', 'SafeCheckpointHook', 'CheckpointMismatchError', 'CheckpointLoadError',
            'read_checkpoint', 'load_weights', 'to_safe',
            'from_safe', 'InpaintingVisualizationHook', 'save_result_grid']
+
+
+def __getattr__(name: str):
+    # The Runner pulls in mmengine.runner (about 2 s): import it only when training.
+    if name == 'ToolboxRunner':
+        from .runner import ToolboxRunner
+        return ToolboxRunner
+    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')

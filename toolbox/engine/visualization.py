@@ -8,20 +8,24 @@ import torch
 from mmengine.dist import master_only
 from mmengine.hooks import Hook
 from torch import Tensor
-from torchvision.utils import make_grid
 
 from toolbox.registry import HOOKS
 
 
 def save_result_grid(path: str, gt: Tensor, mask: Tensor, output: Tensor,
-                     value_range: tuple[float, float] = (-1.0, 1.0)) -> str:
+                     value_range: tuple[float, float] = (-1.0, 1.0), pad: int = 2) -> str:
     """Write a PNG grid; ``gt``/``output`` [B, 3, H, W] in ``value_range``, mask [B, 1, H, W]."""
     lo, hi = value_range
-    gt, output = [((t.float() - lo) / (hi - lo)).clamp(0, 1) for t in (gt, output)]
-    mask = mask.float()
+    gt, output = [((t.detach().float().cpu() - lo) / (hi - lo)).clamp(0, 1) for t in (gt, output)]
+    mask = mask.detach().float().cpu()
     masked = gt * (1 - mask) + mask                    # holes shown white
-    tiles = torch.stack([masked, mask.expand_as(gt), output, gt], dim=1).flatten(0, 1)
-    grid = make_grid(tiles, nrow=4, padding=2, pad_value=0.5)   # [3, H', W'] in [0, 1]
+    columns = (masked, mask.expand_as(gt), output, gt)
+    b, _, h, w = gt.shape
+    grid = torch.full((3, b * (h + pad) + pad, 4 * (w + pad) + pad), 0.5)
+    for row in range(b):
+        for col, images in enumerate(columns):
+            y, x = pad + row * (h + pad), pad + col * (w + pad)
+            grid[:, y:y + h, x:x + w] = images[row]
     img = (grid.permute(1, 2, 0).numpy() * 255 + 0.5).astype('uint8')
     mmcv.imwrite(img[..., ::-1], path)                 # RGB -> BGR for OpenCV
     return path
