@@ -64,4 +64,7 @@ def setup_launcher(cfg: Config, launcher: str) -> None:
     wrapper.setdefault('type', 'MMSeparateDistributedDataParallel')
     wrapper.setdefault('broadcast_buffers', False)
     wrapper.setdefault('find_unused_parameters', False)
+    if not torch.cuda.is_available():
+        # mmengine passes device_ids=[local_rank], which DDP rejects for CPU modules.
+        wrapper.setdefault('device_ids', None)
     cfg.model_wrapper_cfg = wrapper

@@ -1,5 +1,13 @@
-"""Metrics: plain functions in :mod:`.functional`, mmengine ``BaseMetric``\\ s in :mod:`.metrics`."""
-from . import functional
-from .metrics import MAE, PSNR, ImageMetric
+"""Evaluation: plain functions in :mod:`.functional`, mmengine ``BaseMetric``\\ s in
+:mod:`.metrics`, FID feature extractors in :mod:`.fid`, and the per-mask-type table in
+:mod:`.report`.
 
-__all__ = ['functional', 'ImageMetric', 'PSNR', 'MAE']
+Networks and heavy packages (lpips, torchvision's Inception, scipy) are imported only when
+a metric that needs them is built.
+"""
+from . import functional
+from .fid import FIDInceptionV3
+from .metrics import BPE, FID, LPIPS, MAE, PSNR, SSIM, ImageMetric, L1Error, L2Error
+
+__all__ = ['functional', 'ImageMetric', 'PSNR', 'SSIM', 'MAE', 'L1Error', 'L2Error', 'BPE',
+           'LPIPS', 'FID', 'FIDInceptionV3']

@@ -1,12 +1,37 @@
 """Image-quality functions on float tensors ``[B, 3, H, W]`` in ``[0, 1]``.
 
-Each returns one value per image (a ``[B]`` float64 tensor). ``mask`` (``[B, 1, H, W]``,
-1 = hole) restricts the measure to the hole where the metric allows it.
+Each per-image function returns one value per image (a ``[B]`` float64 tensor) that does
+not depend on how images are batched. ``mask`` (``[B, 1, H, W]``, 1 = hole) restricts the
+measure to the hole where the metric allows it.
+
+==================  =====================================================================
+:func:`psnr`        peak signal-to-noise ratio (dB); ``y_channel`` for the luma only
+:func:`ssim`        structural similarity, the common definition (Gaussian window 11,
+                    sigma 1.5, K1 0.01, K2 0.03, population covariances, channels
+                    averaged): equal to scikit-image's ``structural_similarity(...,
+                    gaussian_weights=True, sigma=1.5, use_sample_covariance=False)``
+:func:`mae`, :func:`mse`   mean absolute / squared error
+:func:`l1_error`, :func:`l2_error`   the same in percent, as DeepFill v2's tables report
+:func:`bpe`         boundary pixel error (DFNet)
+:func:`lpips`       LPIPS through the ``lpips`` package (a network; see
+                    :mod:`toolbox.evaluation.perceptual`)
+==================  =====================================================================
+
+FID pieces (not per image): :class:`FeatureStats` accumulates float64 sums of features,
+:func:`frechet_distance` compares two Gaussians, :func:`fid_from_features` does both.
 """
 from __future__ import annotations
 
+import math
+
+import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import Tensor
+
+__all__ = ['psnr', 'ssim', 'ssim_map', 'mae', 'mse', 'l1_error', 'l2_error', 'bpe',
+           'boundary_band', 'rgb_to_y', 'lpips', 'FeatureStats', 'frechet_distance',
+           'fid_from_features']
 
 
 def _check(pred: Tensor, target: Tensor, mask: Tensor | None, name: str) -> None:
@@ -29,6 +54,16 @@ def _masked_mean(values: Tensor, mask: Tensor | None) -> Tensor:
     return (values * weight).flatten(1).sum(1) / weight.flatten(1).sum(1).clamp_min(1)
 
 
+def rgb_to_y(image: Tensor) -> Tensor:
+    """Luma of RGB ``[B, 3, H, W]`` in [0, 1] as ITU-R BT.601 studio range (MATLAB's
+    ``rgb2ycbcr``, the convention of super-resolution papers): ``[B, 1, H, W]`` in
+    [16/255, 235/255]."""
+    if image.ndim != 4 or image.shape[1] != 3:
+        raise ValueError(f'rgb_to_y: image must be [B, 3, H, W], got {list(image.shape)}')
+    weights = image.new_tensor([65.481, 128.553, 24.966]).view(1, 3, 1, 1)
+    return (image * weights).sum(1, keepdim=True) / 255.0 + 16.0 / 255.0
+
+
 def mae(pred: Tensor, target: Tensor, mask: Tensor | None = None) -> Tensor:
     """Mean absolute error per image (whole image, or hole only with ``mask``)."""
     _check(pred, target, mask, 'mae')
@@ -41,8 +76,240 @@ def mse(pred: Tensor, target: Tensor, mask: Tensor | None = None) -> Tensor:
     return _masked_mean((pred - target) ** 2, mask)
 
 
+def l1_error(pred: Tensor, target: Tensor, mask: Tensor | None = None) -> Tensor:
+    """Mean absolute error in percent of the [0, 1] range (DeepFill v2's "l1 err.")."""
+    return 100.0 * mae(pred, target, mask)
+
+
+def l2_error(pred: Tensor, target: Tensor, mask: Tensor | None = None) -> Tensor:
+    """Mean squared error in percent, images in [0, 1] (DeepFill v2's "l2 err.")."""
+    return 100.0 * mse(pred, target, mask)
+
+
 def psnr(pred: Tensor, target: Tensor, mask: Tensor | None = None,
-         data_range: float = 1.0) -> Tensor:
-    """Peak signal-to-noise ratio in dB per image; ``inf`` for identical images."""
+         data_range: float = 1.0, y_channel: bool = False) -> Tensor:
+    """Peak signal-to-noise ratio in dB per image; ``inf`` for identical images.
+
+    ``y_channel`` measures the BT.601 luma (:func:`rgb_to_y`) instead of RGB.
+    """
+    if y_channel:
+        _check(pred, target, mask, 'psnr')
+        pred, target = rgb_to_y(pred), rgb_to_y(target)
     err = mse(pred, target, mask)
     return 10.0 * torch.log10(data_range ** 2 / err)
+
+
+# --- SSIM -----------------------------------------------------------------------------------
+
+def _gaussian_window(size: int, sigma: float, dtype: torch.dtype, device) -> Tensor:
+    x = torch.arange(size, dtype=torch.float64) - (size - 1) / 2
+    g = torch.exp(-0.5 * (x / sigma) ** 2)
+    return (g / g.sum()).to(dtype=dtype, device=device)
+
+
+def _filter_valid(x: Tensor, window: Tensor) -> Tensor:
+    """Separable filtering of every channel of ``x`` [B, C, H, W] without padding:
+    ``[B, C, H - k + 1, W - k + 1]``. Depthwise convolutions on channels-last tensors, the
+    fastest form on CPUs (about ten times the default layout)."""
+    c, k = x.shape[1], window.numel()
+    x = x.contiguous(memory_format=torch.channels_last)
+    x = F.conv2d(x, window.view(1, 1, 1, k).expand(c, 1, 1, k), groups=c)
+    return F.conv2d(x, window.view(1, 1, k, 1).expand(c, 1, k, 1), groups=c)
+
+
+def ssim_map(pred: Tensor, target: Tensor, data_range: float = 1.0, window_size: int = 11,
+             sigma: float = 1.5, k1: float = 0.01, k2: float = 0.03,
+             dtype: torch.dtype = torch.float32) -> Tensor:
+    """Local SSIM ``[B, C, H - window_size + 1, W - window_size + 1]``: the map of
+    Wang et al. (2004) at every position where the window fits inside the image.
+
+    Local statistics use a normalised Gaussian window and population (biased) variances.
+    That is scikit-image's definition: it filters with padding and then crops
+    ``(window_size - 1) / 2`` pixels from each side, which leaves exactly these values.
+    """
+    _check(pred, target, None, 'ssim')
+    h, w = pred.shape[2:]
+    if window_size % 2 != 1 or window_size > min(h, w):
+        raise ValueError(f'ssim: window_size must be odd and at most the image size, got '
+                         f'{window_size} for {h}x{w} images')
+    x, y = pred.to(dtype), target.to(dtype)
+    c = x.shape[1]
+    window = _gaussian_window(window_size, sigma, dtype, x.device)
+    # Four filtered maps per channel suffice: the formula needs var_x + var_y, not each.
+    stats = _filter_valid(torch.cat([x, y, x * x + y * y, x * y], dim=1), window)
+    mu_x, mu_y, e_sq, e_xy = stats.split(c, dim=1)
+    c1, c2 = (k1 * data_range) ** 2, (k2 * data_range) ** 2
+    mu_xy = mu_x * mu_y
+    mu_sq = mu_x * mu_x + mu_y * mu_y
+    num = (2 * mu_xy + c1) * (2 * (e_xy - mu_xy) + c2)
+    den = (mu_sq + c1) * (e_sq - mu_sq + c2)
+    return num / den
+
+
+def ssim(pred: Tensor, target: Tensor, mask: Tensor | None = None, data_range: float = 1.0,
+         y_channel: bool = False, window_size: int = 11, sigma: float = 1.5,
+         k1: float = 0.01, k2: float = 0.03) -> Tensor:
+    """Mean SSIM per image, averaged over channels (see :func:`ssim_map`).
+
+    Equal (to about 1e-5; computed in float32) to scikit-image's
+    ``structural_similarity(p, t, gaussian_weights=True, sigma=1.5,
+    use_sample_covariance=False, data_range=1, channel_axis=-1)``.
+
+    With ``mask`` the map is averaged over the hole pixels where the window fits inside
+    the image (the mask cropped like the map); an image whose hole lies entirely in that
+    border gets ``nan``. ``y_channel`` measures the BT.601 luma only.
+    """
+    _check(pred, target, mask, 'ssim')
+    if y_channel:
+        pred, target = rgb_to_y(pred), rgb_to_y(target)
+    smap = ssim_map(pred, target, data_range, window_size, sigma, k1, k2)
+    if mask is None:
+        return smap.double().mean(dim=(1, 2, 3))
+    r = (window_size - 1) // 2
+    hole = mask[:, :, r:mask.shape[2] - r, r:mask.shape[3] - r].double()
+    total = (smap.double() * hole).sum(dim=(1, 2, 3)) / smap.shape[1]
+    count = hole.sum(dim=(1, 2, 3))
+    return torch.where(count > 0, total / count.clamp_min(1), torch.full_like(total, math.nan))
+
+
+# --- boundary pixel error -------------------------------------------------------------------
+
+def boundary_band(mask: Tensor, width: int = 3) -> Tensor:
+    """The hole pixels within ``width`` pixels (chessboard distance) of a known pixel:
+    ``[B, 1, H, W]`` in {0, 1}. The image border does not count as known."""
+    if width < 1:
+        raise ValueError(f'boundary_band: width must be >= 1, got {width}')
+    hole = (mask > 0.5).to(torch.float32)
+    known = 1.0 - hole
+    near_known = F.max_pool2d(known, 2 * width + 1, stride=1, padding=width)
+    return hole * near_known
+
+
+def bpe(pred: Tensor, target: Tensor, mask: Tensor, width: int = 3) -> Tensor:
+    """Boundary pixel error (DFNet, Hong et al. 2019): how well the filled region meets the
+    known one. Here: the mean absolute error, in percent of the [0, 1] range, over the hole
+    pixels within ``width`` pixels of the hole's edge (:func:`boundary_band`).
+
+    The paper names the measure without fixing the band; its width is a parameter here.
+    ``nan`` for an image without a boundary (no hole, or no known pixel).
+    """
+    if mask is None:
+        raise ValueError('bpe: a mask is required (the boundary is the hole\'s edge)')
+    _check(pred, target, mask, 'bpe')
+    band = boundary_band(mask, width).double()
+    err = (pred - target).abs().double().mean(1, keepdim=True)      # [B, 1, H, W]
+    count = band.flatten(1).sum(1)
+    value = 100.0 * (err * band).flatten(1).sum(1) / count.clamp_min(1)
+    return torch.where(count > 0, value, torch.full_like(value, math.nan))
+
+
+# --- LPIPS ----------------------------------------------------------------------------------
+
+_LPIPS_CACHE: dict = {}
+
+
+def lpips(pred: Tensor, target: Tensor, model=None, net: str = 'alex') -> Tensor:
+    """LPIPS distance per image (lower = more similar), through the ``lpips`` package.
+
+    ``model``: an ``lpips.LPIPS`` instance (from
+    :func:`toolbox.evaluation.perceptual.build_lpips`); when ``None``, a pretrained
+    model for ``net`` (``'alex'``, ``'vgg'``, ``'squeeze'``) is built once and cached --
+    which needs the backbone's weights (see :mod:`toolbox.weights`).
+    """
+    _check(pred, target, None, 'lpips')
+    if model is None:
+        key = (net, str(pred.device))
+        if key not in _LPIPS_CACHE:
+            from .perceptual import build_lpips
+            _LPIPS_CACHE[key] = build_lpips(net=net).to(pred.device)
+        model = _LPIPS_CACHE[key]
+    from .perceptual import lpips_distance
+    return lpips_distance(model, pred, target)
+
+
+# --- FID pieces -----------------------------------------------------------------------------
+
+class FeatureStats:
+    """Running float64 sums of feature vectors: count, sum and sum of outer products.
+
+    The mean and covariance follow from the sums, so statistics accumulated batch by
+    batch (or on several processes, then :meth:`merge`\\ d) equal those of all features at
+    once, whatever the batch size.
+    """
+
+    def __init__(self) -> None:
+        self.n = 0
+        self.sum: Tensor | None = None        # [D] float64
+        self.outer: Tensor | None = None      # [D, D] float64
+
+    def update(self, features: Tensor) -> None:
+        """Add ``features`` ``[N, D]``."""
+        if features.ndim != 2:
+            raise ValueError(f'FeatureStats: features must be [N, D], got {list(features.shape)}')
+        f = features.detach().to(device='cpu', dtype=torch.float64)
+        if self.sum is None:
+            self.sum = torch.zeros(f.shape[1], dtype=torch.float64)
+            self.outer = torch.zeros(f.shape[1], f.shape[1], dtype=torch.float64)
+        elif f.shape[1] != self.sum.shape[0]:
+            raise ValueError(f'FeatureStats: feature size changed from {self.sum.shape[0]} '
+                             f'to {f.shape[1]}')
+        self.n += f.shape[0]
+        self.sum += f.sum(0)
+        self.outer += f.T @ f
+
+    def merge(self, other: FeatureStats) -> FeatureStats:
+        if other.n:
+            if self.sum is None:
+                self.n, self.sum, self.outer = other.n, other.sum.clone(), other.outer.clone()
+            else:
+                self.n += other.n
+                self.sum += other.sum
+                self.outer += other.outer
+        return self
+
+    def mean_cov(self) -> tuple[np.ndarray, np.ndarray]:
+        """Mean ``[D]`` and unbiased covariance ``[D, D]`` (like ``numpy.cov``), float64."""
+        if self.n < 2:
+            raise ValueError(f'FID needs at least 2 images per set, got {self.n}')
+        mu = self.sum / self.n
+        cov = (self.outer - self.n * torch.outer(mu, mu)) / (self.n - 1)
+        return mu.numpy(), ((cov + cov.T) / 2).numpy()
+
+
+def _sqrtm_psd(a: np.ndarray) -> np.ndarray:
+    """Symmetric square root of a symmetric positive semi-definite matrix."""
+    w, v = np.linalg.eigh(a)
+    return (v * np.sqrt(np.clip(w, 0.0, None))) @ v.T
+
+
+def frechet_distance(mu1: np.ndarray, cov1: np.ndarray, mu2: np.ndarray,
+                     cov2: np.ndarray) -> float:
+    """Fréchet distance of two Gaussians, in float64:
+    ``|mu1 - mu2|^2 + tr(C1) + tr(C2) - 2 tr((C1 C2)^(1/2))``.
+
+    ``tr((C1 C2)^(1/2))`` is computed as the sum of the square roots of the eigenvalues
+    of the symmetric matrix ``C1^(1/2) C2 C1^(1/2)`` (similar to ``C1 C2``), clipped at 0.
+    Unlike a general matrix square root of ``C1 C2`` this never produces complex values,
+    and it stays defined for singular covariances (fewer images than dimensions).
+    """
+    mu1, mu2 = np.asarray(mu1, np.float64), np.asarray(mu2, np.float64)
+    cov1, cov2 = np.asarray(cov1, np.float64), np.asarray(cov2, np.float64)
+    if mu1.shape != mu2.shape or cov1.shape != cov2.shape or cov1.shape != mu1.shape * 2:
+        raise ValueError(f'frechet_distance: shapes do not match: mu {mu1.shape} / '
+                         f'{mu2.shape}, cov {cov1.shape} / {cov2.shape}')
+    root1 = _sqrtm_psd(cov1)
+    inner = root1 @ cov2 @ root1
+    eig = np.linalg.eigvalsh((inner + inner.T) / 2)
+    tr_covmean = np.sqrt(np.clip(eig, 0.0, None)).sum()
+    diff = mu1 - mu2
+    value = float(diff @ diff + np.trace(cov1) + np.trace(cov2) - 2.0 * tr_covmean)
+    # Mathematically >= 0; rounding can leave -1e-12 for identical statistics.
+    return max(value, 0.0)
+
+
+def fid_from_features(real: Tensor, fake: Tensor) -> float:
+    """FID between two feature sets ``[N, D]`` and ``[M, D]``."""
+    a, b = FeatureStats(), FeatureStats()
+    a.update(real)
+    b.update(fake)
+    return frechet_distance(*a.mean_cov(), *b.mean_cov())

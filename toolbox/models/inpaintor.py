@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import torch
 from mmengine.logging import MessageHub
-from mmengine.model import BaseModel
+from mmengine.model import BaseModel, is_model_wrapper
 from mmengine.optim import OptimWrapper, OptimWrapperDict
 from torch import Tensor, nn
 
@@ -18,6 +18,11 @@ from toolbox.bases import (BaseAdversarialLoss, BaseDiscriminator, BaseGenerator
                            BaseReconstructionLoss, check_image_and_mask)
 from toolbox.builder import build_component, config_path
 from toolbox.registry import DISCRIMINATORS, GENERATORS, LOSSES, MODELS
+
+
+def _bare(module: nn.Module | None) -> nn.Module | None:
+    """The module itself when a distributed wrapper (which hides its attributes) holds it."""
+    return module.module if module is not None and is_model_wrapper(module) else module
 
 
 def composite(output: Tensor, image: Tensor, mask: Tensor) -> Tensor:
@@ -96,13 +101,14 @@ class GANInpaintor(BaseModel):
     def run_generator(self, batch: dict) -> dict[str, Tensor]:
         """Generator outputs (not composited) for a preprocessed batch."""
         gt, mask = batch['gt'], batch['mask']
-        check_image_and_mask(gt, mask, where=type(self.generator).__name__,
-                             multiple=self.generator.size_multiple)
+        generator = _bare(self.generator)
+        check_image_and_mask(gt, mask, where=type(generator).__name__,
+                             multiple=generator.size_multiple)
         masked = gt * (1.0 - mask)
-        guidance = {k: batch[k] for k in self.generator.guidance if k in batch}
+        guidance = {k: batch[k] for k in generator.guidance if k in batch}
         outputs = self.generator(masked, mask, **guidance)
         if not isinstance(outputs, dict) or 'output' not in outputs:
-            raise TypeError(f'{type(self.generator).__name__}.forward must return a dict with '
+            raise TypeError(f'{type(generator).__name__}.forward must return a dict with '
                             f"the final prediction under 'output', got {type(outputs).__name__}")
         return outputs
 
@@ -124,7 +130,7 @@ class GANInpaintor(BaseModel):
 
     def _predict(self, batch: dict) -> list[dict]:
         output = self.inpaint(batch['gt'], batch['mask'],
-                              **{k: batch[k] for k in self.generator.guidance if k in batch})
+                              **{k: batch[k] for k in _bare(self.generator).guidance if k in batch})
         pred01 = ((output.clamp(-1, 1) + 1) / 2).float().cpu()   # [B, 3, H, W] in [0, 1]
         gt01 = ((batch['gt'] + 1) / 2).float().cpu()
         mask = batch['mask'].float().cpu()
@@ -146,7 +152,7 @@ class GANInpaintor(BaseModel):
             for key in loss.outputs:
                 if key not in outputs:
                     raise KeyError(f'loss {name} applies to generator output {key!r}, but '
-                                   f'{type(self.generator).__name__} returns only '
+                                   f'{type(_bare(self.generator)).__name__} returns only '
                                    f'{sorted(outputs)}')
                 value = loss(outputs[key], batch['gt'], batch['mask'])
                 losses[f'loss_{name}_{key}'] = value * loss.loss_weight
@@ -158,7 +164,7 @@ class GANInpaintor(BaseModel):
         return int(it) if it is not None else self._calls
 
     def _disc(self, image: Tensor, batch: dict) -> Tensor:
-        cond = {k: batch[k] for k in self.discriminator.conditions}
+        cond = {k: batch[k] for k in _bare(self.discriminator).conditions}
         return self.discriminator(image, batch['mask'], **cond)
 
     def train_step(self, data, optim_wrapper: OptimWrapper | OptimWrapperDict) -> dict:
