@@ -63,6 +63,17 @@ def test_generator_step_leaves_no_gradient_in_the_discriminator():
     assert all(p.requires_grad for p in model.discriminator.parameters())
 
 
+def test_frozen_parts_of_the_discriminator_stay_frozen():
+    torch.manual_seed(0)
+    model = _model()
+    first = next(model.discriminator.parameters())
+    first.requires_grad_(False)               # e.g. a pretrained semantic network
+    before = first.detach().clone()
+    model.train_step(_data(), _optim(model))
+    assert not first.requires_grad and torch.equal(first, before)
+    assert all(p.requires_grad for p in list(model.discriminator.parameters())[1:])
+
+
 def test_predictions_are_composited_and_in_unit_range():
     model = _model().eval()
     data = _data()

@@ -6,6 +6,7 @@ applies to.
 """
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 
 import torch
@@ -23,6 +24,20 @@ from toolbox.registry import DISCRIMINATORS, GENERATORS, LOSSES, MODELS
 def _bare(module: nn.Module | None) -> nn.Module | None:
     """The module itself when a distributed wrapper (which hides its attributes) holds it."""
     return module.module if module is not None and is_model_wrapper(module) else module
+
+
+@contextlib.contextmanager
+def frozen(module: nn.Module):
+    """Switch off ``requires_grad`` inside the block, restoring each parameter's own flag
+    afterwards (a pretrained sub-network that was frozen stays frozen)."""
+    flags = [(p, p.requires_grad) for p in module.parameters()]
+    for p, _ in flags:
+        p.requires_grad_(False)
+    try:
+        yield module
+    finally:
+        for p, flag in flags:
+            p.requires_grad_(flag)
 
 
 def composite(output: Tensor, image: Tensor, mask: Tensor) -> Tensor:
@@ -163,9 +178,22 @@ class GANInpaintor(BaseModel):
         it = hub.get_info('iter')
         return int(it) if it is not None else self._calls
 
+    # -- extension points for multi-stage inpaintors ---------------------------------------
+    def training_outputs(self, batch: dict) -> tuple[dict[str, Tensor], dict]:
+        """Generator outputs to train on, and the batch (targets, mask) they are judged
+        against. A progressive inpaintor returns the current stage's outputs and the batch
+        resized to that stage."""
+        return self.run_generator(batch), batch
+
+    @property
+    def active_discriminator(self) -> nn.Module | None:
+        """The discriminator trained at this step."""
+        return self.discriminator
+
     def _disc(self, image: Tensor, batch: dict) -> Tensor:
-        cond = {k: batch[k] for k in _bare(self.discriminator).conditions}
-        return self.discriminator(image, batch['mask'], **cond)
+        disc = self.active_discriminator
+        cond = {k: batch[k] for k in _bare(disc).conditions}
+        return disc(image, batch['mask'], **cond)
 
     def train_step(self, data, optim_wrapper: OptimWrapper | OptimWrapperDict) -> dict:
         batch = self.data_preprocessor(data, True)
@@ -180,15 +208,16 @@ class GANInpaintor(BaseModel):
             g_optim, d_optim = optim_wrapper, None
         update_g = self._current_iter() % self.disc_steps == 0
         self._calls += 1
-        gt, mask = batch['gt'], batch['mask']
         log: dict[str, Tensor] = {}
 
         with g_optim.optim_context(self.generator), torch.set_grad_enabled(update_g):
-            outputs = self.run_generator(batch)
+            outputs, batch = self.training_outputs(batch)
+        gt, mask = batch['gt'], batch['mask']
         fake = composite(outputs['output'], gt, mask)
+        disc = self.active_discriminator
 
-        if self.discriminator is not None:
-            with d_optim.optim_context(self.discriminator):
+        if disc is not None:
+            with d_optim.optim_context(disc):
                 real_logits = self._disc(gt, batch)
                 fake_logits = self._disc(fake.detach(), batch)
                 loss_d = self.adv_loss.discriminator_loss(real_logits, fake_logits)
@@ -199,14 +228,11 @@ class GANInpaintor(BaseModel):
         if update_g:
             with g_optim.optim_context(self.generator):
                 losses = self._reconstruction_losses(batch, outputs)
-                if self.discriminator is not None:
+                if disc is not None:
                     # Frozen so the generator's backward writes no gradients into D, which
                     # would leak into D's next step (and break exact resumption).
-                    self.discriminator.requires_grad_(False)
-                    try:
+                    with frozen(disc):
                         g_adv = self.adv_loss.generator_loss(self._disc(fake, batch))
-                    finally:
-                        self.discriminator.requires_grad_(True)
                     losses['loss_g_adv'] = g_adv * self.adv_loss.loss_weight
                 loss_g, g_log = self.parse_losses(losses)
             g_optim.update_params(loss_g)
