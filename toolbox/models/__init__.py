@@ -3,6 +3,7 @@ from .autocast_wrapper import CPUAutocastOptimWrapper
 from .data_preprocessor import InpaintingDataPreprocessor
 from .inpaintor import GANInpaintor, composite
 from .optim_constructor import MultiOptimWrapperConstructor
+from .progressive import ProgressiveInpaintor
 
 __all__ = ['InpaintingDataPreprocessor', 'GANInpaintor', 'MultiOptimWrapperConstructor',
-           'composite', 'CPUAutocastOptimWrapper']
+           'composite', 'CPUAutocastOptimWrapper', 'ProgressiveInpaintor']

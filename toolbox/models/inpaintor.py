@@ -10,7 +10,6 @@ import contextlib
 from collections.abc import Sequence
 
 import torch
-from mmengine.logging import MessageHub
 from mmengine.model import BaseModel, is_model_wrapper
 from mmengine.optim import OptimWrapper, OptimWrapperDict
 from torch import Tensor, nn
@@ -99,7 +98,9 @@ class GANInpaintor(BaseModel):
         self.rec_losses = nn.ModuleList(rec)
         self.adv_loss = adv[0] if adv else None
         self._loss_names = self._name_losses(rec)
-        self._calls = 0
+        # Counts training steps; a buffer, so it is saved in checkpoints and a resumed run
+        # keeps the discriminator/generator alternation in phase.
+        self.register_buffer('train_steps', torch.zeros((), dtype=torch.long))
         #: the last training batch's images, for the visualisation hook
         self.last_train_vis: dict[str, Tensor] | None = None
 
@@ -120,7 +121,7 @@ class GANInpaintor(BaseModel):
         check_image_and_mask(gt, mask, where=type(generator).__name__,
                              multiple=generator.size_multiple)
         masked = gt * (1.0 - mask)
-        guidance = {k: batch[k] for k in generator.guidance if k in batch}
+        guidance = {k: batch[k] for k in self.guidance_keys if k in batch}
         outputs = self.generator(masked, mask, **guidance)
         if not isinstance(outputs, dict) or 'output' not in outputs:
             raise TypeError(f'{type(generator).__name__}.forward must return a dict with '
@@ -145,7 +146,7 @@ class GANInpaintor(BaseModel):
 
     def _predict(self, batch: dict) -> list[dict]:
         output = self.inpaint(batch['gt'], batch['mask'],
-                              **{k: batch[k] for k in _bare(self.generator).guidance if k in batch})
+                              **{k: batch[k] for k in self.guidance_keys if k in batch})
         pred01 = ((output.clamp(-1, 1) + 1) / 2).float().cpu()   # [B, 3, H, W] in [0, 1]
         gt01 = ((batch['gt'] + 1) / 2).float().cpu()
         mask = batch['mask'].float().cpu()
@@ -173,10 +174,10 @@ class GANInpaintor(BaseModel):
                 losses[f'loss_{name}_{key}'] = value * loss.loss_weight
         return losses
 
-    def _current_iter(self) -> int:
-        hub = MessageHub.get_current_instance()
-        it = hub.get_info('iter')
-        return int(it) if it is not None else self._calls
+    @property
+    def guidance_keys(self) -> tuple[str, ...]:
+        """Batch entries passed to the generator as guidance (e.g. 'sketch')."""
+        return tuple(_bare(self.generator).guidance)
 
     # -- extension points for multi-stage inpaintors ---------------------------------------
     def training_outputs(self, batch: dict) -> tuple[dict[str, Tensor], dict]:
@@ -206,8 +207,8 @@ class GANInpaintor(BaseModel):
                                 "sub-module: optim_wrapper=dict(constructor="
                                 "'MultiOptimWrapperConstructor', generator=..., discriminator=...)")
             g_optim, d_optim = optim_wrapper, None
-        update_g = self._current_iter() % self.disc_steps == 0
-        self._calls += 1
+        update_g = int(self.train_steps) % self.disc_steps == 0
+        self.train_steps += 1
         log: dict[str, Tensor] = {}
 
         with g_optim.optim_context(self.generator), torch.set_grad_enabled(update_g):

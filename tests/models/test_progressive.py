@@ -1,0 +1,105 @@
+"""The progressive inpaintor: stage inputs, freezing, switching, inference up to a stage."""
+import pytest
+import torch
+
+from toolbox.models import MultiOptimWrapperConstructor, ProgressiveInpaintor
+from toolbox.models.progressive import resize_image, resize_mask
+from toolbox.testing import tiny_batch
+
+from .test_inpaintor import _data
+
+
+def _model(**kw):
+    cfg = dict(generator=dict(type='EncoderDecoderGenerator', base_channels=4, num_downsamples=2),
+               scheduler=dict(type='StageScheduler', scales=(0.25, 0.5, 1.0),
+                              stage_iters=(2, 2, 2), size_multiple=4),
+               discriminator=dict(type='PatchDiscriminator', base_channels=4, num_layers=1),
+               losses=[dict(type='L1Loss'), dict(type='HingeGANLoss', loss_weight=0.1)])
+    cfg.update(kw)
+    return ProgressiveInpaintor(**cfg)
+
+
+def _optim(model):
+    return MultiOptimWrapperConstructor(dict(
+        generator=dict(optimizer=dict(type='Adam', lr=1e-2)),
+        discriminator=dict(optimizer=dict(type='Adam', lr=1e-2))))(model)
+
+
+def _snapshot(modules):
+    return [[p.detach().clone() for p in m.parameters()] for m in modules]
+
+
+def _unchanged(before, modules):
+    return [all(torch.equal(a, b) for a, b in zip(ps, m.parameters()))
+            for ps, m in zip(before, modules)]
+
+
+def test_one_step_changes_exactly_the_current_stage():
+    torch.manual_seed(0)
+    model = _model()
+    optim = _optim(model)
+    for stage in range(3):
+        model.set_stage(stage)
+        model.train()
+        gens, discs = _snapshot(model.generator), _snapshot(model.discriminator)
+        model.train_step(_data(size=32), optim)
+        assert _unchanged(gens, model.generator) == [k != stage for k in range(3)]
+        assert _unchanged(discs, model.discriminator) == [k != stage for k in range(3)]
+        assert [g.training for g in model.generator] == [k >= stage for k in range(3)]
+        assert [all(p.requires_grad for p in g.parameters()) for g in model.generator] == \
+            [k >= stage for k in range(3)]
+
+
+def test_stage_input_is_upsampled_previous_result_pasted_into_known_pixels():
+    torch.manual_seed(0)
+    model = _model().eval()
+    seen = {}
+    for k, gen in enumerate(model.generator):
+        gen.register_forward_hook(
+            lambda m, args, kwargs, out, k=k: seen.__setitem__(k, (args, out)), with_kwargs=True)
+    batch = tiny_batch(batch=2, size=32)
+    with torch.no_grad():
+        model.run_stages(batch, last=2)
+    for k, size in enumerate([(8, 8), (16, 16), (32, 32)]):
+        (filled, mask), out = seen[k]
+        gt_k, mask_k = resize_image(batch['gt'], size), resize_mask(batch['mask'], size)
+        assert filled.shape[2:] == size and torch.equal(mask, mask_k)
+        known = (mask_k == 0).expand_as(gt_k)
+        assert torch.allclose(filled[known], gt_k[known])
+        hole = ~known
+        if k == 0:
+            assert (filled[hole] == 0).all()
+        else:
+            (_, prev_mask), prev_out = seen[k - 1]
+            prev_gt = resize_image(batch['gt'], prev_out['output'].shape[2:])
+            prev = prev_out['output'] * prev_mask + prev_gt * (1 - prev_mask)
+            assert torch.allclose(filled[hole], resize_image(prev, size)[hole], atol=1e-6)
+
+
+def test_lower_scale_mask_never_shrinks_a_hole():
+    mask = torch.zeros(1, 1, 16, 16)
+    mask[..., 5, 6] = 1                                  # a single hole pixel
+    assert resize_mask(mask, (4, 4))[0, 0, 1, 1] == 1
+
+
+def test_inference_runs_all_stages_or_stops_early():
+    model = _model().eval()
+    batch = tiny_batch(batch=1, size=32)
+    full = model.inpaint(batch['gt'], batch['mask'])
+    early = model.inpaint(batch['gt'], batch['mask'], stage=0)
+    assert full.shape == early.shape == batch['gt'].shape
+    known = batch['mask'].expand_as(full) == 0
+    assert torch.equal(full[known], batch['gt'][known]) and torch.equal(early[known], batch['gt'][known])
+    assert not torch.allclose(full, early)
+    results = model.val_step(_data(batch=1, size=32))
+    assert results[0]['pred'].shape == (3, 32, 32)
+
+
+def test_shared_weights_and_missing_stage_are_handled():
+    model = _model(share_weights=True, share_discriminator=True)
+    assert len(model.generator) == 1 and len(model.discriminator) == 1
+    with pytest.raises(RuntimeError, match='ProgressiveStageHook'):
+        model.train_step(_data(size=32), _optim(model))
+    model.set_stage(2)
+    assert model.frozen_stages() == []                  # one generator: nothing to freeze
+    model.train_step(_data(size=32), _optim(model))
