@@ -155,6 +155,14 @@ class BaseMaskGenerator:
     def generate(self, shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
         raise NotImplementedError
 
+    def generate_typed(self, shape: Sequence[int],
+                       rng: np.random.Generator | None = None) -> tuple[np.ndarray, str]:
+        """The mask and the name of the mask type that drew it, for per-type reports.
+
+        A mixture of generators overrides this to name the child it chose.
+        """
+        return self(shape, rng), type(self).__name__
+
     def __repr__(self) -> str:
         return f'{type(self).__name__}()'
 

@@ -93,8 +93,10 @@ def test_mask_dir_pairs_masks_and_checks_sizes(folder, tmp_path_factory):
     cv2.imwrite(str(masks / '000000.png'), m)
     pipe = [dict(type='LoadImage'), dict(type='LoadMask'), dict(type='PackInpaintingInputs')]
     ds = ImageFolderDataset(data_root=str(folder), mask_dir=str(masks), pipeline=pipe)
-    mask = ds[1]['inputs']['mask'][0].numpy()
+    sample = ds[1]
+    mask = sample['inputs']['mask'][0].numpy()
     assert mask.sum() == 200 and mask[10:20, 10:30].all()
+    assert sample['data_samples'].metainfo['mask_type'] == masks.name   # the set's folder
     cv2.imwrite(str(masks / '000000.png'), np.zeros((30, 30), np.uint8))
     with pytest.raises(ValueError, match='000000.png is 30x30 but image .* is 64x64'):
         ds[0]

@@ -6,6 +6,7 @@ the mask under ``results['mask']`` (uint8 ``(H, W)``, 1 = hole).
 """
 from __future__ import annotations
 
+import os.path as osp
 from collections.abc import Sequence
 
 import cv2
@@ -85,8 +86,7 @@ class GenerateMask(BaseTransform):
             rng = np.random.default_rng([self.seed, int(results.get('sample_idx', 0))])
         else:
             rng = np.random.default_rng(np.random.randint(0, 2**31 - 1))
-        results['mask'] = self.generator((h, w), rng)
-        results['mask_type'] = type(self.generator).__name__
+        results['mask'], results['mask_type'] = self.generator.generate_typed((h, w), rng)
         return results
 
     def __repr__(self) -> str:
@@ -98,6 +98,8 @@ class LoadMask(BaseTransform):
     """Read ``results['mask_path']`` into ``results['mask']`` (1 = hole).
 
     Pixels brighter than ``threshold`` are holes, so anti-aliased masks are binarised.
+    ``results['mask_type']`` becomes the name of the mask's folder (a frozen mask set made
+    by ``tools/make_mask_set.py`` keeps each type in its own folder).
     A mask whose size differs from the image is an error unless ``resize=True``, which
     resizes it with nearest-neighbour interpolation.
     """
@@ -122,7 +124,7 @@ class LoadMask(BaseTransform):
             mask = cv2.resize(mask, (w, h), interpolation=cv2.INTER_NEAREST)
         mask = (mask > self.threshold).astype(np.uint8)
         results['mask'] = 1 - mask if self.invert else mask
-        results['mask_type'] = results.get('mask_type', 'file')
+        results['mask_type'] = osp.basename(osp.dirname(osp.abspath(path)))
         return results
 
 
