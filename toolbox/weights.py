@@ -133,7 +133,7 @@ def resolve_weights(name: str, filename: str, url: str | None = None, path: str 
             return candidate
         raise WeightsNotFoundError(
             f'{name}: the configured weights {candidate} do not exist; the expected file '
-            f'is {filename}' + (f', downloadable from {url}' if url else ''),
+            f'is {filename}' + (f', downloadable from {url}' if url else '') + '.',
             filename=filename, folder=osp.dirname(candidate) or '.', url=url,
             searched=[candidate])
 

@@ -8,6 +8,7 @@ a metric that needs them is built.
 from . import functional
 from .fid import FIDInceptionV3
 from .metrics import BPE, FID, LPIPS, MAE, PSNR, SSIM, ImageMetric, L1Error, L2Error
+from .report import MaskTypeTable
 
 __all__ = ['functional', 'ImageMetric', 'PSNR', 'SSIM', 'MAE', 'L1Error', 'L2Error', 'BPE',
-           'LPIPS', 'FID', 'FIDInceptionV3']
+           'LPIPS', 'FID', 'FIDInceptionV3', 'MaskTypeTable']

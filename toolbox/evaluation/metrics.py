@@ -233,6 +233,8 @@ class FID(BaseMetric):
         self.fake = F.FeatureStats()
 
     key = 'FID'
+    #: accumulated state besides ``results`` (see report.MaskTypeTable)
+    state_attributes = ('real', 'fake')
 
     @torch.no_grad()
     def _features(self, images: torch.Tensor) -> torch.Tensor:

@@ -21,8 +21,14 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from mmengine.evaluator import BaseMetric
+
+from toolbox.builder import build_component
+from toolbox.registry import METRICS
+
 __all__ = ['UsageError', 'PAPER_COLUMNS', 'PAPER_ROWS', 'COLUMN_GROUPS', 'ROW_LABELS',
-           'column_for_folder', 'find_mask_sets', 'TypeTable', 'evaluation_pipeline', 'evaluate_mask_sets']
+           'column_for_folder', 'find_mask_sets', 'TypeTable', 'evaluation_pipeline',
+           'evaluate_mask_sets', 'MaskTypeTable']
 
 class UsageError(ValueError):
     """Mask sets or options that cannot be evaluated; the message says why."""
@@ -338,3 +344,110 @@ def evaluate_mask_sets(model, data_root: str, mask_sets: dict[str, str], metrics
     finally:
         bar.close()
     return table
+
+
+def _metric_state(metric) -> dict:
+    """What a metric has accumulated: ``results`` (mmengine's convention), plus the
+    attributes named by its ``state_attributes`` (FID's running sums)."""
+    return {name: getattr(metric, name)
+            for name in ('results', *getattr(metric, 'state_attributes', ()))}
+
+
+def _fresh_state(metric) -> dict:
+    state = {'results': []}
+    for name in getattr(metric, 'state_attributes', ()):
+        state[name] = type(getattr(metric, name))()
+    return state
+
+
+def _load_state(metric, state: dict) -> None:
+    for name, value in state.items():
+        setattr(metric, name, value)
+
+
+@METRICS.register_module()
+class MaskTypeTable(BaseMetric):
+    """The per-mask-type table as a metric, for ``tools/test.py`` (``tools/evaluate.py``
+    is the direct way).
+
+    Samples are grouped by their ``mask_type`` -- the folder of a mask read by
+    ``LoadMask`` (``ThickStrokes``), or the generator that drew it (a mixture names its
+    child) -- and each group is measured by ``metrics``. Results are keyed
+    ``'<metric>/<column>'`` (``'PSNR/Thick'``, ``'PSNR/Mean'``); with ``out_dir`` the
+    table is also saved as Markdown, CSV and JSON. The networks of LPIPS and FID are
+    built once and shared by the groups. Single-process evaluation only.
+
+    A test set with one mask folder per type::
+
+        types = ['ThickStrokes', 'MediumStrokes', 'ThinStrokes', 'EveryNLines',
+                 'NearestNeighbor', 'Completion', 'Expand']
+        test_dataloader = dict(..., dataset=dict(type='ConcatDataset', datasets=[
+            dict(type='ImageFolderDataset', data_root='data/val', mask_dir=f'masks/{t}',
+                 pipeline=test_pipeline, test_mode=True) for t in types]))
+        test_evaluator = dict(type='MaskTypeTable', out_dir='work_dirs/table',
+                              metrics=[dict(type='PSNR'), dict(type='SSIM'),
+                                       dict(type='LPIPS'), dict(type='FID')])
+
+    Args:
+        metrics: configs of the metrics (rows), default PSNR and SSIM.
+        out_dir: folder for ``mask_types.md/.csv/.json``; ``None`` saves nothing.
+    """
+
+    default_prefix = ''
+
+    def __init__(self, metrics=(dict(type='PSNR'), dict(type='SSIM')),
+                 out_dir: str | None = None, prefix: str | None = None,
+                 collect_device: str = 'cpu') -> None:
+        super().__init__(collect_device=collect_device, prefix=prefix)
+        self.metrics = [build_component(METRICS, cfg, f'metrics[{i}]')
+                        if isinstance(cfg, dict) else cfg for i, cfg in enumerate(metrics)]
+        self.out_dir = out_dir
+        self._groups: dict[str, list] = {}        # column -> per-metric states
+        self._counts: dict[str, int] = {}
+
+    def process(self, data_batch, data_samples) -> None:
+        by_column: dict[str, list] = {}
+        for sample in data_samples:
+            column = column_for_folder(str(sample.get('mask_type') or 'unknown'))
+            by_column.setdefault(column, []).append(sample)
+        for column, samples in by_column.items():
+            states = self._groups.setdefault(
+                column, [_fresh_state(m) for m in self.metrics])
+            for metric, state in zip(self.metrics, states):
+                _load_state(metric, state)
+                metric.process(data_batch, samples)
+                state.update(_metric_state(metric))
+            self._counts[column] = self._counts.get(column, 0) + len(samples)
+        # mmengine warns about metrics without results; count samples here too.
+        self.results.extend([None] * len(data_samples))
+
+    def compute_metrics(self, results: list) -> dict:
+        raise NotImplementedError   # evaluate() does the work
+
+    def evaluate(self, size: int) -> dict:
+        from mmengine import dist
+        if dist.get_world_size() > 1:
+            raise RuntimeError('MaskTypeTable evaluates in a single process; run '
+                               'tools/test.py without a launcher or use '
+                               'tools/evaluate.py')
+        order = {c: i for i, c in enumerate(PAPER_COLUMNS)}
+        table = TypeTable(columns=[])
+        for column in sorted(self._groups, key=lambda c: (order.get(c, len(order)), c)):
+            results = {}
+            for metric, state in zip(self.metrics, self._groups[column]):
+                _load_state(metric, state)
+                results.update(metric.evaluate(self._counts[column]))
+            table.set(column, results, self._counts[column])
+        for metric in self.metrics:
+            _load_state(metric, _fresh_state(metric))
+        self._groups, self._counts = {}, {}
+        self.results.clear()
+        if self.out_dir:
+            table.save(self.out_dir, stem='mask_types')
+        out = {}
+        for row in table.rows:
+            for column in table.header:
+                value = table.get(row, column)
+                if value is not None and not math.isnan(value):
+                    out[f'{self.prefix + "/" if self.prefix else ""}{row}/{column}'] = value
+        return out

@@ -1,0 +1,111 @@
+"""Gated convolution, the building block of DeepFill v2.
+
+Paper: J. Yu, Z. Lin, J. Yang, X. Shen, X. Lu, T. Huang, "Free-Form Image Inpainting with
+Gated Convolution", ICCV 2019:
+
+    Gating  = sum W_g . I,   Feature = sum W_f . I,   O = phi(Feature) * sigmoid(Gating)
+
+What differs from the paper: nothing in the formula. As in the authors' implementation, the
+two filter banks ``W_f`` and ``W_g`` are *one* convolution with ``2 * C`` output channels
+whose result is split into ``C`` feature and ``C`` gate channels (one GEMM instead of two).
+Padding is symmetric zero padding (``dilation * (k - 1) / 2``); TensorFlow's ``'SAME'`` pads
+stride-2 layers asymmetrically, which shifts features by half a pixel but changes neither
+the output size nor the parameter count.
+
+Initialisation: He-normal weights (fan-in, gain sqrt(2)) and zero biases. The authors' code
+uses Glorot-uniform weights and zero biases; with gates near 0.5 every layer then shrinks
+the signal by about 3x, so at initialisation DeepFill's 17-layer coarse network outputs
+nearly the same image whatever its input and the first thousand steps are spent undoing
+that (PyTorch's default initialisation is no better, its random biases dominate).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+__all__ = ['GatedConv2d', 'GatedUpConv2d', 'ACTIVATIONS']
+
+#: Feature activations by name (``None``: identity).
+ACTIVATIONS: dict[str, Callable[[Tensor], Tensor]] = {
+    'elu': F.elu,
+    'relu': F.relu,
+    'leaky_relu': lambda x: F.leaky_relu(x, 0.2),
+}
+
+
+def _activation(name: str | None) -> Callable[[Tensor], Tensor] | None:
+    if name is None:
+        return None
+    if name not in ACTIVATIONS:
+        raise ValueError(f'unknown activation {name!r}; choose one of {sorted(ACTIVATIONS)} '
+                         'or None')
+    return ACTIVATIONS[name]
+
+
+class GatedConv2d(nn.Module):
+    """``act(feature) * sigmoid(gate)`` with feature and gate from one convolution.
+
+    Args:
+        in_channels: channels of the input ``[B, in_channels, H, W]``.
+        out_channels: channels of the output (the convolution has twice as many).
+        kernel_size: square kernel size (odd).
+        stride: 1, or 2 to halve the resolution.
+        dilation: dilation rate of the kernel ("dilated gated convolution").
+        activation: ``'elu'`` (default), ``'relu'``, ``'leaky_relu'`` or ``None``
+            (identity) applied to the feature half.
+        gated: ``False`` makes a plain convolution with ``out_channels`` outputs and the
+            activation (``None``: raw), as DeepFill v2 uses for its RGB output layers.
+    """
+
+    def __init__(self,
+                 in_channels: int,
+                 out_channels: int,
+                 kernel_size: int = 3,
+                 stride: int = 1,
+                 dilation: int = 1,
+                 activation: str | None = 'elu',
+                 gated: bool = True) -> None:
+        super().__init__()
+        if kernel_size % 2 != 1:
+            raise ValueError(f'GatedConv2d: kernel_size must be odd, got {kernel_size}')
+        self.out_channels = int(out_channels)
+        self.gated = bool(gated)
+        self.activation = activation
+        self._act = _activation(activation)
+        self.conv = nn.Conv2d(in_channels, out_channels * (2 if gated else 1), kernel_size,
+                              stride=stride, padding=dilation * (kernel_size - 1) // 2,
+                              dilation=dilation)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        nn.init.kaiming_normal_(self.conv.weight, nonlinearity='relu')
+        nn.init.zeros_(self.conv.bias)
+
+    def forward(self, x: Tensor) -> Tensor:
+        y = self.conv(x)                                   # [B, 2C, H', W'] (gated)
+        if not self.gated:
+            return y if self._act is None else self._act(y)
+        feature, gate = y.split(self.out_channels, dim=1)  # 2 x [B, C, H', W']
+        if self._act is not None:
+            feature = self._act(feature)
+        return feature * torch.sigmoid(gate)
+
+    def extra_repr(self) -> str:
+        return f'gated={self.gated}, activation={self.activation!r}'
+
+
+class GatedUpConv2d(GatedConv2d):
+    """Nearest-neighbour ×``scale`` up-sampling followed by a gated convolution
+    (the authors' ``gen_deconv``): no transposed convolution, so no checkerboard."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int = 3,
+                 scale: int = 2, activation: str | None = 'elu') -> None:
+        super().__init__(in_channels, out_channels, kernel_size, activation=activation)
+        self.scale = int(scale)
+
+    def forward(self, x: Tensor) -> Tensor:
+        x = F.interpolate(x, scale_factor=self.scale, mode='nearest')   # [B, C, sH, sW]
+        return super().forward(x)

@@ -1,0 +1,176 @@
+"""The DeepFill v2 generator: gated coarse network and two-branch refinement network.
+
+Paper: J. Yu, Z. Lin, J. Yang, X. Shen, X. Lu, T. Huang, "Free-Form Image Inpainting with
+Gated Convolution", ICCV 2019 (Fig. 3), with the contextual attention of J. Yu et al.,
+"Generative Image Inpainting with Contextual Attention", CVPR 2018.
+
+Coarse network: a gated encoder-decoder (two stride-2 gated convolutions, dilated gated
+convolutions at rates 2, 4, 8, 16 at quarter resolution, two up-sampling gated
+convolutions) on ``[masked image, ones, mask (, sketch)]``. Refinement network: the coarse
+result pasted into the known pixels feeds two parallel encoders, one with dilated gated
+convolutions and one with contextual attention, whose features are concatenated and
+decoded into the final prediction.
+
+Widths follow the authors' implementation, where ``cnum = 48`` counts the channels of a
+gated convolution's single convolution, half of them features and half gates: the first
+layer outputs 24 feature channels, the widest 96. With ``cnum=48`` the generator has
+4,052,478 parameters without and 4,053,678 with the sketch channel (the paper: 4.1M).
+
+What differs from the paper: see ``plugins/deepfill/README.md`` (symmetric padding,
+max-pooled mask for the attention, the contextual-attention details listed in
+:mod:`.contextual_attention`, the sketch channel masked to the hole).
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from toolbox import BaseGenerator
+from toolbox.bases import check_image_and_mask
+
+from .contextual_attention import ContextualAttention
+from .gated_conv import GatedConv2d, GatedUpConv2d
+
+__all__ = ['DeepFillv2Generator']
+
+
+def _trunk(c_in: int, w1: int, w2: int, w4: int, dilations=(2, 4, 8, 16)) -> list[nn.Module]:
+    """5x5 stem, two stride-2 stages, two 3x3 and the dilated convs at quarter resolution."""
+    return [
+        GatedConv2d(c_in, w1, 5),
+        GatedConv2d(w1, w2, 3, stride=2),
+        GatedConv2d(w2, w2, 3),
+        GatedConv2d(w2, w4, 3, stride=2),
+        GatedConv2d(w4, w4, 3),
+        GatedConv2d(w4, w4, 3),
+        *[GatedConv2d(w4, w4, 3, dilation=d) for d in dilations],
+    ]
+
+
+def _decoder(c_in: int, w4: int, w2: int, w1: int) -> list[nn.Module]:
+    """Two 3x3 gated convs, two (up-sample + gated conv, gated conv) stages, RGB output."""
+    return [
+        GatedConv2d(c_in, w4, 3),
+        GatedConv2d(w4, w4, 3),
+        GatedUpConv2d(w4, w2),
+        GatedConv2d(w2, w2, 3),
+        GatedUpConv2d(w2, w1),
+        GatedConv2d(w1, w1 // 2, 3),
+        GatedConv2d(w1 // 2, 3, 3, activation=None, gated=False),
+    ]
+
+
+class DeepFillv2Generator(BaseGenerator):
+    """DeepFill v2: gated coarse network, then dilated + contextual-attention refinement.
+
+    ``forward(masked_image [B, 3, H, W], mask [B, 1, H, W], sketch=None [B, 1, H, W])``
+    returns ``{'coarse': [B, 3, H, W], 'output': [B, 3, H, W]}`` in ``[-1, 1]``; H and W
+    must be multiples of ``4 * attention_rate`` (8). With ``return_attention=True`` it also returns
+    ``'attention_offsets'`` ``[B, 2, H/8, W/8]`` (see
+    :func:`~toolbox_plugins.deepfill.contextual_attention.offsets_to_rgb`); the inpaintor
+    never asks for it, because it composites every output as an image.
+
+    Args:
+        cnum: the authors' width unit: the first gated convolution has ``cnum`` output
+            channels before the split, i.e. ``cnum / 2`` feature channels; the widest
+            layers ``2 * cnum``. A multiple of 4. 48 is the paper's model.
+        sketch: accept a sketch (edge map) channel ``[B, 1, H, W]`` in [0, 1] as guidance
+            for user-guided inpainting. The sketch is used inside the hole only (known
+            pixels need no guidance); a missing sketch counts as an empty one.
+        attention_rate: downscaling of the contextual attention's matching (2, even).
+        softmax_scale: the attention's softmax scale (10).
+        fuse_size: the attention's propagation window (3; 1 = off).
+        in_channels: image channels (3).
+        channels_last: run the network on channels-last (NHWC) tensors; same results,
+            faster oneDNN convolutions on the CPU (outputs are channels-last too).
+    """
+
+    size_multiple = 8
+    tiny_cfg = dict(cnum=8)
+    #: Longest side that :func:`toolbox.apis.inpaint` processes in one piece by default;
+    #: the contextual attention costs O((H W)^2), so larger images are handled by windows
+    #: around the holes (see the plugin README).
+    max_inference_side = 1024
+
+    def __init__(self,
+                 cnum: int = 48,
+                 sketch: bool = False,
+                 attention_rate: int = 2,
+                 softmax_scale: float = 10.0,
+                 fuse_size: int = 3,
+                 in_channels: int = 3,
+                 channels_last: bool = True) -> None:
+        super().__init__()
+        if cnum < 4 or cnum % 4:
+            raise ValueError(f'DeepFillv2Generator: cnum must be a positive multiple of 4, '
+                             f'got {cnum}')
+        if attention_rate < 2 or attention_rate % 2:
+            raise ValueError(f'DeepFillv2Generator: attention_rate must be even and >= 2, got '
+                             f'{attention_rate}')
+        self.cnum = cnum
+        # two stride-2 stages, then the attention's downscaling
+        self.size_multiple = 4 * attention_rate
+        self.use_sketch = bool(sketch)
+        self.guidance = ('sketch',) if sketch else ()
+        self.in_channels = in_channels
+        self.memory_format = torch.channels_last if channels_last else torch.contiguous_format
+        w1, w2, w4 = cnum // 2, cnum, 2 * cnum        # feature channels after the split
+        c_in = in_channels + 2 + (1 if sketch else 0)   # image, ones, mask (, sketch)
+
+        # Stage 1: coarse network.
+        self.coarse = nn.Sequential(*_trunk(c_in, w1, w2, w4), *_decoder(w4, w4, w2, w1))
+        # Stage 2: dilated ("hallucination") branch on the pasted coarse result.
+        self.refine_conv = nn.Sequential(
+            GatedConv2d(in_channels, w1, 5),
+            GatedConv2d(w1, w1, 3, stride=2),
+            GatedConv2d(w1, w2, 3),
+            GatedConv2d(w2, w2, 3, stride=2),
+            GatedConv2d(w2, w4, 3),
+            GatedConv2d(w4, w4, 3),
+            *[GatedConv2d(w4, w4, 3, dilation=d) for d in (2, 4, 8, 16)],
+        )
+        # Stage 2: contextual-attention branch.
+        self.refine_attn_enc = nn.Sequential(
+            GatedConv2d(in_channels, w1, 5),
+            GatedConv2d(w1, w1, 3, stride=2),
+            GatedConv2d(w1, w2, 3),
+            GatedConv2d(w2, w4, 3, stride=2),
+            GatedConv2d(w4, w4, 3),
+            GatedConv2d(w4, w4, 3, activation='relu'),
+        )
+        self.attention = ContextualAttention(patch_size=3, rate=attention_rate,
+                                             fuse_size=fuse_size, softmax_scale=softmax_scale)
+        self.refine_attn_dec = nn.Sequential(GatedConv2d(w4, w4, 3), GatedConv2d(w4, w4, 3))
+        # Stage 2: the merged decoder.
+        self.refine_dec = nn.Sequential(*_decoder(2 * w4, w4, w2, w1))
+
+    def forward(self, masked_image: Tensor, mask: Tensor, sketch: Tensor | None = None,
+                return_attention: bool = False) -> dict[str, Tensor]:
+        check_image_and_mask(masked_image, mask, where=type(self).__name__,
+                             channels=self.in_channels, multiple=self.size_multiple)
+        x_in = masked_image * (1.0 - mask)                          # holes are zero
+        ones = torch.ones_like(mask)
+        parts = [x_in, ones, mask]
+        if self.use_sketch:
+            if sketch is None:
+                sketch = torch.zeros_like(mask)
+            elif sketch.shape != mask.shape:
+                raise ValueError(f'{type(self).__name__}: sketch must be [B, 1, H, W] like the '
+                                 f'mask {list(mask.shape)}, got {list(sketch.shape)}')
+            parts.append(sketch.to(mask.dtype) * mask)
+        fmt = self.memory_format
+        coarse_in = torch.cat(parts, dim=1).contiguous(memory_format=fmt)
+        coarse = torch.tanh(self.coarse(coarse_in))                 # [B, 3, H, W]
+
+        x = (coarse * mask + x_in * (1.0 - mask)).contiguous(memory_format=fmt)  # pasted
+        hallu = self.refine_conv(x)                                 # [B, 2c, H/4, W/4]
+        feat = self.refine_attn_enc(x)                              # [B, 2c, H/4, W/4]
+        mask_q = F.max_pool2d(mask, 4)                              # [B, 1, H/4, W/4]
+        feat, offsets = self.attention(feat, feat, mask_q, return_offsets=return_attention)
+        feat = self.refine_attn_dec(feat)
+        out = torch.tanh(self.refine_dec(torch.cat([hallu, feat], dim=1)))  # [B, 3, H, W]
+        result = {'coarse': coarse, 'output': out}
+        if return_attention:
+            result['attention_offsets'] = offsets                   # [B, 2, H/8, W/8]
+        return result

@@ -1,0 +1,174 @@
+"""toolbox.evaluation.functional against scikit-image, SciPy and hand-made cases."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from skimage.metrics import peak_signal_noise_ratio, structural_similarity
+
+from toolbox.evaluation import functional as F
+
+from .conftest import box_masks
+
+
+def _hwc(t: torch.Tensor) -> np.ndarray:
+    return t.permute(1, 2, 0).double().numpy()
+
+
+def _sk_ssim(p, g) -> float:
+    return structural_similarity(_hwc(p), _hwc(g), gaussian_weights=True, sigma=1.5,
+                                 use_sample_covariance=False, data_range=1, channel_axis=-1)
+
+
+def test_psnr_and_ssim_equal_scikit_image_on_photos(pairs):
+    pred, gt = pairs
+    ours_psnr, ours_ssim = F.psnr(pred, gt), F.ssim(pred, gt)
+    assert ours_psnr.dtype == ours_ssim.dtype == torch.float64
+    assert ours_psnr.shape == ours_ssim.shape == (pred.shape[0],)
+    for i in range(pred.shape[0]):
+        ref_psnr = peak_signal_noise_ratio(_hwc(gt[i]), _hwc(pred[i]), data_range=1)
+        assert abs(float(ours_psnr[i]) - ref_psnr) < 1e-4
+        assert abs(float(ours_ssim[i]) - _sk_ssim(pred[i], gt[i])) < 1e-4
+
+
+def test_ssim_in_float64_matches_to_rounding(pairs):
+    pred, gt = pairs
+    ours = F.ssim(pred.double(), gt.double())
+    ref = [_sk_ssim(pred[i], gt[i]) for i in range(pred.shape[0])]
+    assert np.allclose(ours.numpy(), ref, rtol=0, atol=1e-12)
+
+
+def test_ssim_map_and_identity(pairs):
+    pred, gt = pairs
+    smap = F.ssim_map(pred, gt)
+    assert smap.shape == (pred.shape[0], 3, pred.shape[2] - 10, pred.shape[3] - 10)
+    assert torch.allclose(smap.double().mean(dim=(1, 2, 3)), F.ssim(pred, gt), atol=1e-6)
+    assert torch.allclose(F.ssim(gt, gt), torch.ones(gt.shape[0], dtype=torch.float64),
+                          atol=1e-6)
+    assert torch.isinf(F.psnr(gt, gt)).all()
+
+
+def test_batch_size_does_not_change_any_value(pairs):
+    pred, gt = pairs
+    mask = box_masks(pred.shape[0])
+    fns = {
+        'psnr': lambda p, g, m: F.psnr(p, g),
+        'psnr_hole': lambda p, g, m: F.psnr(p, g, m),
+        'psnr_y': lambda p, g, m: F.psnr(p, g, y_channel=True),
+        'ssim': lambda p, g, m: F.ssim(p, g),
+        'ssim_hole': lambda p, g, m: F.ssim(p, g, m),
+        'ssim_y': lambda p, g, m: F.ssim(p, g, y_channel=True),
+        'l1': lambda p, g, m: F.l1_error(p, g),
+        'l2_hole': lambda p, g, m: F.l2_error(p, g, m),
+        'mae': lambda p, g, m: F.mae(p, g),
+        'bpe': lambda p, g, m: F.bpe(p, g, m),
+    }
+    for name, fn in fns.items():
+        whole = fn(pred, gt, mask)
+        single = torch.cat([fn(pred[i:i + 1], gt[i:i + 1], mask[i:i + 1])
+                            for i in range(pred.shape[0])])
+        pairs_ = torch.cat([fn(pred[i:i + 2], gt[i:i + 2], mask[i:i + 2])
+                            for i in range(0, pred.shape[0], 2)])
+        assert torch.equal(whole, single), name
+        assert torch.equal(whole, pairs_), name
+
+
+def test_errors_in_percent_and_hole_only():
+    gt = torch.full((2, 3, 16, 16), 0.5)
+    pred = gt.clone()
+    mask = torch.zeros(2, 1, 16, 16)
+    mask[:, :, 4:8, 4:12] = 1
+    pred[:, :, 4:8, 4:12] += 0.1                      # error 0.1 inside the hole only
+    assert torch.allclose(F.l1_error(pred, gt, mask), torch.full((2,), 10.0, dtype=torch.float64))
+    assert torch.allclose(F.l2_error(pred, gt, mask), torch.full((2,), 1.0, dtype=torch.float64))
+    hole_fraction = 32 / 256
+    assert torch.allclose(F.l1_error(pred, gt), torch.full((2,), 10.0 * hole_fraction,
+                                                           dtype=torch.float64))
+    assert torch.allclose(F.psnr(pred, gt, mask), torch.full((2,), 20.0, dtype=torch.float64))
+
+
+def test_bpe_measures_the_band_along_the_holes_edge():
+    gt = torch.zeros(1, 3, 20, 20)
+    mask = torch.zeros(1, 1, 20, 20)
+    mask[:, :, 5:15, 5:15] = 1
+    band = F.boundary_band(mask, width=2)
+    expected = torch.zeros_like(mask)
+    expected[:, :, 5:15, 5:15] = 1
+    expected[:, :, 7:13, 7:13] = 0                    # the hole's 2-pixel rim
+    assert torch.equal(band, expected)
+    pred = gt.clone()
+    pred[:, :, 7:13, 7:13] = 1.0                      # errors only deep inside the hole
+    assert float(F.bpe(pred, gt, mask, width=2)) == 0.0
+    pred[:, :, 5:15, 5:15] = 0.25                     # now also on the rim
+    assert float(F.bpe(pred, gt, mask, width=2)) == pytest.approx(25.0)
+    # A hole touching the image border: the border is no boundary.
+    edge = torch.zeros(1, 1, 20, 20)
+    edge[:, :, :, :6] = 1
+    assert F.boundary_band(edge, width=1).sum() == 20   # one column next to the known part
+    assert math.isnan(float(F.bpe(pred, gt, torch.zeros(1, 1, 20, 20))))
+
+
+def test_ssim_hole_only():
+    gt = torch.rand(1, 3, 32, 32, generator=torch.Generator().manual_seed(0))
+    mask = torch.zeros(1, 1, 32, 32)
+    mask[:, :, 12:20, 12:20] = 1
+    pred = gt * (1 - mask) + 0.5 * mask
+    assert F.ssim(pred, gt, mask) < F.ssim(pred, gt) < 1
+    ones = torch.ones_like(mask)
+    assert torch.allclose(F.ssim(pred, gt, ones), F.ssim(pred, gt), atol=1e-6)
+    border = torch.zeros_like(mask)
+    border[:, :, :3] = 1                              # only where the window does not fit
+    assert math.isnan(float(F.ssim(pred, gt, border)))
+
+
+def test_y_channel():
+    rgb = torch.tensor([[1.0, 1.0, 1.0], [0.0, 0.0, 0.0]]).view(2, 3, 1, 1)
+    y = F.rgb_to_y(rgb).flatten()
+    assert torch.allclose(y, torch.tensor([235 / 255, 16 / 255]), atol=1e-6)
+
+
+def test_shape_errors_name_the_function():
+    a = torch.rand(2, 3, 16, 16)
+    with pytest.raises(ValueError, match='ssim'):
+        F.ssim(a, a[:1])
+    with pytest.raises(ValueError, match='psnr'):
+        F.psnr(a, a, torch.ones(2, 3, 16, 16))
+    with pytest.raises(ValueError, match='window_size'):
+        F.ssim(torch.rand(1, 3, 8, 8), torch.rand(1, 3, 8, 8))
+
+
+def test_frechet_distance_equals_scipy_reference():
+    from scipy import linalg
+    g = torch.Generator().manual_seed(0)
+    a = torch.randn(400, 24, generator=g, dtype=torch.float64)
+    b = torch.randn(300, 24, generator=g, dtype=torch.float64) @ (
+        torch.eye(24, dtype=torch.float64) + 0.3 * torch.randn(24, 24, generator=g,
+                                                                 dtype=torch.float64)) + 0.4
+    mu1, mu2 = a.mean(0).numpy(), b.mean(0).numpy()
+    s1, s2 = np.cov(a.numpy(), rowvar=False), np.cov(b.numpy(), rowvar=False)
+    covmean = linalg.sqrtm(s1 @ s2)
+    ref = ((mu1 - mu2) ** 2).sum() + np.trace(s1) + np.trace(s2) - 2 * np.trace(covmean.real)
+    assert F.fid_from_features(a, b) == pytest.approx(ref, rel=1e-9)
+    assert F.frechet_distance(mu1, s1, mu2, s2) == pytest.approx(ref, rel=1e-9)
+    assert F.fid_from_features(a, a) == pytest.approx(0.0, abs=1e-8)
+
+
+def test_feature_stats_do_not_depend_on_batching():
+    feats = torch.randn(50, 8, generator=torch.Generator().manual_seed(1)) * 3 + 5
+    whole = F.FeatureStats()
+    whole.update(feats)
+    parts = F.FeatureStats()
+    for i in range(0, 50, 7):
+        parts.update(feats[i:i + 7])
+    mu_a, cov_a = whole.mean_cov()
+    mu_b, cov_b = parts.mean_cov()
+    assert np.allclose(mu_a, mu_b, rtol=1e-12) and np.allclose(cov_a, cov_b, rtol=1e-12)
+    assert np.allclose(cov_a, np.cov(feats.double().numpy(), rowvar=False), rtol=1e-10)
+    merged = F.FeatureStats().merge(parts)
+    assert merged.n == 50
+    with pytest.raises(ValueError, match='at least 2'):
+        one = F.FeatureStats()
+        one.update(feats[:1])
+        one.mean_cov()
