@@ -51,7 +51,8 @@ class BaseGenerator(nn.Module):
     """
 
     #: Names of optional guidance inputs the generator accepts (keys of the data batch).
-    guidance: ClassVar[tuple[str, ...]] = ()
+    #: Class attributes give the defaults; an instance may set its own (``sketch=True``).
+    guidance: tuple[str, ...] = ()
     #: Height and width of inputs must be multiples of this.
     size_multiple: ClassVar[int] = 1
     #: Constructor keywords of a small instance, for contract tests and examples.
@@ -59,6 +60,9 @@ class BaseGenerator(nn.Module):
     #: False for methods without learned parameters (classical inpainting baselines):
     #: they are evaluated, never trained, and the contract tests skip the backward check.
     trainable: ClassVar[bool] = True
+    #: Longest image side processed in one piece by :func:`toolbox.apis.inpaint`; larger
+    #: images are handled piecewise (``None``: always whole).
+    max_inference_side: ClassVar[int | None] = None
 
     def forward(self, masked_image: Tensor, mask: Tensor, **guidance: Tensor) -> dict[str, Tensor]:
         raise NotImplementedError
@@ -72,7 +76,8 @@ class BaseDiscriminator(nn.Module):
     (``'gt'``: the ground-truth image, as the semantic-aware PatchGAN needs; ``'sketch'``).
     """
 
-    conditions: ClassVar[tuple[str, ...]] = ()
+    #: May be set per instance (a discriminator built with ``sketch=True`` adds 'sketch').
+    conditions: tuple[str, ...] = ()
     size_multiple: ClassVar[int] = 1
     tiny_cfg: ClassVar[dict[str, Any]] = {}
 

@@ -17,7 +17,8 @@ def parse_args(argv=None):
     from mmengine.config import DictAction
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument('config')
-    p.add_argument('checkpoint')
+    p.add_argument('checkpoint', help="checkpoint file, or 'none' for a training-free "
+                   'baseline (configs/classical_*.py)')
     p.add_argument('--work-dir')
     p.add_argument('--cfg-options', nargs='+', action=DictAction, metavar='KEY=VALUE')
     p.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'], default='none')
@@ -33,9 +34,13 @@ def main(argv=None) -> int:
         cfg = load_config(args.config, args.cfg_options)
         cfg.work_dir = args.work_dir or cfg.get('work_dir') or osp.join(
             'work_dirs', osp.splitext(osp.basename(args.config))[0])
-        if not osp.isfile(args.checkpoint):
+        if args.checkpoint.lower() == 'none':
+            cfg.load_from = None
+        elif not osp.isfile(args.checkpoint):
             raise FileNotFoundError(f'checkpoint {args.checkpoint} does not exist')
-        cfg.load_from, cfg.resume = args.checkpoint, False
+        else:
+            cfg.load_from = args.checkpoint
+        cfg.resume = False
         setup_launcher(cfg, args.launcher)
         from toolbox.engine import ToolboxRunner
         metrics = ToolboxRunner.from_cfg(cfg).test()

@@ -97,7 +97,7 @@ def inpaint(model, image, mask, *, max_side: int | None = None,
                              f'image is {w}x{h}')
         guides[key] = g
     if max_side is None:
-        max_side = getattr(model.generator, 'max_inference_side', None)
+        max_side = model.max_inference_side
     if max_side is None or max(h, w) <= max_side or not m.any():
         return _inpaint_whole(model, img, m, guides)
     if large_strategy == 'resize':
@@ -111,13 +111,14 @@ def inpaint(model, image, mask, *, max_side: int | None = None,
 def _inpaint_whole(model, img: np.ndarray, m: np.ndarray, guides: dict) -> np.ndarray:
     """The model on the whole image, padded to the generator's size multiple."""
     h, w = img.shape[:2]
-    device = next(model.parameters()).device
+    # Parameter-free models (classical baselines) run on the CPU.
+    device = next(iter(model.parameters()), torch.zeros(())).device
     x = torch.from_numpy(img).permute(2, 0, 1)[None].float().div(127.5).sub(1).to(device)
     mt = torch.from_numpy(m)[None, None].to(device)
     extra = {}
     for key, g in guides.items():
         extra[key] = torch.from_numpy(g.astype(np.float32) / 255.0)[None, None].to(device)
-    k = model.generator.size_multiple
+    k = model.size_multiple
     ph, pw = (-h) % k, (-w) % k
     if ph or pw:
         pad = (0, pw, 0, ph)

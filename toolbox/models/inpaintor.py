@@ -137,7 +137,10 @@ class GANInpaintor(BaseModel):
         batch = inputs if isinstance(inputs, dict) else dict(kwargs)
         if mode == 'tensor':
             outputs = self.run_generator(batch)
-            return {k: composite(v, batch['gt'], batch['mask']) for k, v in outputs.items()}
+            # Image outputs are composited; others (an attention map) pass through.
+            return {k: composite(v, batch['gt'], batch['mask'])
+                    if v.ndim == 4 and v.shape[1:] == batch['gt'].shape[1:] else v
+                    for k, v in outputs.items()}
         if mode == 'predict':
             return self._predict(batch)
         if mode == 'loss':
@@ -175,6 +178,15 @@ class GANInpaintor(BaseModel):
         return losses
 
     @property
+    def size_multiple(self) -> int:
+        """Input height and width must be multiples of this."""
+        return _bare(self.generator).size_multiple
+
+    @property
+    def max_inference_side(self) -> int | None:
+        return getattr(_bare(self.generator), 'max_inference_side', None)
+
+    @property
     def guidance_keys(self) -> tuple[str, ...]:
         """Batch entries passed to the generator as guidance (e.g. 'sketch')."""
         return tuple(_bare(self.generator).guidance)
@@ -193,6 +205,11 @@ class GANInpaintor(BaseModel):
 
     def _disc(self, image: Tensor, batch: dict) -> Tensor:
         disc = self.active_discriminator
+        missing = [k for k in _bare(disc).conditions if k not in batch]
+        if missing:
+            raise KeyError(f'{type(_bare(disc)).__name__} is conditioned on {missing}, which '
+                           f'the batch lacks (it has {sorted(batch)}); add them to the data '
+                           'pipeline (e.g. a CannySketch transform for sketch)')
         cond = {k: batch[k] for k in _bare(disc).conditions}
         return disc(image, batch['mask'], **cond)
 

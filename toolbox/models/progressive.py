@@ -105,6 +105,15 @@ class ProgressiveInpaintor(GANInpaintor):
         self._training_run = False
 
     @property
+    def size_multiple(self) -> int:
+        return self.multiple
+
+    @property
+    def max_inference_side(self) -> int | None:
+        sides = [getattr(_bare(g), 'max_inference_side', None) for g in self.generator]
+        return None if None in sides else min(sides)
+
+    @property
     def num_stages(self) -> int:
         return self.scheduler.num_stages
 
