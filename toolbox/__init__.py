@@ -3,8 +3,8 @@
 Public API. Components are looked up in the registries of :mod:`toolbox.registry`; the
 first lookup loads every plugin (see :mod:`toolbox.plugins`).
 """
-from .bases import (BaseAdversarialLoss, BaseDiscriminator, BaseGenerator, BaseLoss,
-                    BaseMaskGenerator, BaseProgressiveScheduler, BaseReconstructionLoss)
+from .bases import (BaseAdversarialLoss, BaseDiscriminator, BaseFeatureMatchingLoss,
+                    BaseGenerator, BaseLoss, BaseMaskGenerator, BaseProgressiveScheduler, BaseReconstructionLoss)
 from .hookspecs import hookimpl
 from .plugins import PluginConflictError, PluginWarning, load_plugins
 from .registry import (DISCRIMINATORS, GENERATORS, LOSSES, MASK_GENERATORS, MODELS,
@@ -17,7 +17,7 @@ __all__ = [
     'GENERATORS', 'DISCRIMINATORS', 'LOSSES', 'MASK_GENERATORS', 'PROGRESSIVE_SCHEDULERS',
     'MODELS',
     'BaseGenerator', 'BaseDiscriminator', 'BaseLoss', 'BaseReconstructionLoss',
-    'BaseAdversarialLoss', 'BaseMaskGenerator', 'BaseProgressiveScheduler',
+    'BaseAdversarialLoss', 'BaseFeatureMatchingLoss', 'BaseMaskGenerator', 'BaseProgressiveScheduler',
     'init_inpaintor', 'inpaint',
 ]
 

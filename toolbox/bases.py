@@ -19,7 +19,7 @@ import numpy as np
 from torch import Tensor, nn
 
 __all__ = ['BaseGenerator', 'BaseDiscriminator', 'BaseLoss', 'BaseReconstructionLoss',
-           'BaseAdversarialLoss', 'BaseMaskGenerator', 'BaseProgressiveScheduler',
+           'BaseAdversarialLoss', 'BaseFeatureMatchingLoss', 'BaseMaskGenerator', 'BaseProgressiveScheduler',
            'check_image_and_mask']
 
 
@@ -84,6 +84,17 @@ class BaseDiscriminator(nn.Module):
     def forward(self, image: Tensor, mask: Tensor, **conditions: Tensor) -> Tensor:
         raise NotImplementedError
 
+    def forward_with_features(self, image: Tensor, mask: Tensor,
+                              **conditions: Tensor) -> tuple[Tensor, list[Tensor]]:
+        """The logits and a list of intermediate feature maps, for feature-matching losses.
+
+        Discriminators that support feature matching override this (``forward`` can then
+        return its first element).
+        """
+        raise NotImplementedError(f'{type(self).__name__} exposes no intermediate features; '
+                                  'a feature-matching loss needs a discriminator that '
+                                  'implements forward_with_features')
+
 
 class BaseLoss(nn.Module):
     """Base of all losses. ``loss_weight`` multiplies the generator-side term in the
@@ -114,14 +125,32 @@ class BaseAdversarialLoss(BaseLoss):
     """A GAN objective: the generator's term from fake logits and the discriminator's from
     real and fake logits. ``loss_weight`` applies to the generator's term only."""
 
+    #: Whether :meth:`real_penalty` is used: the inpaintor then feeds real images that
+    #: require gradients to the discriminator (e.g. for an R1 gradient penalty).
+    penalizes_real: ClassVar[bool] = False
+
     def generator_loss(self, fake_logits: Tensor) -> Tensor:
         raise NotImplementedError
 
     def discriminator_loss(self, real_logits: Tensor, fake_logits: Tensor) -> Tensor:
         raise NotImplementedError
 
+    def real_penalty(self, real_image: Tensor, real_logits: Tensor) -> Tensor:
+        """A regulariser of the discriminator on real data, added to its loss (already
+        weighted). ``real_image`` requires gradients when :attr:`penalizes_real` is set."""
+        raise NotImplementedError
+
     def forward(self, fake_logits: Tensor) -> Tensor:
         return self.generator_loss(fake_logits)
+
+
+class BaseFeatureMatchingLoss(BaseLoss):
+    """``forward(fake_features, real_features) -> scalar`` on the discriminator's
+    intermediate feature maps (:meth:`BaseDiscriminator.forward_with_features`) for the
+    composited output and the ground truth; the real features carry no gradient."""
+
+    def forward(self, fake_features: list[Tensor], real_features: list[Tensor]) -> Tensor:
+        raise NotImplementedError
 
 
 class BaseMaskGenerator:

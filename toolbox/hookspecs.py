@@ -47,7 +47,9 @@ def toolbox_discriminators() -> list[type]:
 
 @hookspec
 def toolbox_losses() -> list[type]:
-    """Losses: subclasses of :class:`toolbox.bases.BaseLoss` (reconstruction or adversarial)."""
+    """Losses: subclasses of :class:`toolbox.bases.BaseLoss`: reconstruction
+    (``BaseReconstructionLoss``), adversarial (``BaseAdversarialLoss``) or feature-matching
+    (``BaseFeatureMatchingLoss``)."""
 
 
 @hookspec

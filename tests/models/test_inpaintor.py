@@ -3,6 +3,7 @@ import pytest
 import torch
 from mmengine.optim import OptimWrapperDict
 
+from toolbox.bases import BaseAdversarialLoss, BaseDiscriminator, BaseFeatureMatchingLoss
 from toolbox.models import GANInpaintor, MultiOptimWrapperConstructor, composite
 from toolbox.testing import tiny_batch
 
@@ -115,3 +116,57 @@ def test_image_size_not_a_multiple_is_a_clear_error():
     model = _model()
     with pytest.raises(ValueError, match='multiples of 4'):
         model.val_step(_data(size=30))
+
+
+class _FeatureDisc(BaseDiscriminator):
+    """A two-layer discriminator exposing its features."""
+
+    def __init__(self):
+        super().__init__()
+        self.a = torch.nn.Conv2d(4, 4, 3, stride=2, padding=1)
+        self.b = torch.nn.Conv2d(4, 1, 3, stride=2, padding=1)
+
+    def forward_with_features(self, image, mask, **conditions):
+        f = torch.relu(self.a(torch.cat([image, mask], 1)))
+        return self.b(f), [f]
+
+    def forward(self, image, mask, **conditions):
+        return self.forward_with_features(image, mask)[0]
+
+
+class _L2Matching(BaseFeatureMatchingLoss):
+    calls = 0
+
+    def forward(self, fake_features, real_features):
+        type(self).calls += 1
+        assert not any(r.requires_grad for r in real_features)
+        return sum(((f - r) ** 2).mean() for f, r in zip(fake_features, real_features))
+
+
+class _R1Hinge(BaseAdversarialLoss):
+    penalizes_real = True
+    seen_grad = False
+
+    def generator_loss(self, fake_logits):
+        return -fake_logits.mean()
+
+    def discriminator_loss(self, real_logits, fake_logits):
+        return torch.relu(1 - real_logits).mean() + torch.relu(1 + fake_logits).mean()
+
+    def real_penalty(self, real_image, real_logits):
+        type(self).seen_grad = real_image.requires_grad
+        grad, = torch.autograd.grad(real_logits.sum(), real_image, create_graph=True)
+        return 0.5 * grad.pow(2).flatten(1).sum(1).mean()
+
+
+def test_feature_matching_and_real_penalty_losses_are_driven():
+    torch.manual_seed(0)
+    model = GANInpaintor(
+        generator=dict(type='EncoderDecoderGenerator', base_channels=8, num_downsamples=2),
+        discriminator=_FeatureDisc(), losses=[dict(type='L1Loss'), _R1Hinge(), _L2Matching(7.0)])
+    log = model.train_step(_data(), _optim(model))
+    assert _L2Matching.calls == 1 and _R1Hinge.seen_grad
+    assert log['loss__L2Matching'] > 0 and log['loss_d_penalty'] >= 0
+    with pytest.raises(ValueError, match='feature-matching loss is configured but no'):
+        GANInpaintor(generator=dict(type='EncoderDecoderGenerator'),
+                     losses=[dict(type='L1Loss'), _L2Matching()])

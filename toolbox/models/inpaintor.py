@@ -14,7 +14,8 @@ from mmengine.model import BaseModel, is_model_wrapper
 from mmengine.optim import OptimWrapper, OptimWrapperDict
 from torch import Tensor, nn
 
-from toolbox.bases import (BaseAdversarialLoss, BaseDiscriminator, BaseGenerator,
+from toolbox.bases import (BaseAdversarialLoss, BaseDiscriminator, BaseFeatureMatchingLoss,
+                           BaseGenerator,
                            BaseReconstructionLoss, check_image_and_mask)
 from toolbox.builder import build_component, config_path
 from toolbox.registry import DISCRIMINATORS, GENERATORS, LOSSES, MODELS
@@ -53,7 +54,8 @@ class GANInpaintor(BaseModel):
         discriminator: config of a ``DISCRIMINATORS`` entry; ``None`` trains without GAN.
         losses: configs of ``LOSSES`` entries. Reconstruction losses apply to the outputs
             they name (``outputs=('coarse', 'output')``); exactly one adversarial loss is
-            required when there is a discriminator, and none otherwise.
+            required when there is a discriminator, and none otherwise; feature-matching
+            losses compare the discriminator's features of output and ground truth.
         disc_steps: discriminator updates per generator update. The discriminator is
             updated every iteration, the generator every ``disc_steps``-th.
         data_preprocessor: config of the data preprocessor.
@@ -77,25 +79,32 @@ class GANInpaintor(BaseModel):
         self.generator = build_component(GENERATORS, generator, 'generator')
         self.discriminator = build_component(DISCRIMINATORS, discriminator, 'discriminator')
 
-        rec, adv = [], []
+        rec, adv, fm = [], [], []
         for i, cfg in enumerate(losses):
             loss = build_component(LOSSES, cfg, f'losses[{i}]')
             if isinstance(loss, BaseReconstructionLoss):
                 rec.append(loss)
             elif isinstance(loss, BaseAdversarialLoss):
                 adv.append(loss)
+            elif isinstance(loss, BaseFeatureMatchingLoss):
+                fm.append(loss)
             else:
                 raise TypeError(f'losses[{i}]: {type(loss).__name__} is neither a '
-                                'reconstruction nor an adversarial loss')
+                                'reconstruction, an adversarial nor a feature-matching loss')
         if self.discriminator is not None and len(adv) != 1:
             raise ValueError('GANInpaintor: with a discriminator, losses must contain exactly '
                              f'one adversarial loss (found {len(adv)})')
         if self.discriminator is None and adv:
             raise ValueError('GANInpaintor: an adversarial loss is configured but no '
                              'discriminator')
+        if fm and self.discriminator is None:
+            raise ValueError('GANInpaintor: a feature-matching loss is configured but no '
+                             'discriminator')
         if not rec and not adv:
             raise ValueError('GANInpaintor: no losses configured')
         self.rec_losses = nn.ModuleList(rec)
+        self.fm_losses = nn.ModuleList(fm)
+        self._fm_names = self._name_losses(fm)
         self.adv_loss = adv[0] if adv else None
         self._loss_names = self._name_losses(rec)
         # Counts training steps; a buffer, so it is saved in checkpoints and a resumed run
@@ -213,6 +222,11 @@ class GANInpaintor(BaseModel):
         cond = {k: batch[k] for k in _bare(disc).conditions}
         return disc(image, batch['mask'], **cond)
 
+    def _disc_features(self, image: Tensor, batch: dict) -> tuple[Tensor, list[Tensor]]:
+        disc = _bare(self.active_discriminator)
+        cond = {k: batch[k] for k in disc.conditions}
+        return disc.forward_with_features(image, batch['mask'], **cond)
+
     def train_step(self, data, optim_wrapper: OptimWrapper | OptimWrapperDict) -> dict:
         batch = self.data_preprocessor(data, True)
         if isinstance(optim_wrapper, OptimWrapperDict):
@@ -236,9 +250,15 @@ class GANInpaintor(BaseModel):
 
         if disc is not None:
             with d_optim.optim_context(disc):
-                real_logits = self._disc(gt, batch)
+                penalize = self.adv_loss.penalizes_real
+                real = gt.detach().requires_grad_(True) if penalize else gt
+                real_logits = self._disc(real, batch)
                 fake_logits = self._disc(fake.detach(), batch)
                 loss_d = self.adv_loss.discriminator_loss(real_logits, fake_logits)
+                if penalize:
+                    penalty = self.adv_loss.real_penalty(real, real_logits)
+                    log['loss_d_penalty'] = penalty.detach()
+                    loss_d = loss_d + penalty
             d_optim.update_params(loss_d)
             log.update(loss_d=loss_d.detach(), d_real=real_logits.detach().mean(),
                        d_fake=fake_logits.detach().mean())
@@ -250,7 +270,16 @@ class GANInpaintor(BaseModel):
                     # Frozen so the generator's backward writes no gradients into D, which
                     # would leak into D's next step (and break exact resumption).
                     with frozen(disc):
-                        g_adv = self.adv_loss.generator_loss(self._disc(fake, batch))
+                        if self.fm_losses:
+                            fake_logits, fake_feats = self._disc_features(fake, batch)
+                            with torch.no_grad():
+                                _, real_feats = self._disc_features(gt, batch)
+                            for name, loss in zip(self._fm_names, self.fm_losses):
+                                losses[f'loss_{name}'] = (loss(fake_feats, real_feats)
+                                                          * loss.loss_weight)
+                        else:
+                            fake_logits = self._disc(fake, batch)
+                        g_adv = self.adv_loss.generator_loss(fake_logits)
                     losses['loss_g_adv'] = g_adv * self.adv_loss.loss_weight
                 loss_g, g_log = self.parse_losses(losses)
             g_optim.update_params(loss_g)

@@ -15,7 +15,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from toolbox.bases import (BaseAdversarialLoss, BaseDiscriminator, BaseGenerator,
+from toolbox.bases import (BaseAdversarialLoss, BaseDiscriminator, BaseFeatureMatchingLoss,
+                           BaseGenerator,
                            BaseMaskGenerator, BaseProgressiveScheduler, BaseReconstructionLoss)
 from toolbox.registry import (DISCRIMINATORS, GENERATORS, LOSSES, MASK_GENERATORS,
                               PROGRESSIVE_SCHEDULERS)
@@ -82,6 +83,12 @@ def check_discriminator(name: str, cfg: dict | None = None, size: int | None = N
     logits.mean().backward()
     assert image.grad is not None and torch.isfinite(image.grad).all(), \
         f'{name}: no finite gradient w.r.t. the input image'
+    if type(disc).forward_with_features is not BaseDiscriminator.forward_with_features:
+        again, features = disc.forward_with_features(batch['gt'], batch['mask'], **cond)
+        assert torch.allclose(again, disc(batch['gt'], batch['mask'], **cond), atol=1e-5), \
+            f'{name}: forward_with_features must return the same logits as forward'
+        assert features and all(torch.is_tensor(f) and f.shape[0] == image.shape[0]
+                                for f in features), f'{name}: features must be batch tensors'
     return disc
 
 
@@ -98,8 +105,15 @@ def check_loss(name: str, cfg: dict | None = None):
         value = loss.generator_loss(pred)
         d_value = loss.discriminator_loss(torch.randn(2, 1, 4, 4), torch.randn(2, 1, 4, 4))
         assert d_value.ndim == 0 and torch.isfinite(d_value), f'{name}: bad discriminator loss'
+    elif isinstance(loss, BaseFeatureMatchingLoss):
+        real = [torch.randn(2, 4, 8, 8), torch.randn(2, 8, 4, 4)]
+        pred = torch.randn(2, 4, 8, 8, requires_grad=True)
+        value = loss([pred, real[1] + 0.5], real)
+        same = loss(real, real)
+        assert float(same) <= float(value), f'{name}: identical features should not cost more'
     else:
-        raise AssertionError(f'{name} is neither a reconstruction nor an adversarial loss')
+        raise AssertionError(f'{name} is neither a reconstruction, an adversarial nor a '
+                             'feature-matching loss')
     assert value.ndim == 0 and torch.isfinite(value), f'{name}: loss must be a finite scalar'
     value.backward()
     assert pred.grad is not None and torch.isfinite(pred.grad).all(), f'{name}: bad gradient'
