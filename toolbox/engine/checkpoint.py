@@ -9,11 +9,17 @@ checkpoint is then a file ``torch.load`` opens in its safe mode, like any weight
 """
 from __future__ import annotations
 
+import glob
+import os
+import os.path as osp
 import pickle
+import re
 from collections import OrderedDict
 
 import numpy as np
 import torch
+from mmengine.fileio import LocalBackend, register_backend
+from mmengine.fileio import io as _mm_io
 from mmengine.hooks import Hook
 from mmengine.logging import HistoryBuffer
 from mmengine.model import is_model_wrapper
@@ -183,3 +189,58 @@ class SafeCheckpointHook(Hook):
         restored = from_safe(checkpoint)
         checkpoint.clear()
         checkpoint.update(restored)
+
+
+class AtomicLocalBackend(LocalBackend):
+    """mmengine's local file backend, but every write goes to a temporary file that is
+    flushed, synced and renamed over the target: a process killed while saving leaves the
+    previous file intact, never a truncated checkpoint that resume would pick up."""
+
+    def put(self, obj: bytes, filepath) -> None:
+        filepath = str(filepath)
+        os.makedirs(osp.dirname(filepath) or '.', exist_ok=True)
+        tmp = f'{filepath}.tmp-{os.getpid()}'
+        try:
+            with open(tmp, 'wb') as f:
+                f.write(obj)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, filepath)
+        finally:
+            if osp.exists(tmp):
+                os.remove(tmp)
+
+    def put_text(self, obj: str, filepath, encoding: str = 'utf-8') -> None:
+        self.put(obj.encode(encoding), filepath)
+
+
+def install_atomic_local_backend() -> None:
+    """Make mmengine write local files atomically (process-wide; idempotent)."""
+    register_backend('local', AtomicLocalBackend, force=True)
+    for key, backend in list(_mm_io.backend_instances.items()):
+        if type(backend) is LocalBackend:   # instances cached before the registration
+            del _mm_io.backend_instances[key]
+
+
+def latest_checkpoint(work_dir: str) -> str | None:
+    """The newest complete checkpoint in ``work_dir``.
+
+    The highest-numbered ``iter_*.pth`` (or ``epoch_*.pth``) wins over the ``last_checkpoint``
+    note, which mmengine writes non-atomically after the checkpoint itself: a kill between
+    the two leaves the note stale or empty. Checkpoint files themselves are complete
+    whenever they exist (:class:`AtomicLocalBackend`).
+    """
+    found = []
+    for path in glob.glob(osp.join(work_dir, '*.pth')):
+        match = re.fullmatch(r'(iter|epoch)_(\d+)\.pth', osp.basename(path))
+        if match:
+            found.append((int(match.group(2)), path))
+    if found:
+        return max(found)[1]
+    note = osp.join(work_dir, 'last_checkpoint')
+    if osp.isfile(note):
+        with open(note) as f:
+            target = f.read().strip()
+        if target and osp.isfile(target):
+            return target
+    return None

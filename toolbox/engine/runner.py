@@ -8,19 +8,40 @@ from torch import nn
 from toolbox.builder import config_path
 from toolbox.registry import MODELS, RUNNERS
 
-from .checkpoint import SafeCheckpointHook, load_weights, read_checkpoint
+from .checkpoint import (SafeCheckpointHook, install_atomic_local_backend, latest_checkpoint,
+                         load_weights, read_checkpoint)
 
 
 @RUNNERS.register_module()
 class ToolboxRunner(Runner):
-    """mmengine's ``Runner`` with three changes:
+    """mmengine's ``Runner`` with these changes:
 
     * the model is built with config-path-aware errors (``model.generator: ...``);
     * checkpoints are stored weights-only-loadable (:class:`SafeCheckpointHook`, always
       installed) and loaded with ``torch.load``'s safe default;
     * loading is strict: missing or unexpected keys raise :class:`CheckpointMismatchError`
-      naming them, so ``--resume`` or ``load_from`` never continues from random weights.
+      naming them, so ``--resume`` or ``load_from`` never continues from random weights;
+    * files are written atomically, and ``--resume`` takes the newest complete checkpoint,
+      so a run killed at any moment resumes from the last checkpoint it finished.
     """
+
+    def __init__(self, *args, **kwargs) -> None:
+        install_atomic_local_backend()
+        super().__init__(*args, **kwargs)
+
+    def load_or_resume(self) -> None:
+        if self._resume and self._load_from is None and not self._has_loaded:
+            # mmengine trusts the `last_checkpoint` note; take the newest complete file.
+            latest = latest_checkpoint(self.work_dir)
+            if latest is None:
+                self.logger.info(f'no checkpoint in {self.work_dir} to resume from; '
+                                 'starting from scratch')
+            else:
+                self.logger.info(f'Auto resumed from the latest checkpoint {latest}.')
+                self.resume(latest)
+                self._has_loaded = True
+            return
+        super().load_or_resume()
 
     def build_model(self, model):
         if isinstance(model, nn.Module):
