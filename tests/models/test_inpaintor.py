@@ -3,7 +3,8 @@ import pytest
 import torch
 from mmengine.optim import OptimWrapperDict
 
-from toolbox.bases import BaseAdversarialLoss, BaseDiscriminator, BaseFeatureMatchingLoss
+from toolbox.bases import (BaseAdversarialLoss, BaseDiscriminator, BaseFeatureMatchingLoss,
+                           BaseReconstructionLoss)
 from toolbox.models import GANInpaintor, MultiOptimWrapperConstructor, composite
 from toolbox.testing import tiny_batch
 
@@ -170,3 +171,39 @@ def test_feature_matching_and_real_penalty_losses_are_driven():
     with pytest.raises(ValueError, match='feature-matching loss is configured but no'):
         GANInpaintor(generator=dict(type='EncoderDecoderGenerator'),
                      losses=[dict(type='L1Loss'), _L2Matching()])
+
+
+class _NaNAfter(BaseReconstructionLoss):
+    """Finite for the first call, NaN afterwards."""
+
+    def __init__(self):
+        super().__init__()
+        self.calls = 0
+
+    def forward(self, pred, target, mask):
+        self.calls += 1
+        value = (pred - target).abs().mean()
+        return value if self.calls == 1 else value * float('nan')
+
+
+def test_nonfinite_loss_stops_naming_iteration_and_term():
+    from toolbox.models import NonFiniteLossError
+    model = _model(losses=[dict(type='L1Loss'), _NaNAfter(), dict(type='HingeGANLoss')])
+    optim = _optim(model)
+    model.train_step(_data(), optim)
+    before = _params(model.generator)
+    with pytest.raises(NonFiniteLossError, match='iteration 1: loss term loss__NaNAfter_output is nan'):
+        model.train_step(_data(), optim)
+    assert not any(_changed(before, model.generator))
+
+
+def test_nonfinite_loss_can_skip_the_update(caplog):
+    model = _model(losses=[dict(type='L1Loss'), _NaNAfter(), dict(type='HingeGANLoss')],
+                   nonfinite='skip')
+    optim = _optim(model)
+    model.train_step(_data(), optim)
+    before, d_before = _params(model.generator), _params(model.discriminator)
+    model.train_step(_data(), optim)
+    assert not any(_changed(before, model.generator))          # G update skipped
+    assert any(_changed(d_before, model.discriminator))        # D's finite update kept
+    assert all(torch.isfinite(p).all() for p in model.generator.parameters())

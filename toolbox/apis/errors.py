@@ -9,10 +9,11 @@ def user_errors() -> tuple[type[BaseException], ...]:
     from toolbox.builder import ConfigKeywordError, UnknownComponentError
     from toolbox.datasets import ImageLoadError
     from toolbox.engine import CheckpointLoadError, CheckpointMismatchError
+    from toolbox.models import NonFiniteLossError
 
     from .config import ConfigError
     return (ConfigError, UnknownComponentError, ConfigKeywordError, CheckpointMismatchError,
-            CheckpointLoadError, ImageLoadError, FileNotFoundError)
+            CheckpointLoadError, ImageLoadError, FileNotFoundError, NonFiniteLossError)
 
 
 def run_reporting_errors(main: Callable[[], None], context: str) -> int:

@@ -1,9 +1,9 @@
 """Inpaintors: the mmengine models that orchestrate generator, discriminator and losses."""
 from .autocast_wrapper import CPUAutocastOptimWrapper
 from .data_preprocessor import InpaintingDataPreprocessor
-from .inpaintor import GANInpaintor, composite
+from .inpaintor import GANInpaintor, NonFiniteLossError, composite
 from .optim_constructor import MultiOptimWrapperConstructor
 from .progressive import ProgressiveInpaintor
 
-__all__ = ['InpaintingDataPreprocessor', 'GANInpaintor', 'MultiOptimWrapperConstructor',
+__all__ = ['InpaintingDataPreprocessor', 'GANInpaintor', 'NonFiniteLossError', 'MultiOptimWrapperConstructor',
            'composite', 'CPUAutocastOptimWrapper', 'ProgressiveInpaintor']

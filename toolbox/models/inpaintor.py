@@ -21,6 +21,10 @@ from toolbox.builder import build_component, config_path
 from toolbox.registry import DISCRIMINATORS, GENERATORS, LOSSES, MODELS
 
 
+class NonFiniteLossError(FloatingPointError):
+    """A loss term became NaN or infinite; the message names the iteration and the term."""
+
+
 def _bare(module: nn.Module | None) -> nn.Module | None:
     """The module itself when a distributed wrapper (which hides its attributes) holds it."""
     return module.module if module is not None and is_model_wrapper(module) else module
@@ -58,6 +62,9 @@ class GANInpaintor(BaseModel):
             losses compare the discriminator's features of output and ground truth.
         disc_steps: discriminator updates per generator update. The discriminator is
             updated every iteration, the generator every ``disc_steps``-th.
+        nonfinite: what a NaN or infinite loss does: ``'raise'`` stops training with
+            :class:`NonFiniteLossError` naming the iteration and the loss term (checkpoints
+            saved so far stay as they are); ``'skip'`` skips that update with a warning.
         data_preprocessor: config of the data preprocessor.
         init_cfg: mmengine weight-initialisation config.
     """
@@ -67,6 +74,7 @@ class GANInpaintor(BaseModel):
                  discriminator: dict | BaseDiscriminator | None = None,
                  losses: Sequence[dict] = (),
                  disc_steps: int = 1,
+                 nonfinite: str = 'raise',
                  data_preprocessor: dict | None = None,
                  init_cfg: dict | None = None) -> None:
         preprocessor = build_component(
@@ -76,6 +84,9 @@ class GANInpaintor(BaseModel):
         if int(disc_steps) < 1:
             raise ValueError(f'GANInpaintor: disc_steps must be >= 1, got {disc_steps}')
         self.disc_steps = int(disc_steps)
+        if nonfinite not in ('raise', 'skip'):
+            raise ValueError(f"GANInpaintor: nonfinite must be 'raise' or 'skip', got {nonfinite!r}")
+        self.nonfinite = nonfinite
         self.generator = build_component(GENERATORS, generator, 'generator')
         self.discriminator = build_component(DISCRIMINATORS, discriminator, 'discriminator')
 
@@ -227,6 +238,22 @@ class GANInpaintor(BaseModel):
         cond = {k: batch[k] for k in disc.conditions}
         return disc.forward_with_features(image, batch['mask'], **cond)
 
+    def _finite(self, terms: dict[str, Tensor], optim: OptimWrapper) -> bool:
+        """False (after zeroing the gradients) if a term is not finite and the config says
+        skip; raises if it says raise."""
+        bad = [(k, float(v.detach())) for k, v in terms.items() if not torch.isfinite(v).all()]
+        if not bad:
+            return True
+        where = (f'iteration {int(self.train_steps) - 1}: loss term {bad[0][0]} is '
+                 f'{bad[0][1]}' + (f' (also {", ".join(k for k, _ in bad[1:])})' if bad[1:] else ''))
+        if self.nonfinite == 'raise':
+            raise NonFiniteLossError(where + "; training stopped (set model.nonfinite='skip' "
+                                     'to skip such updates instead)')
+        from mmengine.logging import print_log
+        print_log(where + '; update skipped', logger='current', level=30)
+        optim.zero_grad()
+        return False
+
     def train_step(self, data, optim_wrapper: OptimWrapper | OptimWrapperDict) -> dict:
         batch = self.data_preprocessor(data, True)
         if isinstance(optim_wrapper, OptimWrapperDict):
@@ -255,11 +282,14 @@ class GANInpaintor(BaseModel):
                 real_logits = self._disc(real, batch)
                 fake_logits = self._disc(fake.detach(), batch)
                 loss_d = self.adv_loss.discriminator_loss(real_logits, fake_logits)
+                d_terms = {'loss_d': loss_d}
                 if penalize:
                     penalty = self.adv_loss.real_penalty(real, real_logits)
                     log['loss_d_penalty'] = penalty.detach()
+                    d_terms['loss_d_penalty'] = penalty
                     loss_d = loss_d + penalty
-            d_optim.update_params(loss_d)
+            if self._finite(d_terms, d_optim):
+                d_optim.update_params(loss_d)
             log.update(loss_d=loss_d.detach(), d_real=real_logits.detach().mean(),
                        d_fake=fake_logits.detach().mean())
 
@@ -282,7 +312,8 @@ class GANInpaintor(BaseModel):
                         g_adv = self.adv_loss.generator_loss(fake_logits)
                     losses['loss_g_adv'] = g_adv * self.adv_loss.loss_weight
                 loss_g, g_log = self.parse_losses(losses)
-            g_optim.update_params(loss_g)
+            if self._finite(losses, g_optim):
+                g_optim.update_params(loss_g)
             log.update({k: v for k, v in g_log.items() if k != 'loss'})
             log['loss_g'] = loss_g.detach()
 
