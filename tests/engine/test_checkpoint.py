@@ -34,8 +34,15 @@ def test_objects_that_need_pickle_are_refused_when_saving():
 def test_a_pickled_object_checkpoint_is_refused_with_the_reason(tmp_path):
     path = tmp_path / 'evil.pth'
     torch.save(dict(state_dict={}, extra=HistoryBuffer()), path)
-    with pytest.raises(CheckpointLoadError, match='could run code'):
+    with pytest.raises(CheckpointLoadError, match='could run code.*TOOLBOX_ALLOW_UNSAFE_CHECKPOINTS=1'):
         read_checkpoint(str(path))
+
+
+def test_unsafe_loading_is_an_explicit_opt_in(tmp_path, monkeypatch):
+    path = tmp_path / 'trusted.pth'
+    torch.save(dict(state_dict={}, extra=HistoryBuffer()), path)
+    monkeypatch.setenv('TOOLBOX_ALLOW_UNSAFE_CHECKPOINTS', '1')
+    assert isinstance(read_checkpoint(str(path))['extra'], HistoryBuffer)
 
 
 def test_missing_and_unexpected_keys_are_errors_naming_them():

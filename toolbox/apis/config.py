@@ -12,10 +12,25 @@ class ConfigError(ValueError):
     """A config file that cannot be used; the message names the file and the key."""
 
 
+def install_safe_yaml() -> None:
+    """Make mmengine read YAML (``Config.fromfile('x.yaml')``, ``mmengine.load``) with
+    ``yaml.safe_load``: its own handler uses PyYAML's full loader, which builds arbitrary
+    Python objects from tags such as ``!!python/object/apply``."""
+    import yaml
+    from mmengine.fileio import register_handler
+    from mmengine.fileio.handlers import YamlHandler
+
+    @register_handler(['yaml', 'yml'])
+    class SafeYamlHandler(YamlHandler):
+        def load_from_fileobj(self, file, **kwargs):
+            return yaml.safe_load(file)
+
+
 def load_config(path: str, cfg_options: dict | None = None) -> Config:
     """Read a config file (Python; it is code and runs when loaded) and merge overrides."""
     if not osp.isfile(path):
         raise ConfigError(f'config file {path} does not exist')
+    install_safe_yaml()
     try:
         cfg = Config.fromfile(path)
     except Exception as exc:  # syntax errors, missing _base_ files ...

@@ -39,18 +39,25 @@ class CheckpointLoadError(RuntimeError):
     """A checkpoint that cannot be loaded safely."""
 
 
+#: Set to 1 to load checkpoints that need full unpickling (only for files you trust).
+ENV_UNSAFE = 'TOOLBOX_ALLOW_UNSAFE_CHECKPOINTS'
+
+
 def read_checkpoint(filename: str, map_location='cpu') -> dict:
     """Load ``filename`` with torch's weights-only unpickler (mmengine's loaders, so URLs
-    and other backends work); refuse files that need full unpickling, saying why."""
+    and other backends work); refuse files that need full unpickling, saying why, unless
+    ``TOOLBOX_ALLOW_UNSAFE_CHECKPOINTS=1`` is set and the file is local."""
     from mmengine.runner.checkpoint import _load_checkpoint
     try:
         return _load_checkpoint(filename, map_location=map_location)
     except pickle.UnpicklingError as exc:
+        if os.environ.get(ENV_UNSAFE, '') == '1' and osp.isfile(filename):
+            return torch.load(filename, map_location=map_location, weights_only=False)
         raise CheckpointLoadError(
             f'checkpoint {filename} holds Python objects beyond tensors and numbers, so it is '
             'not loaded: unpickling them could run code hidden in the file. Checkpoints '
-            'saved by the toolbox never need this; re-save a file you trust as a plain '
-            'state dict.') from exc
+            'saved by the toolbox never need this. If you trust the file, set '
+            f'{ENV_UNSAFE}=1 to load it anyway, or re-save it as a plain state dict.') from exc
 
 
 def load_weights(model: torch.nn.Module, checkpoint: dict, filename: str) -> None:
