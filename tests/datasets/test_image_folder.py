@@ -100,3 +100,13 @@ def test_mask_dir_pairs_masks_and_checks_sizes(folder, tmp_path_factory):
     cv2.imwrite(str(masks / '000000.png'), np.zeros((30, 30), np.uint8))
     with pytest.raises(ValueError, match='000000.png is 30x30 but image .* is 64x64'):
         ds[0]
+
+
+def test_cmyk_jpeg_is_converted_to_rgb(tmp_path):
+    from PIL import Image
+    rgb = (np.arange(24 * 32 * 3) % 200 + 20).astype(np.uint8).reshape(24, 32, 3)
+    Image.fromarray(rgb).convert('CMYK').save(tmp_path / 'cmyk.jpg', quality=95)
+    reference = np.asarray(Image.open(tmp_path / 'cmyk.jpg').convert('RGB'), np.float64)
+    img = read_image(str(tmp_path / 'cmyk.jpg'))
+    assert img.shape == (24, 32, 3) and img.dtype == np.uint8
+    assert np.abs(img - reference).mean() < 3          # same colours as PIL's conversion
