@@ -4,7 +4,8 @@ Public API. Components are looked up in the registries of :mod:`toolbox.registry
 first lookup loads every plugin (see :mod:`toolbox.plugins`).
 """
 from .bases import (BaseAdversarialLoss, BaseDiscriminator, BaseFeatureMatchingLoss,
-                    BaseGenerator, BaseLoss, BaseMaskGenerator, BaseProgressiveScheduler, BaseReconstructionLoss)
+                    BaseGenerator, BaseLoss, BaseMaskGenerator, BaseProgressiveScheduler,
+                    BaseReconstructionLoss, check_image_and_mask)
 from .hookspecs import hookimpl
 from .plugins import PluginConflictError, PluginWarning, load_plugins
 from .registry import (DISCRIMINATORS, GENERATORS, LOSSES, MASK_GENERATORS, MODELS,
@@ -18,7 +19,7 @@ __all__ = [
     'MODELS',
     'BaseGenerator', 'BaseDiscriminator', 'BaseLoss', 'BaseReconstructionLoss',
     'BaseAdversarialLoss', 'BaseFeatureMatchingLoss', 'BaseMaskGenerator', 'BaseProgressiveScheduler',
-    'init_inpaintor', 'inpaint',
+    'check_image_and_mask', 'init_inpaintor', 'inpaint',
 ]
 
 

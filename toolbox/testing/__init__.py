@@ -84,8 +84,11 @@ def check_discriminator(name: str, cfg: dict | None = None, size: int | None = N
     assert image.grad is not None and torch.isfinite(image.grad).all(), \
         f'{name}: no finite gradient w.r.t. the input image'
     if type(disc).forward_with_features is not BaseDiscriminator.forward_with_features:
-        again, features = disc.forward_with_features(batch['gt'], batch['mask'], **cond)
-        assert torch.allclose(again, disc(batch['gt'], batch['mask'], **cond), atol=1e-5), \
+        disc.eval()   # spectral norm's power iteration would change the weights between calls
+        with torch.no_grad():
+            again, features = disc.forward_with_features(batch['gt'], batch['mask'], **cond)
+            plain = disc(batch['gt'], batch['mask'], **cond)
+        assert torch.allclose(again, plain, atol=1e-5), \
             f'{name}: forward_with_features must return the same logits as forward'
         assert features and all(torch.is_tensor(f) and f.shape[0] == image.shape[0]
                                 for f in features), f'{name}: features must be batch tensors'
