@@ -31,7 +31,7 @@ model = dict(
         dict(type='VGGFeatureMatchingLoss', loss_weight=25.0, vgg_weights=vgg_weights),
         dict(type='GeometricalAlignmentLoss', loss_weight=1.0, vgg_weights=vgg_weights),
         dict(type='DMFNFeatureMatchingLoss', loss_weight=5.0),
-        dict(type='NonSaturatingGANLoss', loss_weight=0.003),
+        dict(type='RelativisticAverageGANLoss', loss_weight=0.003),   # RaGAN, as the authors
     ],
     disc_steps=1,
 )

@@ -128,8 +128,11 @@ class BaseAdversarialLoss(BaseLoss):
     #: Whether :meth:`real_penalty` is used: the inpaintor then feeds real images that
     #: require gradients to the discriminator (e.g. for an R1 gradient penalty).
     penalizes_real: ClassVar[bool] = False
+    #: Whether :meth:`generator_loss` needs the discriminator's logits on real images
+    #: (relativistic objectives); the inpaintor then passes them, without gradient.
+    generator_needs_real: ClassVar[bool] = False
 
-    def generator_loss(self, fake_logits: Tensor) -> Tensor:
+    def generator_loss(self, fake_logits: Tensor, real_logits: Tensor | None = None) -> Tensor:
         raise NotImplementedError
 
     def discriminator_loss(self, real_logits: Tensor, fake_logits: Tensor) -> Tensor:

@@ -14,7 +14,7 @@ model = dict(
         dict(type='VGGFeatureMatchingLoss', loss_weight=25.0, pretrained=False),
         dict(type='GeometricalAlignmentLoss', loss_weight=1.0, pretrained=False),
         dict(type='DMFNFeatureMatchingLoss', loss_weight=5.0),
-        dict(type='NonSaturatingGANLoss', loss_weight=0.003),
+        dict(type='RelativisticAverageGANLoss', loss_weight=0.003),   # RaGAN, as the authors
     ],
 )
 centre_mask = dict(type='CenterSquare', size=0.5)

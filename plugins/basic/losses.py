@@ -35,7 +35,7 @@ class L1Loss(BaseReconstructionLoss):
 class HingeGANLoss(BaseAdversarialLoss):
     """Hinge objective: D minimises ``relu(1 - D(real)) + relu(1 + D(fake))``, G ``-D(fake)``."""
 
-    def generator_loss(self, fake_logits: Tensor) -> Tensor:
+    def generator_loss(self, fake_logits: Tensor, real_logits: Tensor | None = None) -> Tensor:
         return -fake_logits.mean()
 
     def discriminator_loss(self, real_logits: Tensor, fake_logits: Tensor) -> Tensor:
@@ -46,8 +46,33 @@ class NonSaturatingGANLoss(BaseAdversarialLoss):
     """Logistic objective: D minimises ``softplus(-D(real)) + softplus(D(fake))``,
     G ``softplus(-D(fake))`` (Goodfellow et al.'s non-saturating variant)."""
 
-    def generator_loss(self, fake_logits: Tensor) -> Tensor:
+    def generator_loss(self, fake_logits: Tensor, real_logits: Tensor | None = None) -> Tensor:
         return F.softplus(-fake_logits).mean()
 
     def discriminator_loss(self, real_logits: Tensor, fake_logits: Tensor) -> Tensor:
         return F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()
+
+
+class RelativisticAverageGANLoss(BaseAdversarialLoss):
+    """Relativistic average GAN (Jolicoeur-Martineau, 2019), as ESRGAN and DMFN train:
+    D learns that real images look more real than the average fake, and G the reverse.
+
+    With ``d_r = D(real) - mean D(fake)`` and ``d_f = D(fake) - mean D(real)``, D minimises
+    ``(softplus(-d_r) + softplus(d_f)) / 2`` and G ``(softplus(d_r) + softplus(-d_f)) / 2``,
+    its real logits taken without gradient.
+    """
+
+    generator_needs_real = True
+
+    def generator_loss(self, fake_logits: Tensor, real_logits: Tensor | None = None) -> Tensor:
+        if real_logits is None:
+            raise ValueError('RelativisticAverageGANLoss.generator_loss needs real_logits')
+        real_logits = real_logits.detach()
+        d_r = real_logits - fake_logits.mean()
+        d_f = fake_logits - real_logits.mean()
+        return (F.softplus(d_r).mean() + F.softplus(-d_f).mean()) / 2
+
+    def discriminator_loss(self, real_logits: Tensor, fake_logits: Tensor) -> Tensor:
+        d_r = real_logits - fake_logits.mean()
+        d_f = fake_logits - real_logits.mean()
+        return (F.softplus(-d_r).mean() + F.softplus(d_f).mean()) / 2

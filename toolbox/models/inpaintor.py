@@ -300,16 +300,23 @@ class GANInpaintor(BaseModel):
                     # Frozen so the generator's backward writes no gradients into D, which
                     # would leak into D's next step (and break exact resumption).
                     with frozen(disc):
+                        real_logits = None
                         if self.fm_losses:
                             fake_logits, fake_feats = self._disc_features(fake, batch)
                             with torch.no_grad():
-                                _, real_feats = self._disc_features(gt, batch)
+                                real_logits, real_feats = self._disc_features(gt, batch)
                             for name, loss in zip(self._fm_names, self.fm_losses):
                                 losses[f'loss_{name}'] = (loss(fake_feats, real_feats)
                                                           * loss.loss_weight)
                         else:
                             fake_logits = self._disc(fake, batch)
-                        g_adv = self.adv_loss.generator_loss(fake_logits)
+                        if self.adv_loss.generator_needs_real:
+                            if real_logits is None:
+                                with torch.no_grad():
+                                    real_logits = self._disc(gt, batch)
+                            g_adv = self.adv_loss.generator_loss(fake_logits, real_logits)
+                        else:
+                            g_adv = self.adv_loss.generator_loss(fake_logits)
                     losses['loss_g_adv'] = g_adv * self.adv_loss.loss_weight
                 loss_g, g_log = self.parse_losses(losses)
             if self._finite(losses, g_optim):

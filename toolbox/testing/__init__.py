@@ -105,7 +105,10 @@ def check_loss(name: str, cfg: dict | None = None):
         assert float(same) <= float(value), f'{name}: identical inputs should not cost more'
     elif isinstance(loss, BaseAdversarialLoss):
         pred = torch.randn(2, 1, 4, 4, requires_grad=True)
-        value = loss.generator_loss(pred)
+        if loss.generator_needs_real:
+            value = loss.generator_loss(pred, torch.randn(2, 1, 4, 4))
+        else:
+            value = loss.generator_loss(pred)
         d_value = loss.discriminator_loss(torch.randn(2, 1, 4, 4), torch.randn(2, 1, 4, 4))
         assert d_value.ndim == 0 and torch.isfinite(d_value), f'{name}: bad discriminator loss'
     elif isinstance(loss, BaseFeatureMatchingLoss):
