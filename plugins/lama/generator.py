@@ -1,0 +1,131 @@
+"""LaMa's FFC ResNet generator.
+
+Paper: R. Suvorov, E. Logacheva, A. Mashikhin, A. Remizova, A. Ashukha, A. Silvestrov,
+N. Kong, H. Goka, K. Park, V. Lempitsky, "Resolution-robust Large Mask Inpainting with
+Fourier Convolutions", WACV 2022.
+
+What differs from the paper (details in README.md): the output activation is ``tanh``
+(images are in [-1, 1] here; the authors use a sigmoid on [0, 1] images, the same function
+up to an affine map); the Fourier unit runs in float32 under autocast (``torch.fft`` has no
+bf16); optional channels-last memory format.
+"""
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+from toolbox import BaseGenerator
+from toolbox.bases import check_image_and_mask
+
+from .ffc import FFCBlock, FFCResBlock
+
+#: name -> constructor keywords of the published models
+PRESETS = {
+    'lama-fourier': dict(base_channels=64, num_blocks=9),
+    'big-lama': dict(base_channels=64, num_blocks=18),
+}
+
+
+class _Concat(nn.Module):
+    def forward(self, x):
+        x_l, x_g = x
+        return x_l if x_g is None else (x_g if x_l is None else torch.cat([x_l, x_g], 1))
+
+
+class FFCResNetGenerator(BaseGenerator):
+    """Reflection-padded 7x7 stem, ``num_down`` stride-2 3x3 convolutions, ``num_blocks``
+    FFC residual blocks (``global_ratio`` of the channels global), ``num_down`` transposed
+    convolutions, a reflection-padded 7x7 output convolution and ``tanh``.
+
+    Input: the masked image ``[B, 3, H, W]`` and the mask ``[B, 1, H, W]`` concatenated (4
+    channels); H and W multiples of ``2 ** num_down`` (8). Output ``{'output': [B, 3, H, W]}``.
+    Any size works, whatever the training size: the Fourier units see the whole map.
+
+    Args:
+        preset: ``'lama-fourier'`` (9 blocks, 27,048,835 parameters) or ``'big-lama'``
+            (18 blocks, 50,975,875); its values are defaults that the other keywords
+            override. ``None``: the keywords alone (defaults of lama-fourier).
+        base_channels: width of the stem (``ngf``); doubled per downsampling.
+        num_down: number of downsamplings (and upsamplings).
+        num_blocks: FFC residual blocks at the bottleneck.
+        max_channels: cap on the width (1024 in the authors' code; not reached at 64 x 2^3).
+        global_ratio: global share of the channels in the residual blocks (0.75); the last
+            downsampling already outputs this split.
+        enable_lfu: local Fourier unit in the blocks' spectral transforms (off in the
+            published models).
+        channels_last: run the network in channels-last memory format (faster oneDNN
+            convolutions on the CPU); outputs are returned contiguous.
+    """
+
+    size_multiple = 8
+    tiny_cfg = dict(preset=None, base_channels=8, num_blocks=1)
+
+    def __init__(self,
+                 preset: str | None = 'lama-fourier',
+                 base_channels: int | None = None,
+                 num_down: int = 3,
+                 num_blocks: int | None = None,
+                 max_channels: int = 1024,
+                 global_ratio: float = 0.75,
+                 enable_lfu: bool = False,
+                 channels_last: bool = False,
+                 in_channels: int = 4,
+                 out_channels: int = 3) -> None:
+        super().__init__()
+        if preset is not None and preset not in PRESETS:
+            raise ValueError(f'FFCResNetGenerator: unknown preset {preset!r}; '
+                             f'choose one of {sorted(PRESETS)} or None')
+        defaults = dict(PRESETS['lama-fourier' if preset is None else preset])
+        base = base_channels if base_channels is not None else defaults['base_channels']
+        blocks = num_blocks if num_blocks is not None else defaults['num_blocks']
+        if num_down != 3:
+            # size_multiple is a class attribute; other depths would need another multiple.
+            raise ValueError('FFCResNetGenerator: num_down must be 3 (inputs are padded to '
+                             f'multiples of 8), got {num_down}')
+        self.preset = preset
+        self.channels_last = bool(channels_last)
+        width = [min(max_channels, base * 2 ** i) for i in range(num_down + 1)]
+
+        layers: list[nn.Module] = [
+            _Pad(3),
+            FFCBlock(in_channels, width[0], 7, ratio_in=0.0, ratio_out=0.0),
+        ]
+        for i in range(num_down):
+            last = i == num_down - 1
+            layers.append(FFCBlock(width[i], width[i + 1], 3, ratio_in=0.0,
+                                   ratio_out=global_ratio if last else 0.0,
+                                   stride=2, padding=1))
+        layers += [FFCResBlock(width[-1], global_ratio, enable_lfu=enable_lfu)
+                   for _ in range(blocks)]
+        self.encoder = nn.Sequential(*layers)
+        up: list[nn.Module] = []
+        for i in range(num_down, 0, -1):
+            up += [nn.ConvTranspose2d(width[i], width[i - 1], 3, stride=2, padding=1,
+                                      output_padding=1),
+                   nn.BatchNorm2d(width[i - 1]), nn.ReLU(inplace=True)]
+        up += [nn.ReflectionPad2d(3), nn.Conv2d(width[0], out_channels, 7), nn.Tanh()]
+        self.decoder = nn.Sequential(*up)
+        if self.channels_last:
+            self.to(memory_format=torch.channels_last)
+
+    def forward(self, masked_image: Tensor, mask: Tensor, **guidance: Tensor) -> dict[str, Tensor]:
+        check_image_and_mask(masked_image, mask, where=type(self).__name__,
+                             multiple=self.size_multiple)
+        x = torch.cat([masked_image, mask.to(masked_image.dtype)], dim=1)   # [B, 4, H, W]
+        if self.channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
+        x_l, x_g = self.encoder((x, None))          # [B, C/4, H/8, W/8], [B, 3C/4, H/8, W/8]
+        out = self.decoder(_Concat()((x_l, x_g)))   # [B, 3, H, W]
+        return {'output': out.contiguous()}
+
+
+class _Pad(nn.Module):
+    """Reflection padding of the local part of ``(x_l, x_g)`` (the stem has no global part)."""
+
+    def __init__(self, pad: int) -> None:
+        super().__init__()
+        self.pad = nn.ReflectionPad2d(pad)
+
+    def forward(self, x):
+        x_l, x_g = x
+        return self.pad(x_l), x_g

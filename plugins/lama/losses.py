@@ -1,0 +1,208 @@
+"""LaMa's losses (Suvorov et al., WACV 2022): the non-saturating GAN loss with an R1
+penalty, the discriminator feature-matching loss, and the high-receptive-field perceptual
+loss (HRFPL) on a configurable frozen backbone.
+
+The L1 term (weight 10 on known pixels, 0 in the hole) is the basic plugin's ``L1Loss``
+with ``hole_weight=0, valid_weight=1, loss_weight=10``.
+"""
+from __future__ import annotations
+
+import glob
+import os.path as osp
+from collections.abc import Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from toolbox import BaseFeatureMatchingLoss, BaseReconstructionLoss
+from toolbox.weights import hf_hub_cache_dir, load_state_dict_file, resolve_weights
+from toolbox_plugins.basic.losses import NonSaturatingGANLoss
+
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
+
+class NonSaturatingR1Loss(NonSaturatingGANLoss):
+    """Non-saturating logistic GAN loss with Mescheder et al.'s R1 penalty on real images:
+    ``r1_weight * mean_b ||d D(x_b) / d x_b||^2`` added to the discriminator's loss.
+
+    Args:
+        loss_weight: weight of the generator's term (LaMa: 10).
+        r1_weight: the penalty's weight (LaMa: 0.001).
+    """
+
+    penalizes_real = True
+    tiny_cfg = dict(r1_weight=0.001)
+
+    def __init__(self, loss_weight: float = 1.0, r1_weight: float = 0.001) -> None:
+        super().__init__(loss_weight)
+        self.r1_weight = float(r1_weight)
+
+    def real_penalty(self, real_image: Tensor, real_logits: Tensor) -> Tensor:
+        if not real_image.requires_grad:
+            raise ValueError('NonSaturatingR1Loss.real_penalty: real_image must require '
+                             'gradients (the discriminator must see it with requires_grad)')
+        if self.r1_weight == 0:
+            return real_logits.new_zeros(())
+        (grad,) = torch.autograd.grad(real_logits.sum(), real_image, create_graph=True)
+        return grad.flatten(1).pow(2).sum(1).mean() * self.r1_weight
+
+
+class DiscriminatorFeatureMatchingLoss(BaseFeatureMatchingLoss):
+    """Mean over the discriminator's layers of the mean L2 (``kind='l2'``, LaMa's
+    "discriminator perceptual loss") or L1 distance between fake and real feature maps.
+
+    Args:
+        loss_weight: LaMa: 100.
+        kind: ``'l2'`` (squared error) or ``'l1'``.
+    """
+
+    tiny_cfg = dict(kind='l2')
+
+    def __init__(self, loss_weight: float = 1.0, kind: str = 'l2') -> None:
+        super().__init__(loss_weight)
+        if kind not in ('l1', 'l2'):
+            raise ValueError(f"DiscriminatorFeatureMatchingLoss: kind must be 'l1' or 'l2', "
+                             f'got {kind!r}')
+        self.kind = kind
+
+    def forward(self, fake_features: list[Tensor], real_features: list[Tensor]) -> Tensor:
+        if len(fake_features) != len(real_features) or not fake_features:
+            raise ValueError('DiscriminatorFeatureMatchingLoss: got '
+                             f'{len(fake_features)} fake and {len(real_features)} real '
+                             'feature maps; expected the same non-zero number')
+        dist = F.mse_loss if self.kind == 'l2' else F.l1_loss
+        losses = [dist(f, r.detach()) for f, r in zip(fake_features, real_features)]
+        return torch.stack(losses).mean()
+
+
+#: torchvision VGG file names and addresses
+VGG_WEIGHTS = {
+    'vgg16': ('vgg16-397923af.pth', 'https://download.pytorch.org/models/vgg16-397923af.pth'),
+    'vgg19': ('vgg19-dcbb9e9d.pth', 'https://download.pytorch.org/models/vgg19-dcbb9e9d.pth'),
+}
+#: indices in ``features`` of the last ReLU of each VGG block
+VGG_LAYERS = {'vgg16': (3, 8, 15, 22, 29), 'vgg19': (3, 8, 17, 26, 35)}
+
+
+def _timm_weights(model_name: str, path: str | None) -> str:
+    """The local file of a timm model's default pretrained weights (timm's own Hugging
+    Face cache, then :func:`resolve_weights`: config path, ``$TOOLBOX_WEIGHTS``, torch hub
+    cache, download unless offline)."""
+    import timm
+    cfg = timm.models.get_pretrained_cfg(model_name)
+    if cfg is None:
+        raise ValueError(f'HRFPerceptualLoss: timm has no pretrained weights for {model_name!r}')
+    if cfg.hf_hub_id:
+        if not path:
+            repo = 'models--' + cfg.hf_hub_id.replace('/', '--')
+            cached = sorted(glob.glob(osp.join(hf_hub_cache_dir(), repo, 'snapshots', '*',
+                                               'model.safetensors')))
+            if cached:
+                return cached[-1]
+        filename = cfg.hf_hub_id.split('/')[-1] + '.safetensors'
+        url = f'https://huggingface.co/{cfg.hf_hub_id}/resolve/main/model.safetensors'
+    else:
+        filename, url = cfg.url.rsplit('/', 1)[-1], cfg.url
+    return resolve_weights(f'LaMa perceptual network ({model_name}, timm)', filename, url=url,
+                           path=path, option='HRFPerceptualLoss(weights=...)')
+
+
+class HRFPerceptualLoss(BaseReconstructionLoss):
+    """High-receptive-field perceptual loss: sum over the chosen stages of a frozen
+    backbone of the mean squared difference of the features of prediction and target.
+
+    LaMa uses a dilated ResNet-50 trained for ADE20k segmentation (weights not available
+    here); any timm backbone (``'timm:resnet50'``, with ``output_stride=8`` for the dilated
+    variant) or torchvision's ``'vgg19'`` / ``'vgg16'`` can stand in. Images are mapped
+    from [-1, 1] to ImageNet normalisation. The backbone is frozen and always in eval mode;
+    gradients flow through it to the prediction.
+
+    Args:
+        loss_weight: LaMa: 30.
+        outputs: generator outputs it applies to (the raw output, as in LaMa).
+        backbone: ``'timm:<name>'`` or ``'vgg19'`` / ``'vgg16'``.
+        pretrained: load the backbone's weights from ``weights`` or the caches (fails within
+            a second offline, naming the file). ``False``: random weights, for tests only.
+        weights: a local file or folder of the weights (timm: the model's
+            ``.safetensors``/``.pth``; VGG: torchvision's ``vgg19-dcbb9e9d.pth``).
+        layers: timm ``out_indices`` (default ``(1, 2, 3, 4)``, the four ResNet stages) or
+            indices into VGG's ``features`` (default: the last ReLU of each block).
+        output_stride: timm only; 8 dilates the last two stages as LaMa's segmentation
+            ResNet does (``None``: the backbone's own, 32).
+    """
+
+    tiny_cfg = dict(backbone='timm:resnet18', pretrained=False, output_stride=None,
+                    layers=(1, 2))
+
+    def __init__(self,
+                 loss_weight: float = 1.0,
+                 outputs: Sequence[str] = ('output',),
+                 backbone: str = 'timm:resnet50',
+                 pretrained: bool = True,
+                 weights: str | None = None,
+                 layers: Sequence[int] | None = None,
+                 output_stride: int | None = 8) -> None:
+        super().__init__(loss_weight, outputs)
+        self.backbone = backbone
+        if backbone.startswith('timm:'):
+            import timm
+            name = backbone[len('timm:'):]
+            kwargs = dict(features_only=True, out_indices=tuple(layers or (1, 2, 3, 4)))
+            if output_stride is not None:
+                kwargs['output_stride'] = int(output_stride)
+            if pretrained:
+                path = _timm_weights(name, weights)
+                self.net = timm.create_model(name, pretrained=True,
+                                             pretrained_cfg_overlay=dict(file=path), **kwargs)
+            else:
+                self.net = timm.create_model(name, pretrained=False, **kwargs)
+            cfg = getattr(self.net, 'pretrained_cfg', {}) or {}
+            mean, std = cfg.get('mean', IMAGENET_MEAN), cfg.get('std', IMAGENET_STD)
+            self._vgg_layers = None
+        elif backbone in VGG_WEIGHTS:
+            import torchvision
+            vgg = getattr(torchvision.models, backbone)(weights=None)
+            if pretrained:
+                filename, url = VGG_WEIGHTS[backbone]
+                path = resolve_weights(f'LaMa perceptual network ({backbone}, torchvision)',
+                                       filename, url, weights,
+                                       option='HRFPerceptualLoss(weights=...)')
+                vgg.load_state_dict(load_state_dict_file(path))
+            self._vgg_layers = tuple(layers or VGG_LAYERS[backbone])
+            self.net = vgg.features[:max(self._vgg_layers) + 1]
+            for m in self.net:
+                if isinstance(m, nn.ReLU):
+                    m.inplace = False
+            mean, std = IMAGENET_MEAN, IMAGENET_STD
+        else:
+            raise ValueError("HRFPerceptualLoss: backbone must be 'timm:<model name>', "
+                             f"'vgg19' or 'vgg16', got {backbone!r}")
+        self.net.requires_grad_(False)
+        self.net.eval()
+        self.register_buffer('mean', torch.tensor(mean).view(1, 3, 1, 1), persistent=False)
+        self.register_buffer('std', torch.tensor(std).view(1, 3, 1, 1), persistent=False)
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        self.net.eval()      # frozen: batch-norm statistics never change
+        return self
+
+    def features(self, image: Tensor) -> list[Tensor]:
+        x = ((image + 1) / 2 - self.mean) / self.std          # [-1, 1] -> ImageNet normalised
+        if self._vgg_layers is None:
+            return list(self.net(x))
+        feats = []
+        for i, layer in enumerate(self.net):
+            x = layer(x)
+            if i in self._vgg_layers:
+                feats.append(x)
+        return feats
+
+    def forward(self, pred: Tensor, target: Tensor, mask: Tensor) -> Tensor:
+        fake = self.features(pred)
+        with torch.no_grad():
+            real = self.features(target)
+        # Summed over stages, as the authors do (their weight 30 applies to the sum).
+        return torch.stack([F.mse_loss(f, r) for f, r in zip(fake, real)]).sum()

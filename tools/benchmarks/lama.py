@@ -1,0 +1,214 @@
+"""LaMa speed on the CPU: inference at 256², 512², 1024² (fp32 and bf16 autocast), a G+D
+training step at 256², GFLOP/s next to a large convolution, and the FFT's share.
+
+usage: python tools/benchmark.py lama [--preset lama-fourier|big-lama] [--threads N]
+                                      [--sizes 256 512 1024] [--repeats R] [--dtypes fp32 bf16]
+                                      [--no-train] [--train-batch 2] [--channels-last]
+
+Prints, for the chosen preset (lama-fourier: 27,048,835 parameters), batch 1, in
+``torch.inference_mode``:
+
+* seconds per image and the achieved GFLOP/s: convolution FLOPs counted by
+  ``torch.utils.flop_counter`` (a multiply-add is 2 FLOPs; the FFTs are not counted, they
+  are O(N log N) and a small part of the work) over the wall time;
+* the baseline: one 3x3 convolution 256 -> 256 channels on 1 x 256 x 128 x 128 (19.3
+  GFLOP) in the same dtype and format, timed in the same rounds (one call of each per
+  round); "vs conv" is the model's GFLOP/s over the baseline's;
+* the Fourier part's share of the time, in a separate instrumented run: "FU" is the wall
+  time inside the Fourier units (FFT, 1x1 conv + BN + ReLU on the spectrum, inverse FFT)
+  over the whole forward; "FFT" the self time of the FFT operators alone
+  (``aten::_fft_r2c`` / ``_fft_c2r`` in ``torch.profiler``) over the profiled forward.
+
+bf16 runs under ``torch.autocast('cpu', torch.bfloat16)``: the Fourier units stay in
+float32 (torch.fft has no bf16), the convolutions run in bf16. On a CPU without oneDNN bf16
+kernels (AVX-512 BF16 or AMX) bf16 convolutions fall back to a reference path hundreds of
+times slower than fp32; there the bf16 rows are skipped, and the rate of a small bf16
+convolution is printed to show why (``--force-bf16`` times them anyway).
+
+Then one G+D training step (``GANInpaintor.train_step``: D update with R1, G update with
+L1 on known pixels, a ResNet-50 HRFPL with random weights, feature matching and the
+adversarial loss) at 256², fp32.
+
+Timings are the best of ``--repeats`` rounds after a warm-up. The helpers (malloc tuning,
+interleaved timing, FLOP counting, the baseline) are the DeepFill benchmark's.
+"""
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')   # before torch starts OpenMP
+
+import argparse  # noqa: E402
+import importlib.util  # noqa: E402
+import os.path as osp  # noqa: E402
+import time  # noqa: E402
+
+
+def _common():
+    """tools/benchmarks/deepfill.py, for its timing helpers."""
+    path = osp.join(osp.dirname(osp.abspath(__file__)), 'deepfill.py')
+    spec = importlib.util.spec_from_file_location('benchmark_deepfill_helpers', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def parse(argv):
+    p = argparse.ArgumentParser(prog='benchmark.py lama', description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('--preset', default='lama-fourier', choices=['lama-fourier', 'big-lama'])
+    p.add_argument('--threads', type=int, default=None)
+    p.add_argument('--sizes', type=int, nargs='*', default=[256, 512, 1024],
+                   help='inference sizes; none: training step only')
+    p.add_argument('--dtypes', nargs='+', default=['fp32', 'bf16'], choices=['fp32', 'bf16'])
+    p.add_argument('--repeats', type=int, default=2)
+    p.add_argument('--force-bf16', action='store_true',
+                   help='time bf16 even where oneDNN has no bf16 kernels (very slow there)')
+    p.add_argument('--channels-last', action='store_true')
+    p.add_argument('--no-train', action='store_true')
+    p.add_argument('--train-size', type=int, default=256)
+    p.add_argument('--train-batch', type=int, default=2)
+    p.add_argument('--default-malloc', action='store_true')
+    return p.parse_args(argv)
+
+
+def fourier_share(gen, run) -> tuple[float, float]:
+    """(Fourier units' share of a forward's wall time, FFT operators' share)."""
+    import torch
+
+    from toolbox_plugins.lama.ffc import FourierUnit
+    spent = [0.0]
+    starts = []
+    handles = []
+    for m in gen.modules():
+        if isinstance(m, FourierUnit):
+            handles.append(m.register_forward_pre_hook(
+                lambda *_: starts.append(time.perf_counter())))
+            handles.append(m.register_forward_hook(
+                lambda *_: spent.__setitem__(0, spent[0] + time.perf_counter() - starts.pop())))
+    try:
+        start = time.perf_counter()
+        run()
+        total = time.perf_counter() - start
+    finally:
+        for h in handles:
+            h.remove()
+    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as prof:
+        run()
+    events = prof.key_averages()
+    fft = sum(e.self_cpu_time_total for e in events if '_fft_' in e.key)
+    whole = sum(e.self_cpu_time_total for e in events)
+    return spent[0] / total, fft / max(whole, 1e-9)
+
+
+def count_flops(fn) -> float:
+    """Convolution and matrix-product FLOPs of ``fn()`` by ``torch.utils.flop_counter``'s
+    formulas, without its module tracker (which fails inside ``autograd.grad``, as the R1
+    penalty's double backward runs it)."""
+    from torch.utils._python_dispatch import TorchDispatchMode
+    from torch.utils.flop_counter import flop_registry
+
+    class Count(TorchDispatchMode):
+        total = 0
+
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            kwargs = kwargs or {}
+            out = func(*args, **kwargs)
+            formula = flop_registry.get(func._overloadpacket)
+            if formula is not None:
+                Count.total += formula(*args, **kwargs, out_val=out)
+            return out
+
+    with Count():
+        fn()
+    return float(Count.total)
+
+
+def small_bf16_rate() -> float:
+    """GFLOP/s of a 64 -> 64 channel 3x3 convolution on 64 x 64 under bf16 autocast."""
+    import torch
+    conv, x = torch.nn.Conv2d(64, 64, 3, padding=1), torch.randn(1, 64, 64, 64)
+    with torch.inference_mode(), torch.autocast('cpu', dtype=torch.bfloat16):
+        conv(x)
+        start = time.perf_counter()
+        conv(x)
+        seconds = time.perf_counter() - start
+    return 2 * 64 * 64 * 9 * 64 * 64 / seconds / 1e9
+
+
+def train_run(preset: str, size: int, batch: int, inputs):
+    import torch
+    from mmengine.optim import OptimWrapper, OptimWrapperDict
+
+    from toolbox.registry import MODELS
+    model = MODELS.build(dict(
+        type='GANInpaintor',
+        generator=dict(type='FFCResNetGenerator', preset=preset),
+        discriminator=dict(type='NLayerDiscriminator'),
+        losses=[dict(type='L1Loss', hole_weight=0.0, valid_weight=1.0, loss_weight=10.0),
+                dict(type='HRFPerceptualLoss', backbone='timm:resnet50', pretrained=False,
+                     output_stride=8, loss_weight=30.0),
+                dict(type='DiscriminatorFeatureMatchingLoss', loss_weight=100.0),
+                dict(type='NonSaturatingR1Loss', loss_weight=10.0, r1_weight=0.001)])).train()
+    optim = OptimWrapperDict(
+        generator=OptimWrapper(torch.optim.Adam(model.generator.parameters(), lr=1e-3)),
+        discriminator=OptimWrapper(torch.optim.Adam(model.discriminator.parameters(),
+                                                    lr=1e-4)))
+    image, mask = inputs(size, batch)
+    gt = ((image + 1) * 127.5).round().byte()
+    data = dict(inputs=dict(gt=list(gt), mask=list(mask.byte())))
+    return lambda: model.train_step(data, optim)
+
+
+def main(argv) -> int:
+    args = parse(argv)
+    c = _common()
+    tuned = False if args.default_malloc else c.keep_freed_memory()
+    import torch
+
+    from toolbox.registry import GENERATORS
+    threads = args.threads or len(os.sched_getaffinity(0))
+    torch.set_num_threads(threads)
+    load = os.getloadavg()[0] if hasattr(os, 'getloadavg') else float('nan')
+    print(f'torch {torch.__version__}, {threads} thread(s), OMP_WAIT_POLICY='
+          f'{os.environ.get("OMP_WAIT_POLICY")}, load average {load:.2f}, oneDNN bf16 '
+          f'kernels: {"yes" if c.bf16_supported() else "no"}, large blocks kept by malloc: '
+          f'{"yes" if tuned else "no"}')
+    gen = GENERATORS.build(dict(type='FFCResNetGenerator', preset=args.preset,
+                                channels_last=args.channels_last)).eval()
+    print(f'FFCResNetGenerator(preset={args.preset!r}): '
+          f'{sum(p.numel() for p in gen.parameters()):,} parameters, '
+          f'{"channels-last" if args.channels_last else "contiguous"}')
+    print('baseline: 3x3 convolution 256 -> 256 channels on 1 x 256 x 128 x 128 '
+          '(19.3 GFLOP), same dtype and format, timed in the same rounds')
+    print(f'\ninference, batch 1, best of {args.repeats} after a warm-up')
+    print(f'  {"size":>5s} {"dtype":5s} {"s/image":>8s} {"GFLOP":>7s} {"GFLOP/s":>8s} '
+          f'{"conv GFLOP/s":>12s} {"vs conv":>8s} {"FU share":>9s} {"FFT share":>9s}')
+    bf16_ok = c.bf16_supported() or args.force_bf16
+    for size in args.sizes:
+        for dtype in args.dtypes:
+            if dtype == 'bf16' and not bf16_ok:
+                print(f'  {size:5d} bf16  skipped: no oneDNN bf16 kernels on this CPU '
+                      f'(a small bf16 3x3 convolution runs at {small_bf16_rate():.2f} GFLOP/s)',
+                      flush=True)
+                continue
+            run = c.generator_run(gen, size, dtype)
+            best = c.interleaved(dict(gen=run, conv=c.conv_baseline(args.channels_last, dtype)),
+                                 args.repeats)
+            flops = c.count_flops(run)
+            fu, fft = fourier_share(gen, run)
+            rate, conv_rate = flops / best['gen'] / 1e9, c.CONV_FLOPS / best['conv'] / 1e9
+            print(f'  {size:5d} {dtype:5s} {best["gen"]:8.3f} {flops / 1e9:7.1f} {rate:8.1f} '
+                  f'{conv_rate:12.1f} {rate / conv_rate:8.2f} {fu:9.1%} {fft:9.1%}', flush=True)
+
+    if not args.no_train:
+        print(f'\nG+D training step (D with R1; G with L1 known, HRFPL ResNet-50, feature '
+              f'matching, adversarial), {args.train_size}² batch {args.train_batch}, fp32')
+        run = train_run(args.preset, args.train_size, args.train_batch, c.inputs)
+        best = c.interleaved(dict(step=run, conv=c.conv_baseline(False, 'fp32')),
+                             max(1, args.repeats - 1))
+        flops = count_flops(run)
+        rate, conv_rate = flops / best['step'] / 1e9, c.CONV_FLOPS / best['conv'] / 1e9
+        print(f'  {best["step"]:7.3f} s/step {flops / 1e9:7.1f} GFLOP {rate:6.1f} GFLOP/s, '
+              f'conv {conv_rate:6.1f} GFLOP/s, {rate / conv_rate:5.2f} vs conv', flush=True)
+    return 0
