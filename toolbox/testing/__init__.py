@@ -111,6 +111,15 @@ def check_loss(name: str, cfg: dict | None = None):
             value = loss.generator_loss(pred)
         d_value = loss.discriminator_loss(torch.randn(2, 1, 4, 4), torch.randn(2, 1, 4, 4))
         assert d_value.ndim == 0 and torch.isfinite(d_value), f'{name}: bad discriminator loss'
+        if loss.penalizes_real:
+            real = torch.randn(2, 3, 8, 8, requires_grad=True)
+            weight = torch.randn(1, 3, 1, 1, requires_grad=True)
+            logits = (real * weight).sum(1, keepdim=True)
+            penalty = loss.real_penalty(real, logits)
+            assert penalty.ndim == 0 and torch.isfinite(penalty) and float(penalty) >= 0, \
+                f'{name}: bad real penalty'
+            penalty.backward()
+            assert weight.grad is not None, f'{name}: the penalty must train the discriminator'
     elif isinstance(loss, BaseFeatureMatchingLoss):
         real = [torch.randn(2, 4, 8, 8), torch.randn(2, 8, 4, 4)]
         pred = torch.randn(2, 4, 8, 8, requires_grad=True)
