@@ -8,7 +8,7 @@
 # form, which this toolbox's adversarial-loss contract cannot express (see
 # plugins/dmfn/README.md).
 #
-# VGG19 needs torchvision's vgg19-dcbe5ca6.pth (put it in ~/.cache/torch/hub/checkpoints/,
+# VGG19 needs torchvision's vgg19-dcbb9e9d.pth (put it in ~/.cache/torch/hub/checkpoints/,
 # a folder of $TOOLBOX_WEIGHTS, or set vgg_weights=PATH on the three VGG losses).
 # Data: data/paris/train/ and data/paris/val/ (any folder tree of images). Train with
 #   python tools/train.py configs/dmfn_paris_256.py
@@ -17,7 +17,7 @@ _base_ = [
     './_base_/datasets/image_folder_256.py',
     './_base_/schedules/gan_iter.py',
 ]
-vgg_weights = None   # path of vgg19-dcbe5ca6.pth or a folder holding it; None: the caches
+vgg_weights = None   # path of vgg19-dcbb9e9d.pth or a folder holding it; None: the caches
 model = dict(
     type='GANInpaintor',
     generator=dict(type='DMFNGenerator', base_channels=64, num_blocks=8,

@@ -29,6 +29,7 @@ import time
 import urllib.parse
 
 __all__ = ['WeightsNotFoundError', 'resolve_weights', 'load_state_dict_file', 'torch_hub_dir',
+           'torchvision_weights_file', 'timm_weights_file',
            'hf_hub_cache_dir', 'is_offline', 'ENV_WEIGHTS', 'ENV_OFFLINE']
 
 #: Folders searched for weight files, before the standard caches.
@@ -183,3 +184,39 @@ def load_state_dict_file(path: str) -> dict:
         raise ValueError(f'weights file {path} does not hold a state dict '
                          f'(found {type(state).__name__})')
     return state
+
+
+def torchvision_weights_file(arch: str, name: str, path: str | None = None,
+                             option: str | None = None) -> str:
+    """The local file of torchvision's default pretrained weights for ``arch`` (``'vgg19'``),
+    by the file name and address torchvision itself records; see :func:`resolve_weights`."""
+    import torchvision
+    url = torchvision.models.get_model_weights(arch).DEFAULT.url
+    return resolve_weights(name, url.rsplit('/', 1)[-1], url=url, path=path, option=option)
+
+
+def timm_weights_file(model_name: str, name: str, path: str | None = None,
+                      option: str | None = None) -> str:
+    """The local file of timm's default pretrained weights for ``model_name``.
+
+    timm's own Hugging Face cache is searched first; otherwise the file goes by a name that
+    says which model it is (``resnet50.a1_in1k.safetensors``) through
+    :func:`resolve_weights`. Load it with ``timm.create_model(model_name, pretrained=True,
+    pretrained_cfg_overlay=dict(file=PATH))``.
+    """
+    import timm
+    cfg = timm.models.get_pretrained_cfg(model_name)
+    if cfg is None:
+        raise ValueError(f'{name}: timm has no pretrained weights for {model_name!r}')
+    if cfg.hf_hub_id:
+        if not path:
+            repo = 'models--' + cfg.hf_hub_id.replace('/', '--')
+            cached = sorted(glob.glob(osp.join(hf_hub_cache_dir(), repo, 'snapshots', '*',
+                                               'model.safetensors')))
+            if cached:
+                return cached[-1]
+        filename = cfg.hf_hub_id.split('/')[-1] + '.safetensors'
+        url = f'https://huggingface.co/{cfg.hf_hub_id}/resolve/main/model.safetensors'
+    else:
+        filename, url = cfg.url.rsplit('/', 1)[-1], cfg.url
+    return resolve_weights(name, filename, url=url, path=path, option=option)

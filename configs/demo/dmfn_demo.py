@@ -3,7 +3,7 @@
 # Narrow networks (base_channels=16, 2 DMFBs; discriminator for 64x64 with a 32x32 local
 # crop). The VGG19 losses are built with random weights (pretrained=False) so that the demo
 # runs without downloads: they then only act as random-feature losses. With
-# vgg19-dcbe5ca6.pth in the torch cache, set pretrained=True for the paper's losses.
+# vgg19-dcbb9e9d.pth in the torch cache, set pretrained=True for the paper's losses.
 _base_ = ['../dmfn_paris_256.py']
 model = dict(
     generator=dict(base_channels=16, num_blocks=2),

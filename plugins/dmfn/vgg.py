@@ -1,6 +1,6 @@
 """A frozen VGG19 feature extractor for DMFN's losses, with torchvision's ImageNet weights.
 
-The weights are torchvision's file ``vgg19-dcbe5ca6.pth``, found by
+The weights are torchvision's file ``vgg19-dcbb9e9d.pth``, found by
 :func:`toolbox.weights.resolve_weights` (a configured path, ``$TOOLBOX_WEIGHTS``, torch's
 hub cache, or a download): offline and without the file, building fails within a second
 naming the file and the folder to put it in. ``pretrained=False`` builds random weights,
@@ -14,12 +14,10 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from toolbox.weights import load_state_dict_file, resolve_weights
+from toolbox.weights import load_state_dict_file, torchvision_weights_file
 
-__all__ = ['VGG19_FILE', 'VGG19_URL', 'VGG19_LAYERS', 'VGG19Features', 'shared_vgg19']
+__all__ = ['VGG19_LAYERS', 'VGG19Features', 'shared_vgg19']
 
-VGG19_FILE = 'vgg19-dcbe5ca6.pth'
-VGG19_URL = 'https://download.pytorch.org/models/vgg19-dcbe5ca6.pth'
 #: layer name -> index of that ReLU in torchvision's ``vgg19().features``
 VGG19_LAYERS = {'relu1_1': 1, 'relu2_1': 6, 'relu3_1': 11, 'relu4_1': 20, 'relu5_1': 29}
 _IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -37,8 +35,8 @@ class VGG19Features(nn.Module):
         super().__init__()
         path = None
         if pretrained:
-            path = resolve_weights('VGG19 (DMFN losses)', VGG19_FILE, VGG19_URL, weights,
-                                   option="the loss's vgg_weights=PATH")
+            path = torchvision_weights_file('vgg19', 'VGG19 (DMFN losses)', weights,
+                                            option="the loss's vgg_weights=PATH")
         from torchvision.models import vgg19
         features = vgg19(weights=None).features[:VGG19_LAYERS['relu5_1'] + 1]
         if path is not None:

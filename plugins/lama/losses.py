@@ -7,8 +7,6 @@ with ``hole_weight=0, valid_weight=1, loss_weight=10``.
 """
 from __future__ import annotations
 
-import glob
-import os.path as osp
 from collections.abc import Sequence
 
 import torch
@@ -16,7 +14,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from toolbox import BaseFeatureMatchingLoss, BaseReconstructionLoss
-from toolbox.weights import hf_hub_cache_dir, load_state_dict_file, resolve_weights
+from toolbox.weights import load_state_dict_file, timm_weights_file, torchvision_weights_file
 from toolbox_plugins.basic.losses import NonSaturatingGANLoss
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -77,36 +75,8 @@ class DiscriminatorFeatureMatchingLoss(BaseFeatureMatchingLoss):
         return torch.stack(losses).mean()
 
 
-#: torchvision VGG file names and addresses
-VGG_WEIGHTS = {
-    'vgg16': ('vgg16-397923af.pth', 'https://download.pytorch.org/models/vgg16-397923af.pth'),
-    'vgg19': ('vgg19-dcbb9e9d.pth', 'https://download.pytorch.org/models/vgg19-dcbb9e9d.pth'),
-}
 #: indices in ``features`` of the last ReLU of each VGG block
 VGG_LAYERS = {'vgg16': (3, 8, 15, 22, 29), 'vgg19': (3, 8, 17, 26, 35)}
-
-
-def _timm_weights(model_name: str, path: str | None) -> str:
-    """The local file of a timm model's default pretrained weights (timm's own Hugging
-    Face cache, then :func:`resolve_weights`: config path, ``$TOOLBOX_WEIGHTS``, torch hub
-    cache, download unless offline)."""
-    import timm
-    cfg = timm.models.get_pretrained_cfg(model_name)
-    if cfg is None:
-        raise ValueError(f'HRFPerceptualLoss: timm has no pretrained weights for {model_name!r}')
-    if cfg.hf_hub_id:
-        if not path:
-            repo = 'models--' + cfg.hf_hub_id.replace('/', '--')
-            cached = sorted(glob.glob(osp.join(hf_hub_cache_dir(), repo, 'snapshots', '*',
-                                               'model.safetensors')))
-            if cached:
-                return cached[-1]
-        filename = cfg.hf_hub_id.split('/')[-1] + '.safetensors'
-        url = f'https://huggingface.co/{cfg.hf_hub_id}/resolve/main/model.safetensors'
-    else:
-        filename, url = cfg.url.rsplit('/', 1)[-1], cfg.url
-    return resolve_weights(f'LaMa perceptual network ({model_name}, timm)', filename, url=url,
-                           path=path, option='HRFPerceptualLoss(weights=...)')
 
 
 class HRFPerceptualLoss(BaseReconstructionLoss):
@@ -153,7 +123,8 @@ class HRFPerceptualLoss(BaseReconstructionLoss):
             if output_stride is not None:
                 kwargs['output_stride'] = int(output_stride)
             if pretrained:
-                path = _timm_weights(name, weights)
+                path = timm_weights_file(name, f'LaMa perceptual network ({name}, timm)',
+                                         weights, option='HRFPerceptualLoss(weights=...)')
                 self.net = timm.create_model(name, pretrained=True,
                                              pretrained_cfg_overlay=dict(file=path), **kwargs)
             else:
@@ -161,14 +132,13 @@ class HRFPerceptualLoss(BaseReconstructionLoss):
             cfg = getattr(self.net, 'pretrained_cfg', {}) or {}
             mean, std = cfg.get('mean', IMAGENET_MEAN), cfg.get('std', IMAGENET_STD)
             self._vgg_layers = None
-        elif backbone in VGG_WEIGHTS:
+        elif backbone in VGG_LAYERS:
             import torchvision
             vgg = getattr(torchvision.models, backbone)(weights=None)
             if pretrained:
-                filename, url = VGG_WEIGHTS[backbone]
-                path = resolve_weights(f'LaMa perceptual network ({backbone}, torchvision)',
-                                       filename, url, weights,
-                                       option='HRFPerceptualLoss(weights=...)')
+                path = torchvision_weights_file(
+                    backbone, f'LaMa perceptual network ({backbone}, torchvision)', weights,
+                    option='HRFPerceptualLoss(weights=...)')
                 vgg.load_state_dict(load_state_dict_file(path))
             self._vgg_layers = tuple(layers or VGG_LAYERS[backbone])
             self.net = vgg.features[:max(self._vgg_layers) + 1]

@@ -1,39 +1,10 @@
 """The frozen semantic network C of the SA-PatchGAN: a timm backbone's pooled features."""
 from __future__ import annotations
 
-import glob
-import os.path as osp
-
 import torch
 from torch import Tensor, nn
 
-from toolbox.weights import hf_hub_cache_dir, resolve_weights
-
-
-def timm_weights_file(model_name: str, path: str | None) -> str:
-    """Local file of ``model_name``'s default pretrained weights.
-
-    Looked up in timm's own Hugging Face cache first; otherwise under a name that says
-    which model it is (``resnet50.a1_in1k.safetensors``), via :func:`resolve_weights`
-    (config path, ``$TOOLBOX_WEIGHTS``, torch hub cache, download unless offline).
-    """
-    import timm
-    cfg = timm.models.get_pretrained_cfg(model_name)
-    if cfg is None:
-        raise ValueError(f'timm has no pretrained weights for {model_name!r}')
-    if cfg.hf_hub_id:
-        if not path:
-            repo = 'models--' + cfg.hf_hub_id.replace('/', '--')
-            cached = sorted(glob.glob(osp.join(hf_hub_cache_dir(), repo, 'snapshots', '*',
-                                               'model.safetensors')))
-            if cached:
-                return cached[-1]
-        filename = cfg.hf_hub_id.split('/')[-1] + '.safetensors'
-        url = f'https://huggingface.co/{cfg.hf_hub_id}/resolve/main/model.safetensors'
-    else:
-        filename, url = cfg.url.rsplit('/', 1)[-1], cfg.url
-    return resolve_weights(f'SA-PatchGAN semantic network ({model_name}, timm)', filename,
-                           url=url, path=path, option='discriminator semantic_weights=...')
+from toolbox.weights import timm_weights_file
 
 
 class SemanticEncoder(nn.Module):
@@ -51,7 +22,8 @@ class SemanticEncoder(nn.Module):
         super().__init__()
         import timm
         if pretrained:
-            path = timm_weights_file(model_name, weights)
+            path = timm_weights_file(model_name, f'SA-PatchGAN semantic network ({model_name}, timm)',
+                                     weights, option='discriminator semantic_weights=...')
             self.net = timm.create_model(model_name, pretrained=True, num_classes=0,
                                          pretrained_cfg_overlay=dict(file=path))
         else:

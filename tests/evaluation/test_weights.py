@@ -112,3 +112,24 @@ def test_lpips_loads_a_cached_backbone(empty_caches):
     import lpips
     ref = lpips.LPIPS(net='alex', pretrained=True, pnet_rand=True, verbose=False)
     assert torch.equal(model.lin0.model[1].weight, ref.lin0.model[1].weight)
+
+
+def test_torchvision_and_timm_files_are_named_by_their_publishers(tmp_path, monkeypatch):
+    import pytest
+
+    from toolbox.weights import (WeightsNotFoundError, timm_weights_file,
+                                 torchvision_weights_file)
+    monkeypatch.setenv('HF_HUB_OFFLINE', '1')
+    monkeypatch.setenv('TORCH_HOME', str(tmp_path / 'torch'))
+    monkeypatch.setenv('HF_HUB_CACHE', str(tmp_path / 'hf'))
+    with pytest.raises(WeightsNotFoundError, match='vgg19-dcbb9e9d.pth'):
+        torchvision_weights_file('vgg19', 'VGG19 for a test')
+    (tmp_path / 'vgg19-dcbb9e9d.pth').write_bytes(b'x')
+    assert torchvision_weights_file('vgg19', 'VGG19', path=str(tmp_path)) == \
+        str(tmp_path / 'vgg19-dcbb9e9d.pth')
+    with pytest.raises(WeightsNotFoundError, match='resnet50.a1_in1k.safetensors'):
+        timm_weights_file('resnet50', 'a backbone')
+    snap = tmp_path / 'hf' / 'models--timm--resnet50.a1_in1k' / 'snapshots' / 'abc'
+    snap.mkdir(parents=True)
+    (snap / 'model.safetensors').write_bytes(b'x')
+    assert timm_weights_file('resnet50', 'a backbone') == str(snap / 'model.safetensors')
