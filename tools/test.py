@@ -27,7 +27,7 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    from toolbox.apis import load_config, setup_launcher
+    from toolbox.apis import load_config, setup_launcher, shutdown_distributed
     from toolbox.apis.errors import run_reporting_errors
 
     def test():
@@ -44,6 +44,7 @@ def main(argv=None) -> int:
         setup_launcher(cfg, args.launcher)
         from toolbox.engine import ToolboxRunner
         metrics = ToolboxRunner.from_cfg(cfg).test()
+        shutdown_distributed()
         for key, value in metrics.items():
             print(f'{key}: {value:.4f}')
 

@@ -41,7 +41,7 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    from toolbox.apis import apply_amp, load_config, setup_launcher
+    from toolbox.apis import apply_amp, load_config, setup_launcher, shutdown_distributed
     from toolbox.apis.errors import run_reporting_errors
 
     def train():
@@ -58,6 +58,7 @@ def main(argv=None) -> int:
         from toolbox.engine import ToolboxRunner
         runner = ToolboxRunner.from_cfg(cfg)
         runner.train()
+        shutdown_distributed()
 
     return run_reporting_errors(train, args.config)
 

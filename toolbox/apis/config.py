@@ -83,3 +83,13 @@ def setup_launcher(cfg: Config, launcher: str) -> None:
         # mmengine passes device_ids=[local_rank], which DDP rejects for CPU modules.
         wrapper.setdefault('device_ids', None)
     cfg.model_wrapper_cfg = wrapper
+
+
+def shutdown_distributed() -> None:
+    """Wait for every process, then close the process group. Without this, a process that
+    finishes first can exit while gloo's threads still talk to the others, and the C++
+    runtime aborts it ("terminate called without an active exception")."""
+    import torch.distributed as dist
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
