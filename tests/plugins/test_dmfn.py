@@ -158,7 +158,7 @@ def test_pretrained_vgg_fails_fast_offline(tmp_path, monkeypatch):
     monkeypatch.setenv('TORCH_HOME', str(tmp_path))
     monkeypatch.setenv('TOOLBOX_WEIGHTS', str(tmp_path))
     monkeypatch.setenv('HF_HUB_CACHE', str(tmp_path))
-    with pytest.raises(WeightsNotFoundError, match='vgg19-dcbe5ca6.pth'):
+    with pytest.raises(WeightsNotFoundError, match='vgg19-dcbb9e9d.pth'):
         LOSSES.build(dict(type='VGGFeatureMatchingLoss', pretrained=True,
                           vgg_weights=None))
 
