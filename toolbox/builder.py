@@ -45,7 +45,10 @@ class UnknownComponentError(KeyError):
     """A ``type=`` that no registry entry of this kind has."""
 
     def __init__(self, registry, name: str) -> None:
+        from toolbox.plugins import ensure_loaded
         from toolbox.registry import ALL_REGISTRIES
+        for other in ALL_REGISTRIES.values():   # an error path: completeness over speed
+            ensure_loaded(other)
         self.registry = registry
         self.name = name
         self.path = current_path()

@@ -1,9 +1,9 @@
 """Finding plugins through entry points and registering what they provide.
 
 Plugins load **once, lazily**: the first lookup in any toolbox registry calls
-:func:`ensure_loaded`, which imports the engine's own components and then every module
-named in the entry-point group ``toolbox.plugins``. Call :func:`load_plugins` to load
-eagerly.
+:func:`ensure_loaded`, which imports every module named in the entry-point group
+``toolbox.plugins`` (and, for a Runner registry such as ``MODELS``, the engine module that
+fills it). Call :func:`load_plugins` to load eagerly.
 
 Environment variables (modelled on pytest's):
 
@@ -39,8 +39,6 @@ __all__ = ['PluginInfo', 'PluginWarning', 'PluginConflictError', 'ENTRY_POINT_GR
            'blocked_plugins', 'register_plugin']
 
 ENTRY_POINT_GROUP = 'toolbox.plugins'
-#: Modules of the engine that register components themselves when imported.
-ENGINE_MODULES = ('toolbox.models', 'toolbox.datasets', 'toolbox.evaluation', 'toolbox.engine')
 
 
 @dataclass(frozen=True)
@@ -96,15 +94,34 @@ def plugin_manager() -> pluggy.PluginManager:
 
 def component_origin(registry_key: str, name: str) -> PluginInfo | None:
     """The plugin that registered ``name`` in ``ALL_REGISTRIES[registry_key]``."""
-    ensure_loaded()
+    from toolbox.registry import ALL_REGISTRIES
+    ensure_loaded(ALL_REGISTRIES[registry_key])
     return _origins.get((registry_key, name))
 
 
-def ensure_loaded() -> None:
-    """Load the engine's components and the plugins, once."""
+def ensure_loaded(registry=None) -> None:
+    """Load the plugins once, and the engine module that fills ``registry`` if any."""
+    if registry is not None and registry.engine_module:
+        _import_engine(registry.engine_module)
     if _loaded or _loading:
         return
     load_plugins()
+
+
+_engine_imported: set[str] = set()
+
+
+def _import_engine(module: str) -> None:
+    """Import an engine module (its classes register themselves) and tag what it added."""
+    if module in _engine_imported:
+        return
+    _engine_imported.add(module)
+    from toolbox.registry import ALL_REGISTRIES
+    importlib.import_module(module)
+    info = _engine_info()
+    for key, reg in ALL_REGISTRIES.items():
+        for name in reg._module_dict:
+            _origins.setdefault((key, name), info)
 
 
 def load_plugins() -> pluggy.PluginManager:
@@ -117,7 +134,6 @@ def load_plugins() -> pluggy.PluginManager:
         try:
             _pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
             _pm.add_hookspecs(hookspecs)
-            _register_engine()
             if os.environ.get('TOOLBOX_DISABLE_PLUGIN_AUTOLOAD', '') in ('', '0'):
                 blocked = blocked_plugins()
                 for ep in sorted(md.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
@@ -136,16 +152,6 @@ def load_plugins() -> pluggy.PluginManager:
         finally:
             _loading = False
         return _pm
-
-
-def _register_engine() -> None:
-    from toolbox.registry import ALL_REGISTRIES
-    for mod in ENGINE_MODULES:
-        importlib.import_module(mod)
-    info = _engine_info()
-    for key, reg in ALL_REGISTRIES.items():
-        for name in reg._module_dict:
-            _origins.setdefault((key, name), info)
 
 
 def _load_entry_point(ep: md.EntryPoint) -> None:
@@ -208,6 +214,10 @@ def register_plugin(module: object, info: PluginInfo) -> None:
                 return
             collected.extend((reg_key, cls.__name__, cls) for cls in result or ())
 
+    # The engine's own entries first, so that a clash with them is reported like any other.
+    for reg_key in {key for key, _, _ in collected}:
+        if ALL_REGISTRIES[reg_key].engine_module:
+            _import_engine(ALL_REGISTRIES[reg_key].engine_module)
     # Check every name before registering any, so a conflict leaves no half-loaded plugin.
     for reg_key, name, cls in collected:
         registry = ALL_REGISTRIES[reg_key]

@@ -10,9 +10,10 @@ Two families live here:
   not just the ones we use, keeps mmengine from warning once per missing child.
 
 Plugins are loaded lazily: the first lookup in any of these registries (``get``, ``build``,
-``in``, ``len``, ``module_dict``) imports the engine's own components and every plugin found
-through the ``toolbox.plugins`` entry points (see :mod:`toolbox.plugins`). ``import toolbox``
-itself therefore stays cheap.
+``in``, ``len``, ``module_dict``) loads every plugin found through the ``toolbox.plugins``
+entry points (see :mod:`toolbox.plugins`); the first lookup in a Runner registry also
+imports the engine module that fills it (``MODELS``: ``toolbox.models``, ...).
+``import toolbox`` itself therefore stays cheap.
 """
 from __future__ import annotations
 
@@ -38,17 +39,21 @@ class ToolboxRegistry(Registry):
     returning ``None``: mmengine turns ``None`` into a generic message far from the cause.
     """
 
-    def __init__(self, name: str, *, kind: str | None = None, **kwargs) -> None:
+    def __init__(self, name: str, *, kind: str | None = None, engine_module: str | None = None,
+                 **kwargs) -> None:
         kwargs.setdefault('scope', 'toolbox')
         super().__init__(name, **kwargs)
         # Human name of the kind for messages, e.g. 'generator'.
         self.kind = kind or name
+        # The engine module whose import registers the engine's own entries here; it is
+        # imported on the first lookup, so that looking up a generator does not pay for
+        # mmengine's model and optimizer machinery.
+        self.engine_module = engine_module
 
     # -- lazy plugin loading -------------------------------------------------------------
-    @staticmethod
-    def _ensure_loaded() -> None:
+    def _ensure_loaded(self) -> None:
         from toolbox.plugins import ensure_loaded
-        ensure_loaded()
+        ensure_loaded(self)
 
     @property
     def module_dict(self) -> dict:
@@ -100,28 +105,28 @@ KIND_REGISTRIES: dict[str, ToolboxRegistry] = {
 }
 
 
-def _child(root: Registry) -> ToolboxRegistry:
+def _child(root: Registry, engine_module: str | None = None) -> ToolboxRegistry:
     from toolbox.builder import checked_build_func
-    return ToolboxRegistry(root.name, parent=root, kind=root.name,
+    return ToolboxRegistry(root.name, parent=root, kind=root.name, engine_module=engine_module,
                            build_func=checked_build_func(root.build_func))
 
 
-RUNNERS = _child(_mm.RUNNERS)
+RUNNERS = _child(_mm.RUNNERS, 'toolbox.engine.runner')
 RUNNER_CONSTRUCTORS = _child(_mm.RUNNER_CONSTRUCTORS)
 LOOPS = _child(_mm.LOOPS)
-HOOKS = _child(_mm.HOOKS)
+HOOKS = _child(_mm.HOOKS, 'toolbox.engine')
 STRATEGIES = _child(_mm.STRATEGIES)
-DATASETS = _child(_mm.DATASETS)
+DATASETS = _child(_mm.DATASETS, 'toolbox.datasets')
 DATA_SAMPLERS = _child(_mm.DATA_SAMPLERS)
-TRANSFORMS = _child(_mm.TRANSFORMS)
-MODELS = _child(_mm.MODELS)
+TRANSFORMS = _child(_mm.TRANSFORMS, 'toolbox.datasets')
+MODELS = _child(_mm.MODELS, 'toolbox.models')
 MODEL_WRAPPERS = _child(_mm.MODEL_WRAPPERS)
 WEIGHT_INITIALIZERS = _child(_mm.WEIGHT_INITIALIZERS)
 OPTIMIZERS = _child(_mm.OPTIMIZERS)
-OPTIM_WRAPPERS = _child(_mm.OPTIM_WRAPPERS)
-OPTIM_WRAPPER_CONSTRUCTORS = _child(_mm.OPTIM_WRAPPER_CONSTRUCTORS)
+OPTIM_WRAPPERS = _child(_mm.OPTIM_WRAPPERS, 'toolbox.models')
+OPTIM_WRAPPER_CONSTRUCTORS = _child(_mm.OPTIM_WRAPPER_CONSTRUCTORS, 'toolbox.models')
 PARAM_SCHEDULERS = _child(_mm.PARAM_SCHEDULERS)
-METRICS = _child(_mm.METRICS)
+METRICS = _child(_mm.METRICS, 'toolbox.evaluation')
 EVALUATOR = _child(_mm.EVALUATOR)
 TASK_UTILS = _child(_mm.TASK_UTILS)
 VISUALIZERS = _child(_mm.VISUALIZERS)

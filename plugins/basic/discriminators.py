@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import torch
-from mmcv.cnn import ConvModule
 from torch import Tensor, nn
 
 from toolbox import BaseDiscriminator
@@ -26,6 +25,9 @@ class PatchDiscriminator(BaseDiscriminator):
                  spectral_norm: bool = True,
                  in_channels: int = 3) -> None:
         super().__init__()
+        # Imported here, not at plugin load: mmcv.cnn pulls in mmengine's model machinery
+        # (about 1.5 s), which looking components up must not pay for.
+        from mmcv.cnn import ConvModule
         act = dict(type='LeakyReLU', negative_slope=0.2)
         layers, c_in = [], in_channels + 1
         for i in range(num_layers):

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
-from mmcv.cnn import ConvModule
 from torch import Tensor, nn
 
 from toolbox import BaseGenerator
@@ -28,6 +27,9 @@ class EncoderDecoderGenerator(BaseGenerator):
                  num_bottleneck: int = 2,
                  in_channels: int = 3) -> None:
         super().__init__()
+        # Imported here, not at plugin load: mmcv.cnn pulls in mmengine's model machinery
+        # (about 1.5 s), which looking components up must not pay for.
+        from mmcv.cnn import ConvModule
         if base_channels < 1 or num_downsamples < 0:
             raise ValueError('EncoderDecoderGenerator: base_channels must be >= 1 and '
                              'num_downsamples >= 0')
