@@ -12,7 +12,9 @@ def _kinds() -> dict:
 
 
 def _rows(kind: str | None):
-    from toolbox.plugins import component_origin
+    from toolbox.plugins import component_origin, ensure_loaded
+    for registry in _kinds().values():   # an engine module may fill several registries
+        ensure_loaded(registry)
     for key, registry in _kinds().items():
         if kind and key != kind:
             continue
