@@ -19,6 +19,18 @@ def available() -> list[str]:
     return sorted(f[:-3] for f in os.listdir(HERE) if f.endswith('.py') and not f.startswith('_'))
 
 
+def load_benchmark(name: str):
+    """The module ``tools/benchmarks/NAME.py`` (one instance per process), so that one
+    benchmark can reuse another's helpers: ``from benchmark import load_benchmark``."""
+    key = f'benchmark_{name}'
+    if key not in sys.modules:
+        spec = importlib.util.spec_from_file_location(key, osp.join(HERE, f'{name}.py'))
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[key] = module
+        spec.loader.exec_module(module)
+    return sys.modules[key]
+
+
 def main(argv: list[str]) -> int:
     names = available()
     if not argv or argv[0] in ('-h', '--help'):
@@ -29,10 +41,7 @@ def main(argv: list[str]) -> int:
     if name not in names:
         print(f'unknown benchmark {name!r}; available: {", ".join(names)}', file=sys.stderr)
         return 2
-    spec = importlib.util.spec_from_file_location(f'benchmark_{name}', osp.join(HERE, f'{name}.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return int(module.main(rest) or 0)
+    return int(load_benchmark(name).main(rest) or 0)
 
 
 if __name__ == '__main__':

@@ -14,30 +14,14 @@ Examples:
 from __future__ import annotations
 
 import argparse
+import os.path as osp
 import sys
+
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))   # the sibling make_mask_set
+from make_mask_set import parse_size, positive_int  # noqa: E402
 
 #: Side of the corner shown for patterns too fine to display whole.
 CROP = 48
-
-
-def parse_size(text: str) -> tuple[int, int]:
-    try:
-        parts = [int(p) for p in text.lower().split('x')]
-    except ValueError:
-        parts = []
-    if len(parts) == 1:
-        parts *= 2
-    if len(parts) != 2 or min(parts) <= 0:
-        raise argparse.ArgumentTypeError(f'size must be N or HxW with positive integers, '
-                                         f'got {text!r}')
-    return parts[0], parts[1]
-
-
-def positive_int(text: str) -> int:
-    value = int(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f'must be a positive integer, got {text}')
-    return value
 
 
 def build_generator(name: str):

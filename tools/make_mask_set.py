@@ -45,7 +45,7 @@ def parse_size(text: str) -> tuple[int, int]:
     if len(parts) == 1:
         parts *= 2
     if len(parts) != 2 or min(parts) <= 0:
-        raise argparse.ArgumentTypeError(f'--size must be N or HxW with positive integers, '
+        raise argparse.ArgumentTypeError(f'must be N or HxW with positive integers, '
                                          f'got {text!r}')
     return parts[0], parts[1]
 
@@ -56,7 +56,7 @@ def positive_int(text: str) -> int:
     except ValueError:
         value = 0
     if value <= 0:
-        raise argparse.ArgumentTypeError(f'--num must be a positive integer, got {text!r}')
+        raise argparse.ArgumentTypeError(f'must be a positive integer, got {text!r}')
     return value
 
 

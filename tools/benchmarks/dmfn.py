@@ -23,17 +23,15 @@ import os
 os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')   # before torch starts OpenMP
 
 import argparse  # noqa: E402
-import importlib.util  # noqa: E402
+import sys  # noqa: E402
 import os.path as osp  # noqa: E402
 
 
 def _deepfill_bench():
-    """The DeepFill benchmark's helpers (timing, inputs), reused for the same method."""
-    path = osp.join(osp.dirname(osp.abspath(__file__)), 'deepfill.py')
-    spec = importlib.util.spec_from_file_location('benchmark_deepfill_helpers', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """The DeepFill benchmark's helpers (timing, inputs, FLOP counting)."""
+    sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))   # tools/
+    from benchmark import load_benchmark
+    return load_benchmark('deepfill')
 
 
 def parse(argv):
