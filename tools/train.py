@@ -41,13 +41,13 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    from toolbox.apis import apply_amp, load_config, setup_launcher, shutdown_distributed
+    from toolbox.apis import (apply_amp, load_config, set_work_dir, setup_launcher,
+                              shutdown_distributed)
     from toolbox.apis.errors import run_reporting_errors
 
     def train():
         cfg = load_config(args.config, args.cfg_options)
-        cfg.work_dir = args.work_dir or cfg.get('work_dir') or osp.join(
-            'work_dirs', osp.splitext(osp.basename(args.config))[0])
+        set_work_dir(cfg, args.config, args.work_dir)
         if args.amp:
             apply_amp(cfg)
         if args.resume == 'auto':

@@ -43,6 +43,13 @@ def load_config(path: str, cfg_options: dict | None = None) -> Config:
     return cfg
 
 
+def set_work_dir(cfg: Config, config_path: str, work_dir: str | None = None) -> str:
+    """``work_dir`` if given, else the config's own, else ``work_dirs/<config name>``."""
+    cfg.work_dir = work_dir or cfg.get('work_dir') or osp.join(
+        'work_dirs', osp.splitext(osp.basename(config_path))[0])
+    return cfg.work_dir
+
+
 def apply_amp(cfg: Config) -> None:
     """Switch every optimizer wrapper of ``cfg`` to mixed precision.
 

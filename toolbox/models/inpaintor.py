@@ -17,7 +17,7 @@ from torch import Tensor, nn
 from toolbox.bases import (BaseAdversarialLoss, BaseDiscriminator, BaseFeatureMatchingLoss,
                            BaseGenerator,
                            BaseReconstructionLoss, check_image_and_mask)
-from toolbox.builder import build_component, config_path
+from toolbox.builder import build_component
 from toolbox.registry import DISCRIMINATORS, GENERATORS, LOSSES, MODELS
 
 
@@ -223,20 +223,22 @@ class GANInpaintor(BaseModel):
         """The discriminator trained at this step."""
         return self.discriminator
 
-    def _disc(self, image: Tensor, batch: dict) -> Tensor:
-        disc = self.active_discriminator
-        missing = [k for k in _bare(disc).conditions if k not in batch]
+    def _conditions(self, batch: dict) -> dict[str, Tensor]:
+        """The batch entries the active discriminator is conditioned on."""
+        disc = _bare(self.active_discriminator)
+        missing = [k for k in disc.conditions if k not in batch]
         if missing:
-            raise KeyError(f'{type(_bare(disc)).__name__} is conditioned on {missing}, which '
+            raise KeyError(f'{type(disc).__name__} is conditioned on {missing}, which '
                            f'the batch lacks (it has {sorted(batch)}); add them to the data '
                            'pipeline (e.g. a CannySketch transform for sketch)')
-        cond = {k: batch[k] for k in _bare(disc).conditions}
-        return disc(image, batch['mask'], **cond)
+        return {k: batch[k] for k in disc.conditions}
+
+    def _disc(self, image: Tensor, batch: dict) -> Tensor:
+        return self.active_discriminator(image, batch['mask'], **self._conditions(batch))
 
     def _disc_features(self, image: Tensor, batch: dict) -> tuple[Tensor, list[Tensor]]:
         disc = _bare(self.active_discriminator)
-        cond = {k: batch[k] for k in disc.conditions}
-        return disc.forward_with_features(image, batch['mask'], **cond)
+        return disc.forward_with_features(image, batch['mask'], **self._conditions(batch))
 
     def _finite(self, terms: dict[str, Tensor], optim: OptimWrapper) -> bool:
         """False (after zeroing the gradients) if a term is not finite and the config says

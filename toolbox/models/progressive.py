@@ -202,9 +202,11 @@ class ProgressiveInpaintor(GANInpaintor):
                                'set_stage() first')
         return self.run_stages(batch, self.current_stage, grad_stage=self.current_stage)
 
-    def run_generator(self, batch: dict) -> dict[str, Tensor]:
-        """All stages up to the inference stage; the result is upsampled to the input size."""
-        stage = self.current_stage if self._training_run else self.test_stage
+    def run_generator(self, batch: dict, stage: int | None = None) -> dict[str, Tensor]:
+        """Stages up to ``stage`` (default: the inference stage, or the one in training);
+        the composited result is upsampled to the input size."""
+        if stage is None:
+            stage = self.current_stage if self._training_run else self.test_stage
         outputs, sb = self.run_stages(batch, stage)
         out = composite(outputs['output'], sb['gt'], sb['mask'])
         return {'output': resize_image(out, batch['gt'].shape[2:])}
@@ -213,11 +215,5 @@ class ProgressiveInpaintor(GANInpaintor):
                 **guidance: Tensor) -> Tensor:
         """Composited result at the input size, running stages up to ``stage``
         (default: all stages, or the trained ones during training)."""
-        batch = dict(gt=image, mask=mask, **guidance)
-        if stage is None:
-            out = self.run_generator(batch)['output']
-        else:
-            outputs, sb = self.run_stages(batch, stage)
-            out = resize_image(composite(outputs['output'], sb['gt'], sb['mask']),
-                               image.shape[2:])
+        out = self.run_generator(dict(gt=image, mask=mask, **guidance), stage)['output']
         return composite(out, image, mask)
