@@ -3,6 +3,7 @@ sketch guidance, configs and the inpainting CLI."""
 from __future__ import annotations
 
 import os.path as osp
+from contextlib import nullcontext
 
 import numpy as np
 import pytest
@@ -37,7 +38,8 @@ def _tiny_generator(**kw):
 # -- gated convolution ----------------------------------------------------------------------
 
 @pytest.mark.parametrize('stride,dilation,activation', [(1, 1, 'elu'), (2, 1, 'elu'),
-                                                        (1, 4, 'relu'), (1, 2, None)])
+                                                        (1, 4, 'relu'), (1, 2, None),
+                                                        (1, 1, 'leaky_relu')])
 def test_gated_conv_equals_two_convolutions(stride, dilation, activation):
     torch.manual_seed(0)
     layer = GatedConv2d(5, 7, 3, stride=stride, dilation=dilation, activation=activation)
@@ -48,9 +50,14 @@ def test_gated_conv_equals_two_convolutions(stride, dilation, activation):
         feat.weight.copy_(layer.conv.weight[:7]), feat.bias.copy_(layer.conv.bias[:7])
         gate.weight.copy_(layer.conv.weight[7:]), gate.bias.copy_(layer.conv.bias[7:])
     x = torch.randn(2, 5, 12, 16)
-    act = {'elu': F.elu, 'relu': F.relu, None: lambda t: t}[activation]
-    expected = act(feat(x)) * torch.sigmoid(gate(x))
-    torch.testing.assert_close(layer(x), expected, rtol=1e-5, atol=1e-6)
+    act = {'elu': F.elu, 'relu': F.relu, 'leaky_relu': lambda t: F.leaky_relu(t, 0.2),
+           None: lambda t: t}[activation]
+    with torch.no_grad():
+        expected = act(feat(x)) * torch.sigmoid(gate(x))
+    # training (autograd) and inference (gating in place) paths alike
+    for context in (nullcontext, torch.no_grad, torch.inference_mode):
+        with context():
+            torch.testing.assert_close(layer(x), expected, rtol=1e-5, atol=1e-6)
 
 
 def test_gated_up_conv_resizes_then_gates():
@@ -100,6 +107,60 @@ def test_contextual_attention_reproduces_a_copied_hole_exactly():
     torch.testing.assert_close(out[..., :, :2], x[..., :, :2], atol=1e-4, rtol=0)
     rgb = offsets_to_rgb(offsets)
     assert rgb.shape == (2, 3, 16, 20) and 0 <= rgb.min() and rgb.max() <= 1
+
+
+def _dense_contextual_attention(f, b, mask, scale, rate=2, k=3, fuse=3):
+    """The plain formulation, one sample at a time, as the papers describe it: normalised
+    k x k background patches as convolution kernels, propagation as a sum over the 4-D
+    score tensor's diagonals, a softmax over the known patches, and a transposed
+    convolution with the raw 2r x 2r patches divided by their overlap."""
+    outs = []
+    for i in range(f.shape[0]):
+        fd, bd = f[i:i + 1, :, ::rate, ::rate], b[i:i + 1, :, ::rate, ::rate]
+        c, h, w = bd.shape[1:]
+        n = h * w
+        kern = F.unfold(bd, k, padding=k // 2)[0].t()                  # [L, C*k*k]
+        kern = kern / kern.norm(dim=1, keepdim=True).clamp_min(1e-4)
+        fnorm = F.unfold(fd, k, padding=k // 2).norm(dim=1).clamp_min(1e-4).view(1, 1, h, w)
+        s = F.conv2d(fd, kern.view(n, c, k, k), padding=k // 2) / fnorm * scale  # [1,L,h,w]
+        e = fuse // 2
+        s4 = F.pad(s.view(h, w, h, w), [e] * 8)
+        fused = sum(s4[e + dy:e + dy + h, e + dx:e + dx + w, e + dy:e + dy + h, e + dx:e + dx + w]
+                    for dy in range(-e, e + 1) for dx in range(-e, e + 1))
+        md = F.max_pool2d(F.max_pool2d(mask[i:i + 1], rate), k, stride=1, padding=k // 2)
+        valid = (md == 0).view(n, 1, 1)
+        if not valid.any():
+            outs.append(torch.zeros_like(b[i:i + 1]))
+            continue
+        attn = torch.softmax(fused.reshape(n, h, w).masked_fill(~valid, float('-inf')), dim=0)
+        raw = F.unfold(b[i:i + 1], 2 * rate, stride=rate, padding=rate // 2)[0].t()
+        raw = raw.reshape(n, c, 2 * rate, 2 * rate)
+        paste = F.conv_transpose2d(attn[None], raw, stride=rate, padding=rate // 2)
+        cover = F.conv_transpose2d(torch.ones(1, 1, h, w), torch.ones(1, 1, 2 * rate, 2 * rate),
+                                   stride=rate, padding=rate // 2)
+        outs.append(paste / cover)
+    return torch.cat(outs)
+
+
+def test_contextual_attention_equals_the_plain_formulation():
+    # A soft softmax (scale 1) so that every patch contributes; four samples: a small hole,
+    # no hole, a large hole and no known patch at all (the batch mixes their patch counts).
+    torch.manual_seed(0)
+    b = torch.randn(4, 6, 20, 24)
+    f = torch.randn(4, 6, 20, 24)
+    mask = torch.zeros(4, 1, 20, 24)
+    mask[0, :, 6:10, 8:14] = 1
+    mask[2, :, 2:18, 3:20] = 1
+    mask[3] = 1
+    for fg, chunk in ((b, 1 << 26), (f, 1 << 26), (f, 700)):
+        expected = _dense_contextual_attention(fg, b, mask, scale=1.0)
+        out, offsets = contextual_attention(fg, b, mask, softmax_scale=1.0, max_elements=chunk)
+        torch.testing.assert_close(out, expected, rtol=1e-4, atol=1e-5)
+        assert offsets[3].abs().max() == 0
+    # without a mask every patch is used
+    out, _ = contextual_attention(f, b, None, softmax_scale=1.0)
+    torch.testing.assert_close(out, _dense_contextual_attention(f, b, 0 * mask, scale=1.0),
+                               rtol=1e-4, atol=1e-5)
 
 
 def test_contextual_attention_uses_only_known_patches():
