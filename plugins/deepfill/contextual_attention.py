@@ -74,7 +74,8 @@ def _propagate(scores: Tensor, dims: tuple[int, int], radius: int) -> Tensor:
 def _patch_norms(x: Tensor, k: int) -> Tensor:
     """L2 norm of every zero-padded ``k x k`` patch of ``x [B, C, h, w]``: ``[B, h*w]``,
     at least 1e-4 (a patch of zeros matches nothing rather than dividing by zero)."""
-    sq = x.float().pow(2).sum(dim=1, keepdim=True)             # [B, 1, h, w]
+    wide = torch.promote_types(x.dtype, torch.float32)         # bf16 sums in fp32
+    sq = x.to(wide).pow(2).sum(dim=1, keepdim=True)            # [B, 1, h, w]
     box = torch.ones(1, 1, k, k, dtype=sq.dtype, device=sq.device)
     sums = F.conv2d(sq, box, padding=k // 2).clamp_min(0)      # [B, 1, h, w]
     return sums.sqrt().clamp_min(1e-4).to(x.dtype).flatten(1)

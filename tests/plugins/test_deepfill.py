@@ -163,6 +163,15 @@ def test_contextual_attention_equals_the_plain_formulation():
                                rtol=1e-4, atol=1e-5)
 
 
+def test_contextual_attention_gradients():
+    # training back-propagates through matching, propagation, softmax and pasting
+    mask = torch.zeros(1, 1, 8, 8, dtype=torch.float64)
+    mask[..., 2:5, 2:6] = 1
+    x = torch.randn(1, 2, 8, 8, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(
+        lambda t: contextual_attention(t, t, mask, softmax_scale=1.0)[0], (x,))
+
+
 def test_contextual_attention_uses_only_known_patches():
     torch.manual_seed(0)
     x = torch.rand(2, 8, 24, 16)
