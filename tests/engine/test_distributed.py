@@ -50,3 +50,28 @@ def test_two_processes_agree_and_resume_holds_the_trained_weights(tmp_path, demo
     a = torch.load(tmp_path / 'full' / 'iter_4.pth', weights_only=True)['state_dict']
     b = torch.load(tmp_path / 'resumed' / 'iter_4.pth', weights_only=True)['state_dict']
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_progressive_flagship_trains_every_stage_on_two_processes(tmp_path, demo_root):
+    # One DDP wrapper per stage: the frozen and the later stages must not be waited for.
+    cfg = tmp_path / 'flagship.py'
+    cfg.write_text(f"_base_ = [{osp.join(REPO, 'configs/demo/sa_patchgan_5s_tiny.py')!r}]\n"
+                   "model = dict(scheduler=dict(stage_iters=(2, 2, 2, 2, 2)))\n"
+                   "default_hooks = dict(checkpoint=dict(max_keep_ckpts=-1))\n"
+                   "custom_hooks = [dict(type='ProgressiveStageHook', full_size=(64, 64)),\n"
+                   "                dict(type='RankConsistencyHook', interval=1)]\n")
+    full = _dist_train(cfg, tmp_path / 'full', demo_root, 10)
+    log = full.stdout + full.stderr
+    assert full.returncode == 0, log[-6000:]
+    assert 'stage 5/5 at 64x64' in log and 'frozen stages: 1, 2, 3, 4' in log
+    for it in range(1, 11):
+        assert f'after {it} iterations: weights identical on all 2 processes' in log
+
+    # resumed at the end of stage 2, it trains stages 3-5 to the same weights
+    resumed = _dist_train(cfg, tmp_path / 'resumed', demo_root, 10,
+                          '--resume', str(tmp_path / 'full' / 'iter_4.pth'))
+    assert resumed.returncode == 0, (resumed.stdout + resumed.stderr)[-6000:]
+    a = torch.load(tmp_path / 'full' / 'iter_10.pth', weights_only=True)['state_dict']
+    b = torch.load(tmp_path / 'resumed' / 'iter_10.pth', weights_only=True)['state_dict']
+    assert not any('.module.' in k for k in a)
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)

@@ -72,7 +72,7 @@ def setup_launcher(cfg: Config, launcher: str) -> None:
     """Prepare distributed training. On a machine without CUDA, mmengine's own setup
     calls ``torch.cuda.set_device`` and fails, so the gloo process group is created here
     first (mmengine then skips its own), and the sub-modules are wrapped separately, which
-    a two-optimizer GAN step needs."""
+    a two-optimizer GAN step needs (per stage for a progressive inpaintor)."""
     cfg.launcher = launcher
     if launcher == 'none':
         return
@@ -83,7 +83,8 @@ def setup_launcher(cfg: Config, launcher: str) -> None:
     if not torch.cuda.is_available() and not dist.is_initialized():
         dist.init_process_group(backend='gloo')
     wrapper = cfg.get('model_wrapper_cfg') or {}
-    wrapper.setdefault('type', 'MMSeparateDistributedDataParallel')
+    # scoped: mmengine's Runner looks the type up in its root registry
+    wrapper.setdefault('type', 'toolbox.StagewiseDistributedDataParallel')
     wrapper.setdefault('broadcast_buffers', False)
     wrapper.setdefault('find_unused_parameters', False)
     if not torch.cuda.is_available():

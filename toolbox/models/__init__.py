@@ -1,9 +1,11 @@
 """Inpaintors: the mmengine models that orchestrate generator, discriminator and losses."""
 from .autocast_wrapper import CPUAutocastOptimWrapper
 from .data_preprocessor import InpaintingDataPreprocessor
+from .distributed import StagewiseDistributedDataParallel
 from .inpaintor import GANInpaintor, NonFiniteLossError, composite
 from .optim_constructor import MultiOptimWrapperConstructor
 from .progressive import ProgressiveInpaintor
 
 __all__ = ['InpaintingDataPreprocessor', 'GANInpaintor', 'NonFiniteLossError', 'MultiOptimWrapperConstructor',
-           'composite', 'CPUAutocastOptimWrapper', 'ProgressiveInpaintor']
+           'composite', 'CPUAutocastOptimWrapper', 'ProgressiveInpaintor',
+           'StagewiseDistributedDataParallel']
