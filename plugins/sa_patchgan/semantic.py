@@ -1,10 +1,35 @@
 """The frozen semantic network C of the SA-PatchGAN: a timm backbone's pooled features."""
 from __future__ import annotations
 
+import weakref
+
 import torch
 from torch import Tensor, nn
 
 from toolbox.weights import timm_weights_file
+
+
+#: Backbones alive in this process, by (model name, pretrained, weights): every
+#: discriminator that asks for the same frozen network gets the same module.
+_SHARED: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+
+
+def _backbone(model_name: str, pretrained: bool, weights: str | None) -> nn.Module:
+    import timm
+    key = (model_name, bool(pretrained), weights)
+    net = _SHARED.get(key)
+    if net is None:
+        if pretrained:
+            path = timm_weights_file(model_name, f'SA-PatchGAN semantic network ({model_name}, timm)',
+                                     weights, option='discriminator semantic_weights=...')
+            net = timm.create_model(model_name, pretrained=True, num_classes=0,
+                                    pretrained_cfg_overlay=dict(file=path))
+        else:
+            net = timm.create_model(model_name, pretrained=False, num_classes=0)
+        net.requires_grad_(False)
+        net.eval()
+        _SHARED[key] = net
+    return net
 
 
 class SemanticEncoder(nn.Module):
@@ -16,20 +41,15 @@ class SemanticEncoder(nn.Module):
             fails fast with the file to provide when offline). ``False`` gives random
             weights, for tests only.
         weights: a local weights file or folder.
+
+    Encoders built with the same three arguments in one process share one backbone module.
     """
 
     def __init__(self, model_name: str, pretrained: bool, weights: str | None = None) -> None:
         super().__init__()
-        import timm
-        if pretrained:
-            path = timm_weights_file(model_name, f'SA-PatchGAN semantic network ({model_name}, timm)',
-                                     weights, option='discriminator semantic_weights=...')
-            self.net = timm.create_model(model_name, pretrained=True, num_classes=0,
-                                         pretrained_cfg_overlay=dict(file=path))
-        else:
-            self.net = timm.create_model(model_name, pretrained=False, num_classes=0)
-        self.net.requires_grad_(False)
-        self.net.eval()
+        # Frozen, so one copy serves every stage's discriminator of a progressive model
+        # (five ResNet-50s would be 470 MB in memory and in every checkpoint).
+        self.net = _backbone(model_name, pretrained, weights)
         cfg = self.net.pretrained_cfg
         self.register_buffer('mean', torch.tensor(cfg.get('mean', (0.485, 0.456, 0.406))).view(1, 3, 1, 1),
                              persistent=False)

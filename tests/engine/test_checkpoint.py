@@ -9,6 +9,7 @@ from torch import nn
 
 from toolbox.engine import (CheckpointLoadError, CheckpointMismatchError, from_safe,
                             load_weights, read_checkpoint, to_safe)
+from toolbox.engine.checkpoint import share_like_model
 
 
 def test_message_hub_round_trips_through_a_weights_only_file(tmp_path):
@@ -59,3 +60,25 @@ def test_wrapper_prefixes_are_accepted():
     state = {'module.' + k: v + 1 for k, v in model.state_dict().items()}
     load_weights(model, dict(state_dict=state), 'x.pth')
     assert torch.equal(model[0].bias, state['module.0.bias'])
+
+
+def test_tensors_shared_in_the_model_are_stored_once(tmp_path):
+    frozen = nn.Linear(64, 64)
+    model = nn.ModuleDict(dict(a=nn.Sequential(frozen, nn.Linear(64, 2)),
+                               b=nn.Sequential(frozen, nn.Linear(64, 2))))
+    # mmengine copies each entry to the CPU on its own before saving
+    copies = OrderedDict((k, v.clone()) for k, v in model.state_dict().items())
+    torch.save(copies, tmp_path / 'copies.pth')
+    shared = share_like_model(copies, model)
+    assert list(shared) == list(copies) and isinstance(shared, OrderedDict)
+    torch.save(shared, tmp_path / 'shared.pth')
+    sizes = [(tmp_path / n).stat().st_size for n in ('copies.pth', 'shared.pth')]
+    assert sizes[1] < 0.6 * sizes[0]               # 2 x 64 x 65 frozen values once, not twice
+    loaded = torch.load(tmp_path / 'shared.pth', weights_only=True)
+    assert loaded['a.0.weight'].data_ptr() == loaded['b.0.weight'].data_ptr()
+    assert loaded['a.1.weight'].data_ptr() != loaded['b.1.weight'].data_ptr()
+    fresh = nn.ModuleDict(dict(a=nn.Sequential(nn.Linear(64, 64), nn.Linear(64, 2)),
+                               b=nn.Sequential(nn.Linear(64, 64), nn.Linear(64, 2))))
+    fresh.load_state_dict(loaded)
+    for k, v in model.state_dict().items():
+        assert torch.equal(fresh.state_dict()[k], v)

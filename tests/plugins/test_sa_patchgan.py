@@ -34,6 +34,13 @@ def test_output_is_f_phi_plus_projection_on_the_semantics():
     assert not torch.allclose(out, other)
 
 
+def test_discriminators_share_one_frozen_semantic_network():
+    a, b = DISCRIMINATORS.build(TINY), DISCRIMINATORS.build(dict(TINY, base_channels=4))
+    assert a.semantic.net is b.semantic.net and a.phi is not b.phi
+    other = DISCRIMINATORS.build(dict(TINY, semantic_model='test_efficientnet'))
+    assert other.semantic.net is not a.semantic.net
+
+
 def test_semantic_network_stays_frozen_and_in_eval_mode():
     disc = DISCRIMINATORS.build(TINY)
     disc.train()
@@ -105,6 +112,13 @@ def test_tiny_flagship_trains_all_stages_and_resumes_in_stage_3(tmp_path, demo_r
     assert switches == [('1', '16', '0'), ('2', '24', '2'), ('3', '32', '4'),
                         ('4', '48', '6'), ('5', '64', '8')]
     assert (work / 'iter_10.pth').exists() and 'PSNR' in log
+    # the five stage discriminators share one frozen semantic network, stored once
+    state = torch.load(work / 'iter_10.pth', weights_only=True)['state_dict']
+    sem = [k[len('discriminator.0.'):] for k in state if k.startswith('discriminator.0.semantic.net.')]
+    assert sem
+    for key in sem:
+        ptrs = {state[f'discriminator.{d}.{key}'].untyped_storage().data_ptr() for d in range(5)}
+        assert len(ptrs) == 1, key
 
     # iter_5.pth was saved after the first of stage 3's two iterations. Resume from it.
     resumed = _train(work, demo_root, 6, '--resume', str(work / 'iter_5.pth'))

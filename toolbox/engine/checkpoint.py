@@ -174,6 +174,28 @@ def check_keys(model: torch.nn.Module, state: dict, filename: str) -> None:
 
 
 @HOOKS.register_module()
+def share_like_model(state: dict, model: torch.nn.Module) -> dict:
+    """``state`` (bare keys) with one tensor object for the entries that are one tensor in
+    ``model``, e.g. a frozen network several sub-modules share.
+
+    mmengine copies every entry to the CPU on its own before saving, so a shared GPU tensor
+    would be written once per key; ``torch.save`` writes a shared storage once.
+    """
+    first: dict[tuple, str] = {}
+    out = dict(state)
+    live = model.state_dict(keep_vars=True)
+    for key, tensor in strip_wrapper_prefixes(live, wrapper_prefixes(model)).items():
+        if key not in out or not isinstance(tensor, torch.Tensor) or tensor.numel() == 0:
+            continue
+        ident = (tensor.untyped_storage().data_ptr(), tensor.storage_offset(),
+                 tuple(tensor.shape), tuple(tensor.stride()), tensor.dtype, tensor.device)
+        if ident in first:
+            out[key] = out[first[ident]]
+        else:
+            first[ident] = key
+    return type(state)(out) if isinstance(state, OrderedDict) else out
+
+
 class SafeCheckpointHook(Hook):
     """Converts checkpoints to weights-only-loadable data on save and back on load.
 
@@ -186,8 +208,9 @@ class SafeCheckpointHook(Hook):
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
         if 'state_dict' in checkpoint:
-            checkpoint['state_dict'] = strip_wrapper_prefixes(checkpoint['state_dict'],
-                                                              wrapper_prefixes(model))
+            checkpoint['state_dict'] = share_like_model(
+                strip_wrapper_prefixes(checkpoint['state_dict'], wrapper_prefixes(model)),
+                model)
         safe = to_safe(checkpoint)
         checkpoint.clear()
         checkpoint.update(safe)
