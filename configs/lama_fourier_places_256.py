@@ -29,10 +29,13 @@ model = dict(
              weights=None, output_stride=8, loss_weight=30.0),
         # Discriminator feature matching, L2 (beta = 100).
         dict(type='DiscriminatorFeatureMatchingLoss', kind='l2', loss_weight=100.0),
-        # Non-saturating adversarial loss (kappa = 10) with R1 on real images (gamma = 0.001).
-        dict(type='NonSaturatingR1Loss', loss_weight=10.0, r1_weight=0.001),
+        # Non-saturating adversarial loss (kappa = 10) with R1 on real images (gamma = 0.001);
+        # D judges the raw output, whose patches away from the holes count as real.
+        dict(type='NonSaturatingR1Loss', loss_weight=10.0, r1_weight=0.001,
+             mask_as_fake_target=True),
     ],
     disc_steps=1,
+    disc_input='output',
 )
 data_root = 'data/places2'
 # LaMa's training masks: thick irregular strokes and boxes, half and half (the authors'

@@ -131,6 +131,9 @@ class BaseAdversarialLoss(BaseLoss):
     #: Whether :meth:`generator_loss` needs the discriminator's logits on real images
     #: (relativistic objectives); the inpaintor then passes them, without gradient.
     generator_needs_real: ClassVar[bool] = False
+    #: Whether :meth:`generator_loss` and :meth:`discriminator_loss` take ``mask=`` (the
+    #: batch's hole mask ``[B, 1, H, W]``, 1 = hole) to weigh or label patches by it.
+    takes_mask: ClassVar[bool] = False
 
     def generator_loss(self, fake_logits: Tensor, real_logits: Tensor | None = None) -> Tensor:
         raise NotImplementedError

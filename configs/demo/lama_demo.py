@@ -14,7 +14,8 @@ model = dict(
         dict(type='HRFPerceptualLoss', backbone='timm:resnet18', pretrained=False,
              output_stride=8, layers=(1, 2), loss_weight=30.0),
         dict(type='DiscriminatorFeatureMatchingLoss', kind='l2', loss_weight=100.0),
-        dict(type='NonSaturatingR1Loss', loss_weight=10.0, r1_weight=0.001),
+        dict(type='NonSaturatingR1Loss', loss_weight=10.0, r1_weight=0.001,
+             mask_as_fake_target=True),
     ],
 )
 # LaMa's mask mix (as configs/lama_fourier_places_256.py; base-file variables are not

@@ -21,21 +21,54 @@ IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
+def patch_holes(mask: Tensor, size: Sequence[int]) -> Tensor:
+    """``[B, 1, h, w]``: 1 where the cell of ``mask [B, 1, H, W]`` under each of the ``h x w``
+    logits holds any hole pixel."""
+    return F.adaptive_max_pool2d(mask.float(), tuple(size))
+
+
 class NonSaturatingR1Loss(NonSaturatingGANLoss):
     """Non-saturating logistic GAN loss with Mescheder et al.'s R1 penalty on real images:
     ``r1_weight * mean_b ||d D(x_b) / d x_b||^2`` added to the discriminator's loss.
 
+    With ``mask_as_fake_target`` (LaMa's training configs), the discriminator learns that
+    only the patches of the fake image that touch a hole are fake: the others, which the
+    generator only had to copy, get the real target. Train with
+    ``GANInpaintor(disc_input='output')`` so that D judges the raw output, whose known
+    region the generator does have to reproduce, as LaMa does.
+
     Args:
         loss_weight: weight of the generator's term (LaMa: 10).
         r1_weight: the penalty's weight (LaMa: 0.001).
+        mask_as_fake_target: label fake patches by the hole mask. A patch (logit) is a
+            hole patch when any pixel of its cell of the input (the input size divided by
+            the logit map's) is a hole; LaMa samples the mask at the nearest pixel instead.
     """
 
     penalizes_real = True
-    tiny_cfg = dict(r1_weight=0.001)
+    takes_mask = True
+    tiny_cfg = dict(r1_weight=0.001, mask_as_fake_target=True)
 
-    def __init__(self, loss_weight: float = 1.0, r1_weight: float = 0.001) -> None:
+    def __init__(self, loss_weight: float = 1.0, r1_weight: float = 0.001,
+                 mask_as_fake_target: bool = False) -> None:
         super().__init__(loss_weight)
         self.r1_weight = float(r1_weight)
+        self.mask_as_fake_target = bool(mask_as_fake_target)
+
+    def generator_loss(self, fake_logits: Tensor, real_logits: Tensor | None = None,
+                       mask: Tensor | None = None) -> Tensor:
+        return super().generator_loss(fake_logits)
+
+    def discriminator_loss(self, real_logits: Tensor, fake_logits: Tensor,
+                           mask: Tensor | None = None) -> Tensor:
+        if not self.mask_as_fake_target:
+            return super().discriminator_loss(real_logits, fake_logits)
+        if mask is None:
+            raise ValueError('NonSaturatingR1Loss(mask_as_fake_target=True) needs the hole '
+                             'mask: discriminator_loss(real_logits, fake_logits, mask=...)')
+        hole = patch_holes(mask, fake_logits.shape[-2:]).to(fake_logits.dtype)
+        fake = hole * F.softplus(fake_logits) + (1 - hole) * F.softplus(-fake_logits)
+        return F.softplus(-real_logits).mean() + fake.mean()
 
     def real_penalty(self, real_image: Tensor, real_logits: Tensor) -> Tensor:
         if not real_image.requires_grad:

@@ -207,3 +207,56 @@ def test_nonfinite_loss_can_skip_the_update(caplog):
     assert not any(_changed(before, model.generator))          # G update skipped
     assert any(_changed(d_before, model.discriminator))        # D's finite update kept
     assert all(torch.isfinite(p).all() for p in model.generator.parameters())
+
+
+class _SpyDisc(_FeatureDisc):
+    """Records every image it judges."""
+
+    def __init__(self):
+        super().__init__()
+        self.seen = []
+
+    def forward_with_features(self, image, mask, **conditions):
+        self.seen.append(image.detach().clone())
+        return super().forward_with_features(image, mask)
+
+
+class _MaskedHinge(BaseAdversarialLoss):
+    takes_mask = True
+    masks = []
+
+    def generator_loss(self, fake_logits, mask=None):
+        type(self).masks.append(('g', mask))
+        return -fake_logits.mean()
+
+    def discriminator_loss(self, real_logits, fake_logits, mask=None):
+        type(self).masks.append(('d', mask))
+        return torch.relu(1 - real_logits).mean() + torch.relu(1 + fake_logits).mean()
+
+
+@pytest.mark.parametrize('disc_input', ['composite', 'output'])
+def test_discriminator_judges_the_configured_fake_and_mask_taking_losses_get_the_mask(
+        disc_input):
+    torch.manual_seed(0)
+    disc = _SpyDisc()
+    model = GANInpaintor(
+        generator=dict(type='EncoderDecoderGenerator', base_channels=8, num_downsamples=2),
+        discriminator=disc, losses=[dict(type='L1Loss'), _MaskedHinge()],
+        disc_input=disc_input)
+    data = _data()
+    batch = model.data_preprocessor(data, True)
+    with torch.no_grad():
+        raw = model.generator(batch['gt'] * (1 - batch['mask']), batch['mask'])['output']
+    _MaskedHinge.masks.clear()
+    model.train_step(data, _optim(model))
+    real, fake_for_d = disc.seen[0], disc.seen[1]          # D step: real, then fake
+    assert torch.equal(real, batch['gt'])
+    expected = raw if disc_input == 'output' else composite(raw, batch['gt'], batch['mask'])
+    torch.testing.assert_close(fake_for_d, expected)
+    known = batch['mask'] == 0
+    assert not torch.allclose(raw.expand_as(batch['gt'])[known.expand_as(raw)],
+                              batch['gt'][known.expand_as(raw)])    # the two choices differ
+    assert [w for w, _ in _MaskedHinge.masks] == ['d', 'g']
+    assert all(torch.equal(m, batch['mask']) for _, m in _MaskedHinge.masks)
+    with pytest.raises(ValueError, match="disc_input must be 'composite' or 'output'"):
+        _model(disc_input='raw')

@@ -283,6 +283,27 @@ def test_full_training_step_with_every_lama_loss():
     assert log['loss_d_penalty'] > 0
 
 
+
+def test_mask_as_fake_target_labels_patches_by_the_hole():
+    loss = LOSSES.build(dict(type='NonSaturatingR1Loss', mask_as_fake_target=True))
+    assert loss.takes_mask
+    real = torch.zeros(1, 1, 2, 2)
+    fake = torch.tensor([[[[2.0, -1.0], [0.5, 3.0]]]])
+    mask = torch.zeros(1, 1, 8, 8)
+    mask[..., 1, 2] = 1                                       # one pixel, top-left cell
+    sp = F.softplus
+    expected = sp(-real).mean() + (sp(fake[..., 0, 0]) + sp(-fake[..., 0, 1])
+                                   + sp(-fake[..., 1, 0]) + sp(-fake[..., 1, 1])).sum() / 4
+    torch.testing.assert_close(loss.discriminator_loss(real, fake, mask=mask), expected)
+    # without the option every fake patch is fake; the generator's term ignores the mask
+    plain = LOSSES.build(dict(type='NonSaturatingR1Loss'))
+    torch.testing.assert_close(plain.discriminator_loss(real, fake, mask=mask),
+                               sp(-real).mean() + sp(fake).mean())
+    torch.testing.assert_close(loss.generator_loss(fake, mask=mask), sp(-fake).mean())
+    with pytest.raises(ValueError, match='needs the hole mask'):
+        loss.discriminator_loss(real, fake)
+
+
 # -- configs and masks ----------------------------------------------------------------------
 
 def test_configs_load_and_name_registered_components():
@@ -296,6 +317,9 @@ def test_configs_load_and_name_registered_components():
                        'DiscriminatorFeatureMatchingLoss': 100.0, 'NonSaturatingR1Loss': 10.0}
     assert fourier.model.losses[0].hole_weight == 0.0
     assert fourier.model.losses[3].r1_weight == 0.001
+    # as LaMa's training configs: D judges the raw output, known patches labelled real
+    assert fourier.model.losses[3].mask_as_fake_target and fourier.model.disc_input == 'output'
+    assert big.model.disc_input == 'output'
     crop = [t for t in fourier.train_pipeline if t['type'] == 'RandomCrop'][0]
     assert crop['size'] == 256
 

@@ -62,6 +62,10 @@ class GANInpaintor(BaseModel):
             losses compare the discriminator's features of output and ground truth.
         disc_steps: discriminator updates per generator update. The discriminator is
             updated every iteration, the generator every ``disc_steps``-th.
+        disc_input: the fake image the discriminator (and feature matching) sees:
+            ``'composite'`` (the output in the holes, the input elsewhere; DeepFill) or
+            ``'output'`` (the generator's raw output everywhere; LaMa, whose adversarial
+            loss then treats the known region as real, see ``mask_as_fake_target``).
         nonfinite: what a NaN or infinite loss does: ``'raise'`` stops training with
             :class:`NonFiniteLossError` naming the iteration and the loss term (checkpoints
             saved so far stay as they are); ``'skip'`` skips that update with a warning.
@@ -74,6 +78,7 @@ class GANInpaintor(BaseModel):
                  discriminator: dict | BaseDiscriminator | None = None,
                  losses: Sequence[dict] = (),
                  disc_steps: int = 1,
+                 disc_input: str = 'composite',
                  nonfinite: str = 'raise',
                  data_preprocessor: dict | None = None,
                  init_cfg: dict | None = None) -> None:
@@ -84,6 +89,10 @@ class GANInpaintor(BaseModel):
         if int(disc_steps) < 1:
             raise ValueError(f'GANInpaintor: disc_steps must be >= 1, got {disc_steps}')
         self.disc_steps = int(disc_steps)
+        if disc_input not in ('composite', 'output'):
+            raise ValueError(f"GANInpaintor: disc_input must be 'composite' or 'output', got "
+                             f'{disc_input!r}')
+        self.disc_input = disc_input
         if nonfinite not in ('raise', 'skip'):
             raise ValueError(f"GANInpaintor: nonfinite must be 'raise' or 'skip', got {nonfinite!r}")
         self.nonfinite = nonfinite
@@ -275,15 +284,18 @@ class GANInpaintor(BaseModel):
             outputs, batch = self.training_outputs(batch)
         gt, mask = batch['gt'], batch['mask']
         fake = composite(outputs['output'], gt, mask)
+        judged = fake if self.disc_input == 'composite' else outputs['output']
         disc = self.active_discriminator
+        # adversarial losses that weigh patches by the hole mask get it
+        adv_kw = {'mask': mask} if self.adv_loss is not None and self.adv_loss.takes_mask else {}
 
         if disc is not None:
             with d_optim.optim_context(disc):
                 penalize = self.adv_loss.penalizes_real
                 real = gt.detach().requires_grad_(True) if penalize else gt
                 real_logits = self._disc(real, batch)
-                fake_logits = self._disc(fake.detach(), batch)
-                loss_d = self.adv_loss.discriminator_loss(real_logits, fake_logits)
+                fake_logits = self._disc(judged.detach(), batch)
+                loss_d = self.adv_loss.discriminator_loss(real_logits, fake_logits, **adv_kw)
                 d_terms = {'loss_d': loss_d}
                 if penalize:
                     penalty = self.adv_loss.real_penalty(real, real_logits)
@@ -304,21 +316,22 @@ class GANInpaintor(BaseModel):
                     with frozen(disc):
                         real_logits = None
                         if self.fm_losses:
-                            fake_logits, fake_feats = self._disc_features(fake, batch)
+                            fake_logits, fake_feats = self._disc_features(judged, batch)
                             with torch.no_grad():
                                 real_logits, real_feats = self._disc_features(gt, batch)
                             for name, loss in zip(self._fm_names, self.fm_losses):
                                 losses[f'loss_{name}'] = (loss(fake_feats, real_feats)
                                                           * loss.loss_weight)
                         else:
-                            fake_logits = self._disc(fake, batch)
+                            fake_logits = self._disc(judged, batch)
                         if self.adv_loss.generator_needs_real:
                             if real_logits is None:
                                 with torch.no_grad():
                                     real_logits = self._disc(gt, batch)
-                            g_adv = self.adv_loss.generator_loss(fake_logits, real_logits)
+                            g_adv = self.adv_loss.generator_loss(fake_logits, real_logits,
+                                                                 **adv_kw)
                         else:
-                            g_adv = self.adv_loss.generator_loss(fake_logits)
+                            g_adv = self.adv_loss.generator_loss(fake_logits, **adv_kw)
                     losses['loss_g_adv'] = g_adv * self.adv_loss.loss_weight
                 loss_g, g_log = self.parse_losses(losses)
             if self._finite(losses, g_optim):

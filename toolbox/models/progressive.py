@@ -63,7 +63,8 @@ class ProgressiveInpaintor(GANInpaintor):
         share_discriminator: one discriminator for all stages.
         test_stage: the last stage run by ``val_step``/``test_step`` outside training
             (``None``: all stages).
-        disc_steps, data_preprocessor, init_cfg: as for :class:`GANInpaintor`.
+        disc_steps, disc_input, nonfinite, data_preprocessor, init_cfg: as for
+            :class:`GANInpaintor`.
     """
 
     def __init__(self,
@@ -75,6 +76,8 @@ class ProgressiveInpaintor(GANInpaintor):
                  share_discriminator: bool = False,
                  test_stage: int | None = None,
                  disc_steps: int = 1,
+                 disc_input: str = 'composite',
+                 nonfinite: str = 'raise',
                  data_preprocessor: dict | None = None,
                  init_cfg: dict | None = None) -> None:
         sched = build_component(PROGRESSIVE_SCHEDULERS, scheduler, 'scheduler')
@@ -89,7 +92,8 @@ class ProgressiveInpaintor(GANInpaintor):
                 discs = [DISCRIMINATORS.build(discriminator)
                          for _ in range(1 if share_discriminator else n)]
         super().__init__(generator=gens[0], discriminator=discs[0] if discs else None,
-                         losses=losses, disc_steps=disc_steps,
+                         losses=losses, disc_steps=disc_steps, disc_input=disc_input,
+                         nonfinite=nonfinite,
                          data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         # Replace the single modules by per-stage lists; the optimizer constructor sees
         # `generator` and `discriminator` as before, covering every stage.

@@ -105,11 +105,13 @@ def check_loss(name: str, cfg: dict | None = None):
         assert float(same) <= float(value), f'{name}: identical inputs should not cost more'
     elif isinstance(loss, BaseAdversarialLoss):
         pred = torch.randn(2, 1, 4, 4, requires_grad=True)
+        kw = {'mask': batch['mask']} if loss.takes_mask else {}   # [2, 1, 32, 32]
         if loss.generator_needs_real:
-            value = loss.generator_loss(pred, torch.randn(2, 1, 4, 4))
+            value = loss.generator_loss(pred, torch.randn(2, 1, 4, 4), **kw)
         else:
-            value = loss.generator_loss(pred)
-        d_value = loss.discriminator_loss(torch.randn(2, 1, 4, 4), torch.randn(2, 1, 4, 4))
+            value = loss.generator_loss(pred, **kw)
+        d_value = loss.discriminator_loss(torch.randn(2, 1, 4, 4), torch.randn(2, 1, 4, 4),
+                                          **kw)
         assert d_value.ndim == 0 and torch.isfinite(d_value), f'{name}: bad discriminator loss'
         if loss.penalizes_real:
             real = torch.randn(2, 3, 8, 8, requires_grad=True)
