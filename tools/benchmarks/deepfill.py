@@ -52,26 +52,9 @@ def parse(argv):
     p.add_argument('--train-size', type=int, default=256)
     p.add_argument('--train-batch', type=int, default=4)
     p.add_argument('--default-malloc', action='store_true',
-                   help="keep glibc's default large-block policy (see keep_freed_memory)")
+                   help="keep glibc's default large-block policy (see "
+                        'toolbox.apis.memory.keep_freed_memory)')
     return p.parse_args(argv)
-
-
-def keep_freed_memory() -> bool:
-    """Make glibc's malloc serve large blocks from the heap and keep freed memory.
-
-    By default every block over 32 MB (a 512² feature map of 24+ channels) is mmap'd and
-    unmapped again, so each new tensor pays for page faults on first touch: a 50 MB copy
-    took 35 ms instead of 5 ms here. Returns whether the setting was applied (glibc only).
-    """
-    import ctypes
-    import ctypes.util
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library('c') or 'libc.so.6')
-        m_trim_threshold, m_mmap_threshold = -1, -3
-        return bool(libc.mallopt(m_mmap_threshold, 1 << 30)
-                    and libc.mallopt(m_trim_threshold, 1 << 31))
-    except (OSError, AttributeError):
-        return False
 
 
 def interleaved(fns: dict, repeats: int) -> dict[str, float]:
@@ -176,6 +159,7 @@ def train_run(cnum: int, size: int, batch: int, channels_last: bool):
 
 def main(argv) -> int:
     args = parse(argv)
+    from toolbox.apis.memory import keep_freed_memory
     tuned = False if args.default_malloc else keep_freed_memory()
     import torch
 
