@@ -103,3 +103,15 @@ def test_shared_weights_and_missing_stage_are_handled():
     model.set_stage(2)
     assert model.frozen_stages() == []                  # one generator: nothing to freeze
     model.train_step(_data(size=32), _optim(model))
+
+
+def test_gan_options_reach_every_stage():
+    # disc_input and nonfinite are GANInpaintor's and apply to the stage in training
+    model = _model(disc_input='output', nonfinite='skip')
+    assert model.disc_input == 'output' and model.nonfinite == 'skip'
+    model.set_stage(1)
+    model.train()
+    log = model.train_step(_data(size=32), _optim(model))
+    assert 'loss_d' in log and 'loss_g' in log
+    with pytest.raises(ValueError, match="nonfinite must be 'raise' or 'skip'"):
+        _model(nonfinite='ignore')
