@@ -40,7 +40,7 @@ Cost: with ``n = H W / rate^2`` positions, matching is ``n^2 C`` multiply-adds p
 passes over the ``n x n`` scores, and pasting ``n K (2 rate)^2 C`` for the ``K`` known
 patches: patches touching a hole get exactly zero weight, so the softmax and the pasting
 skip them (the bigger the hole, the cheaper). At 512² input in DeepFill v2 (``n = 4096``,
-``C = 96``) that is 3 GFLOP for matching (27 with 3x3-deep patch vectors) and up to 52 for
+``C = 96``) that is 3 GFLOP for matching (29 with 3x3-deep patch vectors) and up to 52 for
 pasting. Large maps are processed in chunks of foreground rows (``max_elements``), so
 memory stays bounded, but time grows with the square of the pixel count: see the plugin
 README for the strategy for very large images.
