@@ -82,3 +82,8 @@ def test_tensors_shared_in_the_model_are_stored_once(tmp_path):
     fresh.load_state_dict(loaded)
     for k, v in model.state_dict().items():
         assert torch.equal(fresh.state_dict()[k], v)
+
+
+def test_the_hook_is_registered():
+    from toolbox.registry import HOOKS
+    assert HOOKS.get('SafeCheckpointHook').__name__ == 'SafeCheckpointHook'

@@ -173,18 +173,21 @@ def check_keys(model: torch.nn.Module, state: dict, filename: str) -> None:
             + '; '.join(parts) + '. Was it saved by another config?')
 
 
-@HOOKS.register_module()
-def share_like_model(state: dict, model: torch.nn.Module) -> dict:
+def share_like_model(state: dict, model: torch.nn.Module,
+                     prefixes: list[str] | None = None) -> dict:
     """``state`` (bare keys) with one tensor object for the entries that are one tensor in
     ``model``, e.g. a frozen network several sub-modules share.
 
     mmengine copies every entry to the CPU on its own before saving, so a shared GPU tensor
     would be written once per key; ``torch.save`` writes a shared storage once.
+    ``prefixes``: the model's :func:`wrapper_prefixes`, when the caller has them.
     """
     first: dict[tuple, str] = {}
     out = dict(state)
     live = model.state_dict(keep_vars=True)
-    for key, tensor in strip_wrapper_prefixes(live, wrapper_prefixes(model)).items():
+    if prefixes is None:
+        prefixes = wrapper_prefixes(model)
+    for key, tensor in strip_wrapper_prefixes(live, prefixes).items():
         if key not in out or not isinstance(tensor, torch.Tensor) or tensor.numel() == 0:
             continue
         ident = (tensor.untyped_storage().data_ptr(), tensor.storage_offset(),
@@ -196,6 +199,7 @@ def share_like_model(state: dict, model: torch.nn.Module) -> dict:
     return type(state)(out) if isinstance(state, OrderedDict) else out
 
 
+@HOOKS.register_module()
 class SafeCheckpointHook(Hook):
     """Converts checkpoints to weights-only-loadable data on save and back on load.
 
@@ -208,9 +212,9 @@ class SafeCheckpointHook(Hook):
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
         if 'state_dict' in checkpoint:
-            checkpoint['state_dict'] = share_like_model(
-                strip_wrapper_prefixes(checkpoint['state_dict'], wrapper_prefixes(model)),
-                model)
+            prefixes = wrapper_prefixes(model)
+            bare = strip_wrapper_prefixes(checkpoint['state_dict'], prefixes)
+            checkpoint['state_dict'] = share_like_model(bare, model, prefixes)
         safe = to_safe(checkpoint)
         checkpoint.clear()
         checkpoint.update(safe)
