@@ -169,6 +169,7 @@ def contextual_attention(foreground: Tensor,
         elif not bool(valid.all()):                            # one sample has no hole
             keep = valid
 
+    none_known = not bool(any_valid.all())                     # some sample: no known patch
     halo = p + e
     rows = max(1, min(h, max_elements // max(1, bsz * n * w) - 2 * halo))
     cols, best = [], []
@@ -189,8 +190,8 @@ def contextual_attention(foreground: Tensor,
             # exp(min - max) underflows to exactly 0: invalid patches get no weight
             s = s.masked_fill_(~keep[:, :, None], torch.finfo(torch.float32).min)
         attn = torch.softmax(s, dim=1)                         # [B, K, rows*w]
-        if not bool(any_valid.all()):                          # no known patch at all:
-            attn = attn * any_valid[:, :, None]                # paste nothing
+        if none_known:
+            attn = attn * any_valid[:, :, None]                # paste nothing there
         if return_offsets:
             top = attn.argmax(dim=1)                           # [B, rows*w]
             best.append(top if pick is None else pick.gather(1, top))
