@@ -12,3 +12,17 @@ os.environ.setdefault('HF_HUB_OFFLINE', '1')   # timm fails in ~1 s instead of r
 def demo_root(tmp_path_factory) -> str:
     from toolbox.datasets import materialise_demo
     return materialise_demo(str(tmp_path_factory.mktemp('demo')))
+
+
+@pytest.fixture(scope='module')
+def one_thread():
+    """torch on one thread for a test module (``pytestmark = usefixtures('one_thread')``).
+
+    On a shared 2-core machine, OpenMP threads spinning against other processes make small
+    convolutions many times slower; one thread is fastest and deterministic.
+    """
+    import torch
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

@@ -20,15 +20,7 @@ from ..utils import REPO, run_python
 DEMO_CFG = osp.join(REPO, 'configs', 'demo', 'deepfillv2_demo.py')
 SKETCH_CFG = osp.join(REPO, 'configs', 'demo', 'deepfillv2_sketch_demo.py')
 
-
-@pytest.fixture(autouse=True, scope='module')
-def _one_thread():
-    # On a shared 2-core machine, OpenMP threads spinning against other processes make
-    # small convolutions many times slower; one thread is fastest and deterministic.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures('one_thread')
 
 
 def _tiny_generator(**kw):

@@ -16,21 +16,14 @@ from toolbox_plugins.lama.ffc import FFC, FourierUnit, SpectralTransform, split_
 
 from ..utils import REPO
 
-pytestmark = pytest.mark.filterwarnings('ignore::UserWarning')
+pytestmark = [pytest.mark.filterwarnings('ignore::UserWarning'),
+              pytest.mark.usefixtures('one_thread')]
 
 LAMA_FOURIER_PARAMS = 27_048_835
 BIG_LAMA_PARAMS = 50_975_875
 DISCRIMINATOR_PARAMS = 6_962_369
 CONFIGS = {name: osp.join(REPO, 'configs', name) for name in
            ('lama_fourier_places_256.py', 'big_lama_places_256.py', 'demo/lama_demo.py')}
-
-
-@pytest.fixture(autouse=True, scope='module')
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def _tiny_generator(**kw):
