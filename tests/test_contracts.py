@@ -40,3 +40,8 @@ def test_every_kind_has_components():
                  'progressive_schedulers'):
         assert testing.components(kind), kind
     assert 'L1Loss' in LOSSES
+
+
+@pytest.mark.parametrize('name', testing.components('generators'))
+def test_progressive_stages_build_on_each_other(name):
+    testing.check_progressive(name)

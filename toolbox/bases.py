@@ -42,14 +42,26 @@ def check_image_and_mask(image: Tensor, mask: Tensor, *, where: str, channels: i
 class BaseGenerator(nn.Module):
     """An inpainting generator.
 
-    ``forward(masked_image, mask, **guidance)`` takes the image with holes zeroed
-    (``[B, 3, H, W]`` in ``[-1, 1]``), the mask (``[B, 1, H, W]``, 1 = hole) and the optional
-    guidance inputs named in :attr:`guidance` (e.g. ``sketch`` ``[B, 1, H, W]``); it returns a
-    dict of named outputs ``[B, 3, H, W]`` in ``[-1, 1]`` with the final prediction under
-    ``'output'`` (a coarse-to-fine model adds e.g. ``'coarse'``). Outputs are *not*
-    composited: the inpaintor pastes the known pixels back.
+    ``forward(masked_image, mask, **guidance)`` takes the image (``[B, 3, H, W]`` in
+    ``[-1, 1]``), the mask (``[B, 1, H, W]``, 1 = hole) and the optional guidance inputs named
+    in :attr:`guidance` (e.g. ``sketch`` ``[B, 1, H, W]``); it returns a dict of named outputs
+    ``[B, 3, H, W]`` in ``[-1, 1]`` with the final prediction under ``'output'`` (a
+    coarse-to-fine model adds e.g. ``'coarse'``). Outputs are *not* composited: the
+    inpaintor pastes the known pixels back.
+
+    **The holes of** ``masked_image`` **carry an estimate.** Outside the holes it holds the
+    known pixels; inside, zeros for a plain inpaintor, or an estimate of the missing content:
+    a progressive model gives stage *k* the result of stage *k-1* upsampled into the holes.
+    The mask says which pixels are estimates. A generator must read the hole pixels it is
+    given rather than zero them again, so that its output depends on the estimate
+    (:func:`toolbox.testing.check_generator` and :func:`toolbox.testing.check_progressive`
+    prove it for every registered generator). A generator that by design reads only the
+    known pixels (classical diffusion-based inpainting) sets :attr:`uses_estimate` to False;
+    a progressive model then refuses it for its later stages.
     """
 
+    #: Whether the output depends on the hole content of ``masked_image`` (see above).
+    uses_estimate: ClassVar[bool] = True
     #: Names of optional guidance inputs the generator accepts (keys of the data batch).
     #: Class attributes give the defaults; an instance may set its own (``sketch=True``).
     guidance: tuple[str, ...] = ()

@@ -32,6 +32,7 @@ class _OpenCVInpaint(BaseGenerator):
     """``cv2.inpaint`` applied to each image of the batch."""
 
     trainable = False
+    uses_estimate = False     # cv2.inpaint reads the known pixels only
     flag: int = cv2.INPAINT_TELEA
 
     def __init__(self, radius: float = 3.0) -> None:

@@ -149,7 +149,9 @@ class DeepFillv2Generator(BaseGenerator):
                 return_attention: bool = False) -> dict[str, Tensor]:
         check_image_and_mask(masked_image, mask, where=type(self).__name__,
                              channels=self.in_channels, multiple=self.size_multiple)
-        x_in = masked_image * (1.0 - mask)                          # holes are zero
+        # The holes hold zeros or, for a later progressive stage, the previous stage's
+        # estimate; the coarse network sees it (BaseGenerator's contract).
+        x_in = masked_image
         ones = torch.ones_like(mask)
         parts = [x_in, ones, mask]
         if self.use_sketch:

@@ -86,6 +86,11 @@ class ProgressiveInpaintor(GANInpaintor):
         n = sched.num_stages
         with config_path('generator'):
             gens = [GENERATORS.build(generator) for _ in range(1 if share_weights else n)]
+        if n > 1 and not _bare(gens[0]).uses_estimate:
+            raise ValueError(f'ProgressiveInpaintor: {type(_bare(gens[0])).__name__} reads only '
+                             'the known pixels (uses_estimate = False), so its later stages '
+                             'could not build on the earlier ones; use a generator that reads '
+                             'the estimate in the holes')
         discs = None
         if discriminator is not None:
             with config_path('discriminator'):

@@ -21,7 +21,7 @@ from toolbox.bases import (BaseAdversarialLoss, BaseDiscriminator, BaseFeatureMa
 from toolbox.registry import (DISCRIMINATORS, GENERATORS, LOSSES, MASK_GENERATORS,
                               PROGRESSIVE_SCHEDULERS)
 
-__all__ = ['check_generator', 'check_discriminator', 'check_loss', 'check_mask_generator',
+__all__ = ['check_generator', 'check_progressive', 'check_discriminator', 'check_loss', 'check_mask_generator',
            'check_progressive_scheduler', 'tiny_batch']
 
 
@@ -46,8 +46,15 @@ def tiny_batch(batch: int = 2, size: int = 32, seed: int = 0) -> dict[str, torch
     return dict(gt=gt, mask=mask, sketch=sketch)
 
 
+def _fill_holes(batch: dict[str, torch.Tensor], seed: int) -> torch.Tensor:
+    """The batch's image with its holes holding a smooth random estimate."""
+    estimate = tiny_batch(batch['gt'].shape[0], batch['gt'].shape[-1], seed=seed)['gt']
+    return batch['gt'] * (1 - batch['mask']) + estimate * batch['mask']
+
+
 def check_generator(name: str, cfg: dict | None = None, size: int | None = None) -> BaseGenerator:
-    """Build, forward, shapes, finiteness, and a backward pass reaching the parameters."""
+    """Build, forward, shapes, finiteness; the output depends on the estimate in the holes
+    (unless ``uses_estimate`` is False); every trainable parameter receives a gradient."""
     gen = _build(GENERATORS, name, cfg)
     assert isinstance(gen, BaseGenerator), f'{name} is not a BaseGenerator'
     size = size or _size(gen.size_multiple)
@@ -61,13 +68,64 @@ def check_generator(name: str, cfg: dict | None = None, size: int | None = None)
             assert value.shape == batch['gt'].shape, \
                 f'{name}: output {key!r} has shape {list(value.shape)}, expected {list(batch["gt"].shape)}'
         assert torch.isfinite(value).all(), f'{name}: output {key!r} is not finite'
+    if gen.uses_estimate:
+        gen.eval()   # dropout or batch statistics must not be what makes the outputs differ
+        with torch.no_grad():
+            a = gen(_fill_holes(batch, 1), batch['mask'], **guidance)['output']
+            b = gen(_fill_holes(batch, 2), batch['mask'], **guidance)['output']
+        gen.train()
+        assert not torch.equal(a * batch['mask'], b * batch['mask']), \
+            (f'{name}: the output ignores the estimate in the holes of masked_image (does '
+             'forward zero the holes again?); read them, or set uses_estimate = False')
     if not gen.trainable:
         return gen
-    out['output'].mean().backward()
-    grads = [p.grad for p in gen.parameters() if p.requires_grad]
-    assert grads and any(g is not None and g.abs().sum() > 0 for g in grads), \
-        f'{name}: no gradient reached the parameters'
+    out = gen(masked, batch['mask'], **guidance)
+    sum(v.float().mean() for v in out.values() if v.is_floating_point()).backward()
+    missing = [n for n, p in gen.named_parameters() if p.requires_grad and p.grad is None]
+    assert not missing, f'{name}: no gradient reached the parameters {missing[:5]}'
+    assert any(p.grad.abs().sum() > 0 for p in gen.parameters() if p.requires_grad), \
+        f'{name}: every gradient is zero'
     return gen
+
+
+def check_progressive(name: str, cfg: dict | None = None, size: int | None = None):
+    """In a two-stage progressive model built on generator ``name``, perturbing stage 1's
+    weights changes the final result: stage 2 builds on the estimate it is given.
+
+    A generator with ``uses_estimate = False`` must instead be refused by the model.
+    Returns the model (or None for a refused generator).
+    """
+    from toolbox.models import ProgressiveInpaintor
+    gen_cls = GENERATORS.get(name)
+    gen_cfg = dict(type=name, **dict(gen_cls.tiny_cfg if cfg is None else cfg))
+    multiple = GENERATORS.build(gen_cfg).size_multiple
+    model_cfg = dict(generator=gen_cfg,
+                     scheduler=dict(type='StageScheduler', scales=(0.5, 1.0), stage_iters=(1, 1),
+                                    size_multiple=multiple),
+                     losses=[dict(type='L1Loss')])
+    if not gen_cls.uses_estimate:
+        try:
+            ProgressiveInpaintor(**model_cfg)
+        except ValueError:
+            return None
+        raise AssertionError(f'ProgressiveInpaintor accepted {name}, whose later stages could '
+                             'not build on the earlier ones')
+    model = ProgressiveInpaintor(**model_cfg).eval()
+    if not gen_cls.trainable:
+        return model      # no weights to perturb
+    size = size or 2 * _size(multiple)
+    batch = tiny_batch(size=size)
+    with torch.no_grad():
+        before = model.inpaint(batch['gt'], batch['mask'])
+        for p in model.stage_generator(0).parameters():
+            p.add_(0.5 * torch.randn_like(p))
+        after = model.inpaint(batch['gt'], batch['mask'])
+    hole = batch['mask'].bool().expand_as(before)
+    assert not torch.equal(before[hole], after[hole]), \
+        (f'{name}: perturbing stage 1 left the final result of stage 2 unchanged; the later '
+         'stage does not use the estimate it is given')
+    assert torch.equal(before[~hole], after[~hole]), f'{name}: known pixels changed'
+    return model
 
 
 def check_discriminator(name: str, cfg: dict | None = None, size: int | None = None):
@@ -113,6 +171,7 @@ def check_loss(name: str, cfg: dict | None = None):
         d_value = loss.discriminator_loss(torch.randn(2, 1, 4, 4), torch.randn(2, 1, 4, 4),
                                           **kw)
         assert d_value.ndim == 0 and torch.isfinite(d_value), f'{name}: bad discriminator loss'
+        assert float(d_value) != 0, f'{name}: the discriminator loss is zero on random logits'
         if loss.penalizes_real:
             real = torch.randn(2, 3, 8, 8, requires_grad=True)
             weight = torch.randn(1, 3, 1, 1, requires_grad=True)
@@ -132,8 +191,10 @@ def check_loss(name: str, cfg: dict | None = None):
         raise AssertionError(f'{name} is neither a reconstruction, an adversarial nor a '
                              'feature-matching loss')
     assert value.ndim == 0 and torch.isfinite(value), f'{name}: loss must be a finite scalar'
+    assert float(value) != 0, f'{name}: the loss is zero on inputs that differ'
     value.backward()
     assert pred.grad is not None and torch.isfinite(pred.grad).all(), f'{name}: bad gradient'
+    assert pred.grad.abs().sum() > 0, f'{name}: the gradient is zero on inputs that differ'
     return loss
 
 
