@@ -19,7 +19,7 @@ __all__ = [
     'MODELS',
     'BaseGenerator', 'BaseDiscriminator', 'BaseLoss', 'BaseReconstructionLoss',
     'BaseAdversarialLoss', 'BaseFeatureMatchingLoss', 'BaseMaskGenerator', 'BaseProgressiveScheduler',
-    'check_image_and_mask', 'init_inpaintor', 'inpaint',
+    'check_image_and_mask', 'init_inpaintor', 'inpaint', 'BaseInpaintor',
 ]
 
 
@@ -28,4 +28,7 @@ def __getattr__(name: str):
     if name in ('init_inpaintor', 'inpaint'):
         from . import apis
         return getattr(apis, name)
+    if name == 'BaseInpaintor':    # pulls in mmengine's model machinery
+        from .models.base import BaseInpaintor
+        return BaseInpaintor
     raise AttributeError(f'module {__name__!r} has no attribute {name!r}')

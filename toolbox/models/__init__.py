@@ -1,4 +1,5 @@
 """Inpaintors: the mmengine models that orchestrate generator, discriminator and losses."""
+from .base import BaseInpaintor
 from .autocast_wrapper import CPUAutocastOptimWrapper
 from .data_preprocessor import InpaintingDataPreprocessor
 from .distributed import StagewiseDistributedDataParallel
@@ -6,6 +7,6 @@ from .inpaintor import GANInpaintor, NonFiniteLossError, composite
 from .optim_constructor import MultiOptimWrapperConstructor
 from .progressive import ProgressiveInpaintor
 
-__all__ = ['InpaintingDataPreprocessor', 'GANInpaintor', 'NonFiniteLossError', 'MultiOptimWrapperConstructor',
+__all__ = ['BaseInpaintor', 'InpaintingDataPreprocessor', 'GANInpaintor', 'NonFiniteLossError', 'MultiOptimWrapperConstructor',
            'composite', 'CPUAutocastOptimWrapper', 'ProgressiveInpaintor',
            'StagewiseDistributedDataParallel']

@@ -10,7 +10,7 @@ import contextlib
 from collections.abc import Sequence
 
 import torch
-from mmengine.model import BaseModel, is_model_wrapper
+from mmengine.model import is_model_wrapper
 from mmengine.optim import OptimWrapper, OptimWrapperDict
 from torch import Tensor, nn
 
@@ -19,6 +19,8 @@ from toolbox.bases import (BaseAdversarialLoss, BaseDiscriminator, BaseFeatureMa
                            BaseReconstructionLoss, check_image_and_mask)
 from toolbox.builder import build_component
 from toolbox.registry import DISCRIMINATORS, GENERATORS, LOSSES, MODELS
+
+from .base import BaseInpaintor
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -50,7 +52,7 @@ def composite(output: Tensor, image: Tensor, mask: Tensor) -> Tensor:
 
 
 @MODELS.register_module()
-class GANInpaintor(BaseModel):
+class GANInpaintor(BaseInpaintor):
     """Trains ``generator`` with reconstruction losses and, optionally, a discriminator.
 
     Args:
@@ -130,8 +132,6 @@ class GANInpaintor(BaseModel):
         # Counts training steps; a buffer, so it is saved in checkpoints and a resumed run
         # keeps the discriminator/generator alternation in phase.
         self.register_buffer('train_steps', torch.zeros((), dtype=torch.long))
-        #: the last training batch's images, for the visualisation hook
-        self.last_train_vis: dict[str, Tensor] | None = None
 
     @staticmethod
     def _name_losses(losses) -> list[str]:
@@ -157,8 +157,9 @@ class GANInpaintor(BaseModel):
                             f"the final prediction under 'output', got {type(outputs).__name__}")
         return outputs
 
-    def inpaint(self, image: Tensor, mask: Tensor, **guidance: Tensor) -> Tensor:
+    def inpaint(self, image: Tensor, mask: Tensor, **options: Tensor) -> Tensor:
         """Composited result for ``image`` [B, 3, H, W] in [-1, 1] and ``mask`` [B, 1, H, W]."""
+        guidance, _ = self.split_options(options)
         batch = dict(gt=image, mask=mask, **guidance)
         return composite(self.run_generator(batch)['output'], image, mask)
 
@@ -171,27 +172,10 @@ class GANInpaintor(BaseModel):
                     if v.ndim == 4 and v.shape[1:] == batch['gt'].shape[1:] else v
                     for k, v in outputs.items()}
         if mode == 'predict':
-            return self._predict(batch)
+            return self.predict(batch)
         if mode == 'loss':
             return self._reconstruction_losses(batch, self.run_generator(batch))
         raise ValueError(f'GANInpaintor.forward: unknown mode {mode!r}')
-
-    def _predict(self, batch: dict) -> list[dict]:
-        output = self.inpaint(batch['gt'], batch['mask'],
-                              **{k: batch[k] for k in self.guidance_keys if k in batch})
-        pred01 = ((output.clamp(-1, 1) + 1) / 2).float().cpu()   # [B, 3, H, W] in [0, 1]
-        gt01 = ((batch['gt'] + 1) / 2).float().cpu()
-        mask = batch['mask'].float().cpu()
-        samples = batch.get('data_samples') or [{} for _ in range(len(pred01))]
-        return [dict(sample, pred=pred01[i], gt=gt01[i], mask=mask[i])
-                for i, sample in enumerate(samples)]
-
-    def val_step(self, data) -> list[dict]:
-        with torch.no_grad():
-            return self._predict(self.data_preprocessor(data, False))
-
-    def test_step(self, data) -> list[dict]:
-        return self.val_step(data)
 
     # -- training --------------------------------------------------------------------------
     def _reconstruction_losses(self, batch: dict, outputs: dict[str, Tensor]) -> dict:

@@ -221,8 +221,9 @@ class ProgressiveInpaintor(GANInpaintor):
         return {'output': resize_image(out, batch['gt'].shape[2:])}
 
     def inpaint(self, image: Tensor, mask: Tensor, stage: int | None = None,
-                **guidance: Tensor) -> Tensor:
+                **options: Tensor) -> Tensor:
         """Composited result at the input size, running stages up to ``stage``
         (default: all stages, or the trained ones during training)."""
+        guidance, _ = self.split_options(options)
         out = self.run_generator(dict(gt=image, mask=mask, **guidance), stage)['output']
         return composite(out, image, mask)
