@@ -115,3 +115,42 @@ def test_gan_options_reach_every_stage():
     assert 'loss_d' in log and 'loss_g' in log
     with pytest.raises(ValueError, match="nonfinite must be 'raise' or 'skip'"):
         _model(nonfinite='ignore')
+
+
+class _Runner:
+    def __init__(self, model, iteration):
+        import logging
+        self.model, self.iter, self.logger = model, iteration, logging.getLogger('test')
+
+
+def _stage_weights(model, stage):
+    return [p.detach().clone() for p in model.generator[stage].parameters()]
+
+
+def test_warm_start_copies_the_previous_stage_when_a_stage_begins_only():
+    from toolbox.engine.progressive_hook import ProgressiveStageHook
+    torch.manual_seed(0)
+    model = _model(warm_start=True)
+    hook = ProgressiveStageHook()
+    hook.before_train_iter(_Runner(model, 0), 0)
+    stage0 = _stage_weights(model, 0)
+    assert not all(torch.equal(a, b) for a, b in zip(stage0, _stage_weights(model, 1)))
+    hook.before_train_iter(_Runner(model, 2), 2)        # stage 2 begins at iteration 2
+    assert all(torch.equal(a, b) for a, b in zip(stage0, _stage_weights(model, 1)))
+    assert all(torch.equal(a, b) for a, b in zip(model.discriminator[0].state_dict().values(),
+                                                 model.discriminator[1].state_dict().values()))
+    # A run resumed in the middle of a stage keeps the stage's own (checkpointed) weights.
+    resumed = _model(warm_start=True)
+    before = _stage_weights(resumed, 1)
+    hook.before_train_iter(_Runner(resumed, 3), 3)
+    assert resumed.current_stage == 1
+    assert all(torch.equal(a, b) for a, b in zip(before, _stage_weights(resumed, 1)))
+
+
+def test_without_warm_start_stages_keep_their_own_initialisation():
+    from toolbox.engine.progressive_hook import ProgressiveStageHook
+    torch.manual_seed(0)
+    model = _model()
+    before = _stage_weights(model, 1)
+    ProgressiveStageHook().before_train_iter(_Runner(model, 2), 2)
+    assert all(torch.equal(a, b) for a, b in zip(before, _stage_weights(model, 1)))

@@ -34,6 +34,8 @@ class ProgressiveStageHook(Hook):
             return
         model.set_stage(stage)
         sched = model.scheduler
+        if runner.iter == sched.stage_start(stage):
+            model.begin_stage(stage)        # a resumed run mid-stage has its weights already
         where = ''
         if self.full_size:
             h, w = sched.stage_size(stage, self.full_size)

@@ -63,6 +63,10 @@ class ProgressiveInpaintor(GANInpaintor):
         share_discriminator: one discriminator for all stages.
         test_stage: the last stage run by ``val_step``/``test_step`` outside training
             (``None``: all stages).
+        warm_start: when stage ``k`` begins, copy stage ``k-1``'s generator (and
+            discriminator) weights into it, so it starts from a network that already
+            inpaints at the scale below (the networks are fully convolutional). The paper
+            does not say; off by default.
         disc_steps, disc_input, nonfinite, data_preprocessor, init_cfg: as for
             :class:`GANInpaintor`.
     """
@@ -75,6 +79,7 @@ class ProgressiveInpaintor(GANInpaintor):
                  share_weights: bool = False,
                  share_discriminator: bool = False,
                  test_stage: int | None = None,
+                 warm_start: bool = False,
                  disc_steps: int = 1,
                  disc_input: str = 'composite',
                  nonfinite: str = 'raise',
@@ -108,6 +113,7 @@ class ProgressiveInpaintor(GANInpaintor):
         if test_stage is not None and not 0 <= test_stage < n:
             raise ValueError(f'test_stage must be in [0, {n - 1}], got {test_stage}')
         self.test_stage = n - 1 if test_stage is None else test_stage
+        self.warm_start = bool(warm_start)
         self.multiple = max(_bare(g).size_multiple for g in gens)
         #: the stage being trained; set by ProgressiveStageHook (set_stage)
         self.current_stage = 0
@@ -150,6 +156,19 @@ class ProgressiveInpaintor(GANInpaintor):
             trainable = shared or k >= stage
             gen.requires_grad_(trainable)
             gen.train(self.training and trainable)
+
+    @torch.no_grad()
+    def begin_stage(self, stage: int) -> None:
+        """Called once, at the first iteration of ``stage``: the warm start, if configured.
+
+        Not called when a run resumes mid-stage: the stage's weights come from the
+        checkpoint then.
+        """
+        if not self.warm_start or stage == 0:
+            return
+        for modules in (self.generator, self.discriminator):
+            if modules is not None and len(modules) > 1:
+                modules[stage].load_state_dict(modules[stage - 1].state_dict())
 
     def frozen_stages(self) -> list[int]:
         return [] if len(self.generator) == 1 else list(range(self.current_stage))
