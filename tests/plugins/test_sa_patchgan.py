@@ -131,3 +131,23 @@ def test_tiny_flagship_trains_all_stages_and_resumes_in_stage_3(tmp_path, demo_r
         a, b = _stage_params(before['state_dict'], stage), _stage_params(after['state_dict'], stage)
         assert a and (not all(torch.equal(a[k], b[k]) for k in a)) == trained, stage
     assert after['meta']['iter'] == 6
+
+
+def test_semantic_features_are_computed_once_per_tensor_and_again_after_a_change():
+    import torch
+
+    from toolbox.registry import DISCRIMINATORS
+    disc = DISCRIMINATORS.build(dict(type='SAPatchGANDiscriminator',
+                                     **DISCRIMINATORS.get('SAPatchGANDiscriminator').tiny_cfg))
+    calls = []
+    handle = disc.semantic.net.register_forward_hook(lambda *a: calls.append(1))
+    gt, mask = torch.rand(2, 3, 64, 64) * 2 - 1, torch.zeros(2, 1, 64, 64)
+    first = disc(gt, mask, gt=gt)
+    disc(gt.flip(0), mask, gt=gt)              # D on fake, same condition
+    assert len(calls) == 1
+    gt.mul_(0.5)                               # changed in place: new features
+    disc(gt, mask, gt=gt)
+    assert len(calls) == 2
+    again = disc(gt.clone(), mask, gt=gt.clone() / 0.5 * 0.5)   # another tensor
+    assert len(calls) == 3 and again.shape == first.shape
+    handle.remove()
