@@ -11,7 +11,8 @@ placeholders, builds ``MixedMaskGenerator`` from LaMa's own ``random_<kind>_<siz
 and keeps, as LaMa's ``gen_mask_dataset.py`` does, only masks whose hole ratio is at most
 the config's ``max_tamper_area`` (0.5). It draws ``--num`` accepted masks from each side
 and prints the hole-ratio means and a two-sample Kolmogorov-Smirnov test
-(``scipy.stats.ks_2samp``). Exit status 1 if some set has p <= ``--alpha``.
+(``scipy.stats.ks_2samp``). Exit status 1 if some set has p <= ``--alpha``, 2 on bad
+arguments.
 """
 from __future__ import annotations
 
@@ -30,9 +31,6 @@ OURS = {'thick': 'ThickStrokes', 'medium': 'MediumStrokes', 'thin': 'ThinStrokes
 def load_lama_masks(checkout: str):
     """LaMa's ``saicinpainting.training.data.masks`` module, imported from ``checkout``."""
     path = osp.join(checkout, 'saicinpainting', 'training', 'data', 'masks.py')
-    if not osp.isfile(path):
-        raise SystemExit(f'compare_lama_masks: {path} not found; LAMA_CHECKOUT must be a '
-                         'checkout of advimman/lama')
 
     def unused(name):
         def fail(*args, **kwargs):
@@ -95,6 +93,11 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     if args.num < 1:
         p.error(f'--num must be at least 1, got {args.num}')
+    for need in [osp.join('saicinpainting', 'training', 'data', 'masks.py')] + [
+            osp.join('configs', 'data_gen', f'random_{name}.yaml') for name in args.sets]:
+        if not osp.isfile(osp.join(args.lama, need)):
+            p.error(f'{osp.join(args.lama, need)} not found; LAMA_CHECKOUT must be a '
+                    'checkout of advimman/lama')
 
     from scipy.stats import ks_2samp
     lama = load_lama_masks(args.lama)
