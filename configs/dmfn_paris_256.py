@@ -3,10 +3,12 @@
 # middle, for training and testing), batch 16, Adam lr 2e-4 betas (0.5, 0.999).
 #
 # Loss: L_mae + 25 (L_self-guided + L_fm_vgg) + 5 L_fm_dis + 0.003 L_adv + 1 L_align
-# (lambda, eta, mu, gamma of the authors' released configuration). The adversarial term is
-# the standard (non-saturating) GAN loss; the authors' code uses its relativistic-average
-# form, which this toolbox's adversarial-loss contract cannot express (see
-# plugins/dmfn/README.md).
+# (lambda, eta, mu, gamma of the authors' released configuration). gamma = 1 is the
+# authors' weight in their centre coordinates, [-1, 1): hence coordinates='signed' below;
+# with the loss's default [0, 1] coordinates the same gamma would be a quarter of it. The
+# released code's y-map also measures the column centre twice (columns_twice=True
+# reproduces that; off here, so the row centre counts as in the paper's equation 6). The
+# adversarial term is the relativistic average GAN loss (RaGAN) the authors train with.
 #
 # VGG19 needs torchvision's vgg19-dcbb9e9d.pth (put it in ~/.cache/torch/hub/checkpoints/,
 # a folder of $TOOLBOX_WEIGHTS, or set vgg_weights=PATH on the three VGG losses).
@@ -29,7 +31,8 @@ model = dict(
         dict(type='L1Loss', hole_weight=1.0, valid_weight=0.0),
         dict(type='SelfGuidedRegressionLoss', loss_weight=25.0, vgg_weights=vgg_weights),
         dict(type='VGGFeatureMatchingLoss', loss_weight=25.0, vgg_weights=vgg_weights),
-        dict(type='GeometricalAlignmentLoss', loss_weight=1.0, vgg_weights=vgg_weights),
+        dict(type='GeometricalAlignmentLoss', loss_weight=1.0, vgg_weights=vgg_weights,
+             coordinates='signed'),
         dict(type='DMFNFeatureMatchingLoss', loss_weight=5.0),
         dict(type='RelativisticAverageGANLoss', loss_weight=0.003),   # RaGAN, as the authors
     ],

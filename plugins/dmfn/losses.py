@@ -8,7 +8,9 @@ equations (2)-(9). The total generator loss is
 
 with lambda = 25, eta = 5, mu = 0.003, gamma = 1 (the authors' released configuration;
 ``configs/dmfn_paris_256.py`` sets these as ``loss_weight``). Each loss here returns
-its unweighted value.
+its unweighted value. gamma = 1 is the authors' weight only in their coordinates, [-1, 1)
+(``GeometricalAlignmentLoss(coordinates='signed')``, as the configs use); in the default
+[0, 1] coordinates the same gamma weighs the alignment a quarter as much.
 
 Common conventions:
 
@@ -137,21 +139,36 @@ class SelfGuidedRegressionLoss(_VGGLoss):
         return total
 
 
-def feature_centres(response: Tensor, eps: float = 1e-6) -> Tensor:
+#: Coordinate conventions of :func:`feature_centres`.
+COORDINATES = ('unit', 'signed')
+
+
+def feature_centres(response: Tensor, eps: float = 1e-6, coordinates: str = 'unit',
+                    columns_twice: bool = False) -> Tensor:
     """Spatial expectations ``[B, K, 2]`` (row, column), equation (6), of the response maps
     ``[B, K, H, W]`` (non-negative) as probability distributions over positions.
 
-    Coordinates are normalised to [0, 1] (pixel centres at ``(i + 0.5) / H``). ``eps`` is
-    added to every position, so a map without response has its centre in the middle and
-    the centre is continuous in the response.
+    ``coordinates='unit'`` puts pixel ``i`` of ``n`` at its centre ``(i + 0.5) / n`` in
+    [0, 1]; ``'signed'`` at ``2 i / n - 1`` in [-1, 1), the released code's maps, whose
+    differences are twice as large (squared distances 4x). ``columns_twice`` reproduces
+    the released code's y-map, built like its x-map: both coordinates are then the column
+    centre and the row centre is not measured. ``eps`` is added to every position, so a
+    map without response has its centre in the middle and the centre is continuous in the
+    response.
     """
+    if coordinates not in COORDINATES:
+        raise ValueError(f'feature_centres: coordinates must be one of {COORDINATES}, '
+                         f'got {coordinates!r}')
     b, k, h, w = response.shape
     p = response.clamp_min(0) + eps
     p = p / p.sum(dim=(2, 3), keepdim=True)                   # [B, K, H, W]
-    ys = (torch.arange(h, device=p.device, dtype=p.dtype) + 0.5) / h
-    xs = (torch.arange(w, device=p.device, dtype=p.dtype) + 0.5) / w
-    cy = (p.sum(dim=3) * ys).sum(dim=2)                       # [B, K]
-    cx = (p.sum(dim=2) * xs).sum(dim=2)
+
+    def axis(n: int) -> Tensor:
+        i = torch.arange(n, device=p.device, dtype=p.dtype)
+        return (i + 0.5) / n if coordinates == 'unit' else 2 * i / n - 1
+
+    cx = (p.sum(dim=2) * axis(w)).sum(dim=2)                  # [B, K]
+    cy = cx if columns_twice else (p.sum(dim=3) * axis(h)).sum(dim=2)
     return torch.stack([cy, cx], dim=2)
 
 
@@ -159,10 +176,16 @@ class GeometricalAlignmentLoss(_VGGLoss):
     """Equations (6), (7): squared distance between the centres of the output's and the
     ground truth's VGG response maps (``layer``, relu4_1 by default as the authors' code).
 
-    Coordinates are normalised to [0, 1]; ``reduction='mean'`` averages the squared
-    coordinate differences over channels and the two axes (the authors' code, an MSE);
-    ``'sum'`` sums them over channels as the paper's equation (7) (2K times larger).
-    Averaged over the batch in both cases.
+    ``reduction='mean'`` averages the squared coordinate differences over channels and the
+    two axes (the authors' code, an MSE); ``'sum'`` sums them over channels as the paper's
+    equation (7) (2K times larger). Averaged over the batch in both cases.
+
+    The scale of the loss depends on the coordinates (see :func:`feature_centres`): with
+    the default ``coordinates='unit'`` ([0, 1]) it is a quarter of the released code's,
+    whose coordinates span [-1, 1); ``coordinates='signed'`` reproduces that scale, so
+    that the authors' ``center_weight`` applies unchanged. ``columns_twice=True``
+    additionally reproduces the released code's y-map, which measures the column centre
+    a second time instead of the row centre (an error there, off by default).
     """
 
     tiny_cfg = dict(pretrained=False, layer='relu2_1')
@@ -174,7 +197,9 @@ class GeometricalAlignmentLoss(_VGGLoss):
                  vgg_weights: str | None = None,
                  composite: bool = True,
                  layer: str = 'relu4_1',
-                 reduction: str = 'mean') -> None:
+                 reduction: str = 'mean',
+                 coordinates: str = 'unit',
+                 columns_twice: bool = False) -> None:
         super().__init__(loss_weight, outputs, pretrained, vgg_weights, composite)
         if layer not in VGG19_LAYERS:
             raise ValueError(f'GeometricalAlignmentLoss: layer must be one of '
@@ -182,13 +207,23 @@ class GeometricalAlignmentLoss(_VGGLoss):
         if reduction not in ('mean', 'sum'):
             raise ValueError(f"GeometricalAlignmentLoss: reduction must be 'mean' or 'sum', "
                              f'got {reduction!r}')
+        if coordinates not in COORDINATES:
+            raise ValueError(f'GeometricalAlignmentLoss: coordinates must be one of '
+                             f'{COORDINATES}, got {coordinates!r}')
+        if not isinstance(columns_twice, bool):
+            raise ValueError(f'GeometricalAlignmentLoss: columns_twice must be True or '
+                             f'False, got {columns_twice!r}')
         self.layers = (layer,)
         self.reduction = reduction
+        self.coordinates = coordinates
+        self.columns_twice = columns_twice
 
     def forward(self, pred: Tensor, target: Tensor, mask: Tensor) -> Tensor:
         out, target = self._inputs(pred, target, mask)
         (fake,), (real,) = self.features(out), self.features(target)
-        sq = (feature_centres(fake) - feature_centres(real.detach())) ** 2   # [B, K, 2]
+        kw = dict(coordinates=self.coordinates, columns_twice=self.columns_twice)
+        # [B, K, 2] squared differences of (row, column) centres
+        sq = (feature_centres(fake, **kw) - feature_centres(real.detach(), **kw)) ** 2
         return sq.mean() if self.reduction == 'mean' else sq.sum(dim=(1, 2)).mean()
 
 

@@ -4,14 +4,16 @@ Paper: J. Yu et al., "Free-Form Image Inpainting with Gated Convolution" (DeepFi
 ICCV 2019, Algorithm 1 and its reference code (``brush_stroke_mask``): 1-3 strokes, each a
 polyline of 4-11 steps whose directions alternate around a mean angle of 2 pi / 5
 (+- up to 2 pi / 15), step lengths ~ N(r, r / 2) clipped to [0, 2 r] with r the image
-diagonal / 8, widths 12-40 px, joints rounded by discs; training ORs it with a random box.
+diagonal / 8, widths 12-39 px (``int(uniform(12, 40))``; MMagic's port draws
+``randint(12, 40)``, the same integers), joints rounded by discs; training ORs it with a
+random box.
 
 What differs from the reference code: its random horizontal/vertical flips are no-ops
 (``mask.transpose(...)`` returns a new image that is dropped); here they really flip, with
 probability ``flip_prob`` each (0.5, as its ``normal() > 0``). Its x/y bounds are swapped
 for non-square images (``h, w = mask.size``); here vertices stay inside the image. Widths are
-uniform integers in ``[min_width, max_width]`` (the reference truncates ``uniform(12, 40)``,
-so 40 never occurs).
+uniform integers in ``[min_width, max_width]``, both inclusive; the defaults 12 and 39 are
+the reference's range.
 """
 from __future__ import annotations
 
@@ -41,7 +43,8 @@ class FreeFormBrush(BaseMaskGenerator):
         mean_angle: mean turning direction in radians; odd steps go the other way.
         angle_range: the per-stroke angle interval is ``mean_angle`` -/+ U(0, angle_range).
         min_width: narrowest brush in pixels (at ``reference_size`` if that is set).
-        max_width: widest brush in pixels.
+        max_width: widest brush in pixels, inclusive (the reference's ``uniform(12, 40)``
+            truncated never reaches 40, hence 39).
         reference_size: ``None`` keeps widths in pixels whatever the image size (as the
             reference code); a number scales them by ``short side / reference_size``.
         flip_prob: probability of a horizontal flip and, independently, of a vertical flip.
@@ -60,7 +63,7 @@ class FreeFormBrush(BaseMaskGenerator):
                  mean_angle: float = 2 * math.pi / 5,
                  angle_range: float = 2 * math.pi / 15,
                  min_width: int = 12,
-                 max_width: int = 40,
+                 max_width: int = 39,
                  reference_size: int | None = None,
                  flip_prob: float = 0.5,
                  box: dict | BaseMaskGenerator | None = None,

@@ -88,40 +88,55 @@ class Completion(BaseMaskGenerator):
                 f'sides={self.sides}, reverse_prob={self.reverse_prob})')
 
 
-def centred_square(shape: tuple[int, int], fraction: float) -> tuple[int, int, int]:
-    """``(top, left, side)`` of the centred square of side ``int(fraction * short side)``
-    (at least one pixel)."""
+def centred_square(shape: tuple[int, int], fraction: float, even: bool = False
+                   ) -> tuple[int, int, int]:
+    """``(top, left, side)`` of the centred square of side ``int(fraction * short side)``,
+    rounded down to an even number if ``even``, and at least one pixel."""
     h, w = shape
-    side = max(1, int(fraction * min(h, w) + 1e-9))
+    side = int(fraction * min(h, w) + 1e-9)
+    if even:
+        side -= side % 2
+    side = max(1, side)
     return (h - side) // 2, (w - side) // 2, side
 
 
 class Expand(BaseMaskGenerator):
     """Everything but a centred square is a hole (interior Expand): the square's side is
-    ``int(f * short side)`` with ``f`` drawn uniformly from ``fractions``.
+    ``int(f * short side)`` with ``f`` drawn uniformly from ``fractions``, rounded down to
+    an even number as the NTIRE 2022 challenge's mask code does (84 px for ``f = 1/3`` at
+    256 x 256); ``even_side=False`` keeps ``int(f * short side)`` (85 px).
 
     Hole ratio: at least ``1 - max(fractions)**2``; for square images about
-    ``1 - f**2`` (0.75, 0.889, 0.9375 by default); wider images have more hole, up to
-    all but one pixel, hence the documented upper bound 1.
+    ``1 - f**2`` (0.75, 0.892, 0.9375 by default at 256 x 256); wider images have more hole,
+    up to all but one pixel, hence the documented upper bound 1.
 
     Args:
         fractions: side of the known square as fractions of the short side, in ``(0, 1]``.
+        even_side: round the side down to an even number of pixels, as the challenge
+            does (it keeps ``int(f * short) // 2`` pixels on each side of the centre);
+            ``False``: the side is ``int(f * short)`` exactly.
     """
 
     tiny_cfg = {}
 
-    def __init__(self, fractions: tuple[float, ...] = (1 / 4, 1 / 3, 1 / 2)) -> None:
-        self.fractions = check_fractions(type(self).__name__, 'fractions', fractions)
+    def __init__(self,
+                 fractions: tuple[float, ...] = (1 / 4, 1 / 3, 1 / 2),
+                 even_side: bool = True) -> None:
+        name = type(self).__name__
+        self.fractions = check_fractions(name, 'fractions', fractions)
+        if not isinstance(even_side, bool):
+            raise ValueError(f'{name}: even_side must be True or False, got {even_side!r}')
+        self.even_side = even_side
         side = math.ceil(1 / min(self.fractions) - 1e-9)
         self.min_shape = (side, side)
         self.hole_ratio_range = (1 - max(self.fractions) ** 2, 1.0)
 
     def generate(self, shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
         f = self.fractions[int(rng.integers(len(self.fractions)))]
-        top, left, side = centred_square(shape, f)
+        top, left, side = centred_square(shape, f, self.even_side)
         mask = np.ones(shape, np.uint8)
         mask[top:top + side, left:left + side] = 0
         return mask
 
     def __repr__(self) -> str:
-        return f'Expand(fractions={self.fractions})'
+        return f'Expand(fractions={self.fractions}, even_side={self.even_side})'

@@ -4,7 +4,10 @@ Paper: J. Cai et al., "Image Multi-Inpainting via Progressive Generative Adversa
 Networks", CVPR Workshops (NTIRE) 2022. It evaluates on the seven mask types of the NTIRE
 2022 Image Inpainting Challenge, whose stroke masks are LaMa's random irregular masks
 (R. Suvorov et al., "Resolution-robust Large Mask Inpainting with Fourier Convolutions",
-WACV 2022) with the parameters of LaMa's ``random_{thick,medium,thin}_{256,512}`` presets.
+WACV 2022) with the parameters of LaMa's ``random_{thick,medium,thin}_{256,512}`` presets. LaMa draws
+one stroke more than its configs' ``max_times`` (its generator passes ``max_times + 1`` on,
+then draws ``randint(min_times, max_times + 2)``), and so do the presets here;
+``tools/compare_lama_masks.py`` compares the hole ratios with LaMa's own generator.
 
 A mask is either strokes or boxes, never both: LaMa's mixed generator picks one recipe per
 mask with the normalised weights ``strokes 1 : boxes 0.3``, so "box probability 0.3" is a
@@ -40,21 +43,25 @@ _DEFAULTS = dict(min_width=5, min_len=10, box_prob=0.0, box_margin=0, min_box=1,
 #: Pixel measures: scaled with the image outside the presets' range.
 _LENGTHS = ('min_width', 'max_width', 'min_len', 'max_len', 'box_margin', 'min_box', 'max_box')
 
+# LaMa's ``random_<kind>_<size>.yaml`` parameters. Its stroke generator raises the
+# configured ``max_times`` by one before drawing ``randint(min_times, max_times + 1)``, so a
+# config's ``max_times: 5`` draws 1-6 strokes: ``max_strokes`` (inclusive) is ``max_times + 1``.
+# Box counts and sides are inclusive in LaMa as here.
 THICK_PRESETS = {
-    256: dict(min_strokes=1, max_strokes=5, max_width=100, max_len=200, box_prob=BOX_SHARE,
+    256: dict(min_strokes=1, max_strokes=5 + 1, max_width=100, max_len=200, box_prob=BOX_SHARE,
               box_margin=10, min_box=30, max_box=150, min_boxes=1, max_boxes=3),
-    512: dict(min_strokes=1, max_strokes=5, max_width=250, max_len=450, box_prob=BOX_SHARE,
+    512: dict(min_strokes=1, max_strokes=5 + 1, max_width=250, max_len=450, box_prob=BOX_SHARE,
               box_margin=10, min_box=30, max_box=300, min_boxes=1, max_boxes=4),
 }
 MEDIUM_PRESETS = {
-    256: dict(min_strokes=4, max_strokes=5, max_width=50, max_len=100, box_prob=BOX_SHARE,
+    256: dict(min_strokes=4, max_strokes=5 + 1, max_width=50, max_len=100, box_prob=BOX_SHARE,
               box_margin=0, min_box=10, max_box=50, min_boxes=1, max_boxes=5),
-    512: dict(min_strokes=4, max_strokes=10, max_width=100, max_len=200, box_prob=BOX_SHARE,
+    512: dict(min_strokes=4, max_strokes=10 + 1, max_width=100, max_len=200, box_prob=BOX_SHARE,
               box_margin=0, min_box=30, max_box=150, min_boxes=1, max_boxes=5),
 }
 THIN_PRESETS = {
-    256: dict(min_strokes=4, max_strokes=50, max_width=10, max_len=40),
-    512: dict(min_strokes=4, max_strokes=70, max_width=20, max_len=100),
+    256: dict(min_strokes=4, max_strokes=50 + 1, max_width=10, max_len=40),
+    512: dict(min_strokes=4, max_strokes=70 + 1, max_width=20, max_len=100),
 }
 
 
@@ -195,7 +202,7 @@ class Strokes(BaseMaskGenerator):
             if p.box_prob > 0 and rng.random() < p.box_prob:
                 mask = self._boxes(p, h, w, rng)
             else:
-                mask = self._strokes(p, h, w, rng)
+                mask = self._strokes(shape, rng)
             count = cv2.countNonZero(mask)
             if count <= limit:
                 return mask
@@ -205,8 +212,15 @@ class Strokes(BaseMaskGenerator):
         flat[np.flatnonzero(flat)[limit:]] = 0
         return best
 
-    def _strokes(self, p: _Resolved, h: int, w: int, rng: np.random.Generator) -> np.ndarray:
-        mask = np.zeros((h, w), np.uint8)
+    def sample_strokes(self, shape: tuple[int, int], rng: np.random.Generator
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Draw the strokes of one stroke mask: ``(points, segments, widths)`` with
+        ``points`` (6, n, 2) int32 the ``(x, y)`` vertices of the ``n`` strokes,
+        ``segments`` (n,) how many of their 5 segments each stroke uses and ``widths``
+        (5, n) the segments' widths. A stroke mask of :meth:`generate` renders exactly
+        these (one thick line per used segment)."""
+        h, w = shape
+        p = self.params_at(min(h, w))
         n = int(rng.integers(p.min_strokes, p.max_strokes + 1))
         start = rng.integers(0, (w, h), size=(n, 2))
         segments = rng.integers(1, 6, size=n)
@@ -223,10 +237,14 @@ class Strokes(BaseMaskGenerator):
             end = np.trunc(points[j] + step[j], out=points[j + 1])
             np.maximum(end, 0, out=end)
             np.minimum(end, limit, out=end)
-        points = points.astype(np.int32)
+        return points.astype(np.int32), segments, p.min_width + r[..., 2]
+
+    def _strokes(self, shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
+        points, segments, widths = self.sample_strokes(shape, rng)
+        mask = np.zeros(shape, np.uint8)
         used = np.arange(5)[:, None] < segments  # (5, n): segment j of stroke i exists
         lines = np.stack([points[:-1][used], points[1:][used]], axis=1)  # (m, 2, 2)
-        widths = (p.min_width + r[..., 2])[used]
+        widths = widths[used]
         # One polylines call per width draws the same pixels as one cv2.line per segment.
         order = np.argsort(widths, kind='stable')
         lines, widths = lines[order], widths[order]
@@ -272,9 +290,10 @@ class _PaperStrokes(Strokes):
 
 
 class ThickStrokes(_PaperStrokes):
-    """NTIRE 2022 / LaMa thick strokes: at 256, 1-5 strokes of width 5-104 and segment
-    length 10-209, or (probability 0.3/1.3) 1-3 boxes of side 30-150 kept 10 px from the
-    border; at 512, width 5-254, length 10-459, 1-4 boxes of side 30-300.
+    """NTIRE 2022 / LaMa thick strokes: at 256, 1-6 strokes (LaMa's ``max_times: 5``,
+    see the module) of width 5-104 and segment length 10-209, or (probability 0.3/1.3)
+    1-3 boxes of side 30-150 kept 10 px from the border; at 512, width 5-254, length
+    10-459, 1-4 boxes of side 30-300.
 
     Hole ratio ``(0, max_hole_ratio]``; see :class:`Strokes` for the arguments:
 
@@ -288,9 +307,9 @@ class ThickStrokes(_PaperStrokes):
 
 
 class MediumStrokes(_PaperStrokes):
-    """NTIRE 2022 / LaMa medium strokes: at 256, 4-5 strokes of width 5-54 and length
-    10-109, or (probability 0.3/1.3) 1-5 boxes of side 10-50; at 512, 4-10 strokes of width
-    5-104 and length 10-209, or 1-5 boxes of side 30-150.
+    """NTIRE 2022 / LaMa medium strokes: at 256, 4-6 strokes (LaMa's ``max_times: 5``)
+    of width 5-54 and length 10-109, or (probability 0.3/1.3) 1-5 boxes of side 10-50; at
+    512, 4-11 strokes of width 5-104 and length 10-209, or 1-5 boxes of side 30-150.
 
     Args:
         box_prob: probability of a box mask instead of strokes; ``None``: 0.3/1.3.
@@ -302,8 +321,9 @@ class MediumStrokes(_PaperStrokes):
 
 
 class ThinStrokes(_PaperStrokes):
-    """NTIRE 2022 / LaMa thin strokes: at 256, 4-50 strokes of width 5-14 and length 10-49;
-    at 512, 4-70 strokes of width 5-24 and length 10-109. No boxes.
+    """NTIRE 2022 / LaMa thin strokes: at 256, 4-51 strokes (LaMa's ``max_times: 50``) of
+    width 5-14 and length 10-49; at 512, 4-71 strokes of width 5-24 and length 10-109. No
+    boxes.
 
     Args:
         box_prob: ``None`` or 0: never boxes (the presets define none, so any other

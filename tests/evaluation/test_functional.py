@@ -40,6 +40,33 @@ def test_ssim_in_float64_matches_to_rounding(pairs):
     assert np.allclose(ours.numpy(), ref, rtol=0, atol=1e-12)
 
 
+def flat_bright_pair(seed, level=240, size=48):
+    """A flat bright area with one level of 8-bit noise, beside a dark one: where
+    ``E[x^2] - E[x]^2`` cancels most."""
+    g = torch.Generator().manual_seed(seed)
+    base = torch.full((1, 3, size, size), level / 255)
+    base[..., : size // 3] = 3 / 255
+    noisy = [(base + torch.randint(-1, 2, base.shape, generator=g) / 255).clamp(0, 1)
+             for _ in range(2)]
+    return noisy[0].float(), noisy[1].float()
+
+
+def test_ssim_equals_scikit_image_on_flat_bright_areas():
+    for seed in range(3):
+        pred, gt = flat_bright_pair(seed)
+        ref = _sk_ssim(pred[0], gt[0])
+        # float64 statistics by default, whatever the input type
+        assert abs(float(F.ssim(pred, gt)[0]) - ref) < 1e-11
+        assert abs(float(F.ssim(pred.double(), gt.double())[0]) - ref) < 1e-11
+        assert F.ssim_map(pred, gt).dtype == torch.float64
+        # the documented bound of the faster float32 statistics
+        fast = F.ssim(pred, gt, precision='float32')
+        assert abs(float(fast[0]) - ref) < 2.5e-5
+        assert F.ssim_map(pred, gt, precision='float32').dtype == torch.float32
+    with pytest.raises(ValueError, match='precision'):
+        F.ssim(pred, gt, precision='half')
+
+
 def test_ssim_map_and_identity(pairs):
     pred, gt = pairs
     smap = F.ssim_map(pred, gt)

@@ -1,8 +1,11 @@
 """DMFN plugin: Table 2's parameter counts, the losses on known inputs, a training step."""
+import os.path as osp
+
 import pytest
 import torch
 import torch.nn.functional as F
 
+from tests.utils import REPO
 from toolbox.registry import DISCRIMINATORS, GENERATORS, LOSSES, MODELS
 from toolbox_plugins.dmfn.discriminator import crop_boxes, hole_boxes
 from toolbox_plugins.dmfn.dmfb import DMFB
@@ -129,6 +132,46 @@ def test_feature_centres():
     c = feature_centres(r)
     assert torch.allclose(c[0, 0], torch.tensor([1.5 / 4, 3.5 / 4]), atol=1e-5)
     assert torch.allclose(c[0, 1], torch.tensor([0.5, 0.5]))   # no response: the middle
+
+
+def test_alignment_loss_scale_and_released_y_map_on_known_maps():
+    # Channel 0: the response moves 2 columns, channel 1: 3 rows, on 4 x 4 maps.
+    fake, real = torch.zeros(1, 2, 4, 4), torch.zeros(1, 2, 4, 4)
+    fake[0, 0, 1, 2] = real[0, 0, 1, 0] = 1.0
+    fake[0, 1, 0, 0] = real[0, 1, 3, 0] = 1.0
+    pred, target, mask = torch.zeros(1, 3, 8, 8), torch.ones(1, 3, 8, 8), torch.ones(1, 1, 8, 8)
+
+    def value(**kwargs):
+        loss = LOSSES.build(dict(type='GeometricalAlignmentLoss', pretrained=False,
+                                 composite=False, **kwargs))
+        loss.features = lambda x: [fake] if x is pred else [real]
+        return float(loss(pred, target, mask))
+
+    # [0, 1]: column shift 2/4, row shift 3/4 -> mean of (0, 0.25, 0.5625, 0) squared terms
+    unit = value()
+    assert unit == pytest.approx((0.5 ** 2 + 0.75 ** 2) / 4, rel=1e-4)
+    # [-1, 1) as the released code: shifts doubled, the loss 4x
+    signed = value(coordinates='signed')
+    assert signed == pytest.approx((1.0 ** 2 + 1.5 ** 2) / 4, rel=1e-4)
+    assert signed / unit == pytest.approx(4.0, rel=1e-6)
+    # The released y-map is its x-map: the column shift counts twice, the row shift not at all
+    assert value(coordinates='signed', columns_twice=True) == pytest.approx(2 * 1.0 / 4,
+                                                                            rel=1e-4)
+    assert value(reduction='sum', coordinates='signed') == pytest.approx(4 * signed, rel=1e-6)
+    with pytest.raises(ValueError, match='coordinates'):
+        value(coordinates='pixels')
+    with pytest.raises(ValueError, match='columns_twice'):
+        value(columns_twice='yes')
+
+
+def test_paris_config_weighs_alignment_as_the_authors():
+    from mmengine.config import Config
+    cfg = Config.fromfile(osp.join(REPO, 'configs', 'dmfn_paris_256.py'))
+    align = [l for l in cfg.model.losses if l.type == 'GeometricalAlignmentLoss']
+    assert len(align) == 1
+    assert align[0].loss_weight == 1.0 and align[0].coordinates == 'signed'
+    assert not align[0].get('columns_twice', False)
+    assert [l.type for l in cfg.model.losses].count('RelativisticAverageGANLoss') == 1
 
 
 def test_alignment_loss_zero_for_identical_and_grows_with_shift():

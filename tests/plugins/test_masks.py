@@ -173,19 +173,37 @@ def test_completion_band_is_the_rounded_ratio_and_reverse_prob_moves_it():
 
 # --- Expand -----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize('shape', [(48, 48), (40, 62), (61, 30)])
+def challenge_expand(shape, f):
+    """The NTIRE 2022 challenge's interior Expand for a known square of ``f`` of the short
+    side, written from its description: ``short // k // 2`` pixels kept on each side of
+    ``(H // 2, W // 2)``."""
+    h, w = shape
+    half = int(f * min(shape) + 1e-9) // 2
+    return 1 - box_mask(shape, h // 2 - half, w // 2 - half, 2 * half, 2 * half)
+
+
+@pytest.mark.parametrize('shape', [(48, 48), (40, 62), (61, 30), (256, 256), (255, 257)])
 @pytest.mark.parametrize('f', [1 / 4, 1 / 3, 1 / 2])
-def test_expand_keeps_exactly_the_centred_square(shape, f):
+def test_expand_keeps_exactly_the_challenges_centred_square(shape, f):
     mask = build('Expand', fractions=[f])(shape, np.random.default_rng(0))
+    assert np.array_equal(mask, challenge_expand(shape, f))
+    # even_side=False keeps int(f * short) instead, centred by (H - side) // 2.
+    mask = build('Expand', fractions=[f], even_side=False)(shape, np.random.default_rng(0))
     side = int(f * min(shape) + 1e-9)
     top, left = (shape[0] - side) // 2, (shape[1] - side) // 2
     assert np.array_equal(mask, 1 - box_mask(shape, top, left, side, side))
 
 
+def test_expand_side_is_even_84_at_256_for_a_third():
+    mask = build('Expand', fractions=[1 / 3])((256, 256), np.random.default_rng(0))
+    assert int((mask == 0).sum()) == 84 * 84
+    assert np.array_equal(np.flatnonzero(mask[128] == 0), np.arange(86, 170))
+
+
 def test_expand_draws_every_fraction():
     gen = build('Expand')
     kept = {int((gen((60, 60), rng) == 0).sum()) for rng in rngs(60)}
-    assert kept == {15 * 15, 20 * 20, 30 * 30}
+    assert kept == {14 * 14, 20 * 20, 30 * 30}
 
 
 # --- ExpandExterior (transform) ---------------------------------------------------------------
@@ -232,29 +250,59 @@ def test_expand_exterior_bad_input():
 # --- strokes ----------------------------------------------------------------------------------
 
 def test_stroke_presets_are_the_published_parameters_at_256_and_512():
+    # LaMa's configs/data_gen/random_*.yaml; stroke counts are its max_times + 1 (below).
     from toolbox_plugins.masks.strokes import BOX_SHARE
     thick, medium, thin = build('ThickStrokes'), build('MediumStrokes'), build('ThinStrokes')
     p = thick.params_at(256)
-    assert (p.min_strokes, p.max_strokes, p.max_width, p.max_len) == (1, 5, 100, 200)
+    assert (p.min_strokes, p.max_strokes, p.max_width, p.max_len) == (1, 5 + 1, 100, 200)
     assert (p.box_margin, p.min_box, p.max_box, p.min_boxes, p.max_boxes) == (10, 30, 150, 1, 3)
     assert p.box_prob == pytest.approx(0.3 / 1.3) == BOX_SHARE
     p = thick.params_at(512)
     assert (p.max_width, p.max_len, p.max_box, p.max_boxes) == (250, 450, 300, 4)
     p = medium.params_at(256)
-    assert (p.min_strokes, p.max_strokes, p.max_width, p.max_len) == (4, 5, 50, 100)
+    assert (p.min_strokes, p.max_strokes, p.max_width, p.max_len) == (4, 5 + 1, 50, 100)
     assert (p.box_margin, p.min_box, p.max_box, p.max_boxes) == (0, 10, 50, 5)
     p = medium.params_at(512)
-    assert (p.max_strokes, p.max_width, p.max_len, p.min_box, p.max_box) == (10, 100, 200, 30, 150)
-    assert thin.params_at(256)[:6] == (4, 50, 5, 10, 10, 40) and thin.params_at(256).box_prob == 0
-    assert thin.params_at(512)[:6] == (4, 70, 5, 20, 10, 100)
+    assert (p.max_strokes, p.max_width, p.max_len, p.min_box, p.max_box) == (10 + 1, 100, 200,
+                                                                             30, 150)
+    assert thin.params_at(256)[:6] == (4, 50 + 1, 5, 10, 10, 40)
+    assert thin.params_at(256).box_prob == 0
+    assert thin.params_at(512)[:6] == (4, 70 + 1, 5, 20, 10, 100)
     assert thick.max_angle == 4 and thick.hole_ratio_range == (0.0, 0.5)
+
+
+# (type, size, LaMa's min_times, max_times) from its configs/data_gen/random_<type>_<size>.yaml
+LAMA_STROKE_TIMES = [('ThickStrokes', 256, 1, 5), ('ThickStrokes', 512, 1, 5),
+                     ('MediumStrokes', 256, 4, 5), ('MediumStrokes', 512, 4, 10),
+                     ('ThinStrokes', 256, 4, 50), ('ThinStrokes', 512, 4, 70)]
+
+
+@pytest.mark.parametrize('name, size, min_times, max_times', LAMA_STROKE_TIMES)
+def test_stroke_masks_draw_as_many_strokes_as_lamas_generator(name, size, min_times, max_times):
+    # LaMa's RandomIrregularMaskGenerator passes max_times + 1 on and then draws
+    # randint(min_times, max_times + 2): every count from min_times to max_times + 1.
+    gen = build(name)
+    counts = {gen.sample_strokes((size, size), rng)[0].shape[1] for rng in rngs(1500)}
+    assert counts == set(range(min_times, max_times + 2))
+
+
+def test_stroke_masks_render_exactly_their_sampled_strokes():
+    gen = build('ThinStrokes', max_hole_ratio=1.0)  # no boxes, no redraw: one draw per mask
+    for a, b in zip(rngs(10), rngs(10)):
+        points, segments, widths = gen.sample_strokes((64, 80), b)
+        expected = np.zeros((64, 80), np.uint8)
+        for i in range(points.shape[1]):
+            for j in range(segments[i]):
+                cv2.line(expected, tuple(points[j, i].tolist()), tuple(points[j + 1, i].tolist()),
+                         1, int(widths[j, i]))
+        assert np.array_equal(gen((64, 80), a), expected)
 
 
 def test_stroke_parameters_scale_below_and_interpolate_between_the_presets():
     thick = build('ThickStrokes')
     half = thick.params_at(128)
     assert (half.max_width, half.max_len, half.max_box, half.min_width) == (50, 100, 75, 2)
-    assert (half.min_strokes, half.max_strokes, half.max_boxes) == (1, 5, 3)  # counts kept
+    assert (half.min_strokes, half.max_strokes, half.max_boxes) == (1, 6, 3)  # counts kept
     mid = thick.params_at(384)
     assert (mid.max_width, mid.max_len, mid.max_box) == (175, 325, 225)
     assert mid.max_boxes == round(3.5)
@@ -337,7 +385,8 @@ def test_brush_strokes_widths_vertices_and_step_lengths_are_in_range():
             assert (v[:, 1] >= 0).all() and (v[:, 1] < 64).all()
             assert (np.hypot(*np.diff(v, axis=0).T) <= 2 * radius + 1).all()
     assert counts == {1, 2, 3}
-    assert min(widths) >= 12 and max(widths) <= 40 and len(widths) > 20
+    # DeepFill v2's int(uniform(12, 40)) and MMagic's randint(12, 40): 12-39, never 40.
+    assert widths == set(range(12, 40))
     assert vertices == set(range(4, 12))
 
 
@@ -355,7 +404,7 @@ def test_brush_renders_its_strokes_with_round_joints():
 
 def test_brush_widths_scale_with_reference_size_and_box_is_ored_in():
     gen = build('FreeFormBrush', reference_size=256)
-    assert gen.widths_at(128) == (6, 20) and gen.widths_at(512) == (24, 80)
+    assert gen.widths_at(128) == (6, 20) and gen.widths_at(512) == (24, 78)
     plain = build('FreeFormBrush')
     boxed = build('FreeFormBrush', box=dict(type='RandomBox'), box_prob=1.0)
     for a, b in zip(rngs(10), rngs(10)):
@@ -522,6 +571,7 @@ def test_mixture_errors_name_the_config_path():
     ('Completion', dict(sides=['bottom']), 'sides'),
     ('Expand', dict(fractions=[0.5, 1.5]), 'fractions'),
     ('Expand', dict(fractions=[-0.25]), 'fractions'),
+    ('Expand', dict(even_side='yes'), 'even_side'),
     ('FreeFormBrush', dict(min_strokes=0), 'min_strokes'),
     ('FreeFormBrush', dict(max_vertices=-1), 'max_vertices'),
     ('FreeFormBrush', dict(min_width=50, max_width=40), 'min_width'),
