@@ -16,6 +16,8 @@ For ``sa_patchgan`` (Cai et al., NTIRE 2022) it:
    stage gets ``final_share`` of the budget and the earlier stages share the rest equally,
    so B_5s trains its first stage for many cheap iterations. FLOPs, not wall time, so that
    a row's result does not depend on the machine's load;
+   A row whose final checkpoint exists and whose config is unchanged is not trained
+   again, so a rerun only re-evaluates;
 4. evaluates every row, OpenCV Telea and Navier-Stokes on the test crops for each mask
    type (PSNR, SSIM), and writes ``table.md/.csv/.json``, the rows' final checkpoints with
    their configs, ``grid.png`` (rows: mask types; columns: input, Telea, B, B_5s, B_5s+SA,
@@ -146,6 +148,18 @@ def make_crops(src: str, dst: str, size: int, per_photo: int) -> int:
     return count
 
 
+def _masks_match(gen, folder: str, size: int, num: int, seed: int) -> bool:
+    """Whether the saved set is what ``gen`` draws now (a preset may have changed)."""
+    import cv2
+    import numpy as np
+    for i in range(num):
+        saved = cv2.imread(osp.join(folder, f'{i:06d}.png'), cv2.IMREAD_GRAYSCALE)
+        drawn = gen((size, size), np.random.default_rng([seed, i]))
+        if saved is None or not np.array_equal(saved > 127, drawn > 0):
+            return False
+    return True
+
+
 def make_mask_sets(out: str, size: int, num: int, seed: int = 2022) -> dict[str, str]:
     """One folder of ``num`` seeded masks per mask type of the paper."""
     import make_mask_set  # tools/make_mask_set.py, beside this file
@@ -153,8 +167,15 @@ def make_mask_sets(out: str, size: int, num: int, seed: int = 2022) -> dict[str,
     folders = {}
     for name in make_mask_set.expand_types(['all']):
         folder = osp.join(out, name)
-        if not osp.isfile(osp.join(folder, 'mask_set.json')):
-            gen, cfg = make_mask_set.build(name, {})
+        gen, cfg = make_mask_set.build(name, {})
+        try:
+            with open(osp.join(folder, 'mask_set.json')) as f:
+                old = json.load(f)
+        except (OSError, ValueError):
+            old = {}
+        # a set drawn by another version of the generator, or at another size, is redrawn
+        if (old.get('generator'), old.get('size'), old.get('num'), old.get('seed')) != (
+                repr(gen), [size, size], num, seed) or not _masks_match(gen, folder, size, num, seed):
             make_mask_set.write_set(gen, cfg, folder, (size, size), num, seed, overwrite=True)
         folders[column_for_folder(name)] = folder
     return folders
@@ -242,6 +263,28 @@ def train_rows(configs: dict, jobs: int, threads: int | None) -> dict[str, float
                                    f'{log.name}')
             seconds[row] = time.time() - t0
     return seconds
+
+
+def _same_config(path: str, text: str) -> bool:
+    """Whether the config at ``path`` (which the Runner rewrites, adding ``launcher``)
+    equals ``text``."""
+    from mmengine.config import Config
+    try:
+        saved = Config.fromfile(path).to_dict()
+    except Exception:  # noqa: BLE001 -- an unreadable old config just means: train again
+        return False
+    fresh = Config.fromstring(text, '.py').to_dict()
+    saved.pop('launcher', None)
+    fresh.pop('launcher', None)
+    return saved == fresh
+
+
+def _previous_summary(out: str) -> dict:
+    try:
+        with open(osp.join(out, 'summary.json')) as f:
+            return json.load(f).get('rows', {})
+    except (OSError, ValueError):
+        return {}
 
 
 # -- evaluation -------------------------------------------------------------------------
@@ -391,18 +434,30 @@ def run(args) -> int:
         cfg, iters = row_config(row, budget, data, osp.join(out, 'rows', row), amp,
                                 args.semantic_weights)
         os.makedirs(cfg.work_dir, exist_ok=True)
-        configs[row] = osp.join(cfg.work_dir, 'config.py')
-        cfg.dump(configs[row])
+        path = osp.join(cfg.work_dir, 'config.py')
         checkpoints[row] = osp.join(cfg.work_dir, f'iter_{cfg.train_cfg.max_iters}.pth')
-        summary['rows'][row] = dict(config=configs[row], checkpoint=checkpoints[row],
-                                    stage_iters=iters)
+        summary['rows'][row] = dict(config=path, checkpoint=checkpoints[row], stage_iters=iters)
+        text = cfg.pretty_text
+        if (osp.isfile(checkpoints[row]) and osp.isfile(path)
+                and _same_config(path, text)):
+            print(f'{row}: already trained with this config ({checkpoints[row]}); kept',
+                  flush=True)
+            continue
+        with open(path, 'w') as f:
+            f.write(text)
+        configs[row] = path
     jobs = args.jobs or budget['jobs']
     seconds = train_rows(configs, jobs, budget['threads'])
     tables, models = {}, {}
+    previous = _previous_summary(out)
     for row in rows:
-        summary['rows'][row]['train_seconds'] = round(seconds[row], 1)
-        print(f'{row}: trained {summary["rows"][row]["stage_iters"]} iterations per stage in '
-              f'{seconds[row]:.0f} s', flush=True)
+        if row in seconds:
+            summary['rows'][row]['train_seconds'] = round(seconds[row], 1)
+            print(f'{row}: trained {summary["rows"][row]["stage_iters"]} iterations per stage '
+                  f'in {seconds[row]:.0f} s', flush=True)
+        else:
+            summary['rows'][row]['train_seconds'] = previous.get(row, {}).get('train_seconds')
+        configs.setdefault(row, summary['rows'][row]['config'])
         models[row] = init_inpaintor(configs[row], checkpoints[row], device=device)
         tables[row] = evaluate(models[row], osp.join(data, 'test_crops'), mask_sets, size)
     for name, config in BASELINES.items():
