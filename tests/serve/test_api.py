@@ -1,12 +1,12 @@
 """toolbox serve's REST API, through a real HTTP client against the running server."""
 import base64
 
+import httpx
 import numpy as np
 import pytest
 
 from .conftest import decode_png, png_bytes
 
-httpx = pytest.importorskip('httpx', reason='httpx is installed by the [test] extra')
 INPAINT = '/api/v1/inpaint'
 
 
