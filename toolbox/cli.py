@@ -1,4 +1,4 @@
-"""The ``toolbox`` command: ``toolbox list [KIND]``, ``toolbox info NAME``."""
+"""The ``toolbox`` command: ``toolbox list [KIND]``, ``toolbox info NAME``, ``toolbox serve``."""
 from __future__ import annotations
 
 import argparse
@@ -66,6 +66,39 @@ def cmd_info(args) -> int:
     return 0
 
 
+def cmd_serve(args) -> int:
+    try:
+        import fastapi  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError as exc:
+        print(f'error: toolbox serve needs FastAPI and uvicorn ({exc}): '
+              'pip install "inpainting-toolbox[serve]"', file=sys.stderr)
+        return 2
+    from toolbox.apis.errors import run_reporting_errors
+    from toolbox.apis.hd import check_strategy
+    from toolbox.serve import Settings, serve
+    try:
+        if args.hd_strategy is not None:
+            check_strategy(args.hd_strategy)
+    except ValueError as exc:
+        print(f'error: toolbox serve: --hd-strategy: {exc}', file=sys.stderr)
+        return 2
+    given = dict(models_dir=args.models, device=args.device, hd_strategy=args.hd_strategy,
+                 crop_trigger=args.crop_trigger, crop_margin=args.crop_margin,
+                 max_pixels=args.max_pixels,
+                 max_upload_bytes=None if args.max_upload_mb is None
+                 else int(args.max_upload_mb * 2 ** 20))
+    settings = Settings(**{k: v for k, v in given.items() if v is not None})
+
+    def run():
+        if args.threads:
+            import torch
+            torch.set_num_threads(args.threads)
+        serve(settings, host=args.host, port=args.port, log_level=args.log_level)
+
+    return run_reporting_errors(run, 'toolbox serve')
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog='toolbox', description='Inpainting toolbox components.')
     sub = parser.add_subparsers(dest='command', required=True)
@@ -75,6 +108,29 @@ def main(argv=None) -> int:
     p = sub.add_parser('info', help="show a component's constructor signature and docstring")
     p.add_argument('name')
     p.set_defaults(func=cmd_info)
+    p = sub.add_parser('serve', help='a web page and a REST API for inpainting photos',
+                       description='Serve the page at http://HOST:PORT/ and the API under '
+                                   '/api/v1 (documented at /docs). Models: the classical '
+                                   'Telea and Navier-Stokes ones, plus every NAME.py in '
+                                   '--models with its checkpoint NAME.pth beside it.')
+    p.add_argument('--host', default='127.0.0.1',
+                   help='address to listen on (127.0.0.1: this machine only; 0.0.0.0: all)')
+    p.add_argument('--port', type=int, default=8000)
+    p.add_argument('--models', metavar='DIR', help='folder of NAME.py configs with NAME.pth '
+                                                   'checkpoints')
+    p.add_argument('--device', default='cpu', help='cpu, cuda, cuda:1 ...')
+    p.add_argument('--hd-strategy',
+                   help='whole, resize, crop or window: used when a request names none (crop)')
+    p.add_argument('--crop-trigger', type=int,
+                   help='crop: photos longer than this are inpainted hole by hole (800)')
+    p.add_argument('--crop-margin', type=int, help='crop: context pixels per side (128)')
+    p.add_argument('--max-pixels', type=int,
+                   help='largest photo accepted, in pixels; larger: HTTP 413 (40 million)')
+    p.add_argument('--max-upload-mb', type=float,
+                   help='largest request body accepted, in MiB; larger: HTTP 413 (100)')
+    p.add_argument('--threads', type=int, default=None, help='CPU threads for torch')
+    p.add_argument('--log-level', default='info', help="uvicorn's: warning, info, debug")
+    p.set_defaults(func=cmd_serve)
     args = parser.parse_args(argv)
     return args.func(args)
 

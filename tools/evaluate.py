@@ -92,7 +92,7 @@ def run(args) -> None:
     import torch
 
     from toolbox.apis import init_inpaintor, load_config
-    from toolbox.evaluation.report import UsageError, evaluate_mask_sets, find_mask_sets
+    from toolbox.evaluation.report import evaluate_mask_sets, find_mask_sets
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -105,12 +105,8 @@ def run(args) -> None:
     cfg = load_config(args.config, args.cfg_options)
     checkpoint = None if args.checkpoint.lower() == 'none' else args.checkpoint
     device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
+    # Refuses CHECKPOINT 'none' for a model with learned parameters.
     model = init_inpaintor(cfg, checkpoint, device=device)
-    generator = getattr(model, 'generator', None)
-    if checkpoint is None and getattr(generator, 'trainable', True):
-        raise UsageError(f"CHECKPOINT 'none' is only for training-free baselines, but "
-                         f'{type(generator).__name__} has learned parameters: give its '
-                         'checkpoint')
 
     out = args.out or osp.join('work_dirs', 'evaluate',
                                osp.splitext(osp.basename(args.config))[0])

@@ -1,8 +1,11 @@
 #!/usr/bin/env python
 """Inpaint images with a trained model.
 
-    python tools/inpaint.py --config CONFIG --checkpoint CKPT --image I --mask M \\
-        [--sketch S] --out O
+    python tools/inpaint.py --config CONFIG [--checkpoint CKPT] --image I --mask M \\
+        [--sketch S] [--hd-strategy crop] --out O
+
+``--checkpoint`` is required for models with learned parameters; the classical ones
+(``configs/classical_telea.py``, ``classical_ns.py``) run without.
 
 ``--image``, ``--mask`` (white = hole) and ``--sketch`` (white strokes on black, for models
 trained with a sketch channel) are files, or folders: then every image of ``--image`` is
@@ -14,8 +17,8 @@ Sizes that are not a multiple of the generator's size multiple (8 for DeepFill v
 padded and cropped back. Images larger than the training size are processed at full
 resolution up to ``--max-side`` pixels on the longer side (default: the generator's limit,
 1024 for DeepFill v2, unlimited for others); larger ones are inpainted window by window
-around the holes, or downscaled (``--large-strategy resize``): see
-``toolbox.apis.inpaint``.
+around the holes. ``--hd-strategy`` chooses: whole, resize, crop (each hole with a margin,
+once the image is longer than ``--crop-trigger``) or window: see ``toolbox.apis.hd``.
 """
 from __future__ import annotations
 
@@ -29,10 +32,13 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from 
 
 def parse_args(argv=None):
     from mmengine.config import DictAction
+
+    from toolbox.apis.hd import CROP_MARGIN, CROP_TRIGGER, HD_STRATEGIES
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--config', required=True, help='config file of the model')
-    p.add_argument('--checkpoint', required=True, help='checkpoint (.pth) to load')
+    p.add_argument('--checkpoint', help='checkpoint (.pth) to load; not needed by models '
+                                         'without learned parameters (classical ones)')
     p.add_argument('--image', required=True, help='image file or folder')
     p.add_argument('--mask', required=True, help='mask file or folder (white = hole)')
     p.add_argument('--sketch', help='sketch file or folder (white strokes on black); only for '
@@ -43,8 +49,13 @@ def parse_args(argv=None):
     p.add_argument('--device', default='cpu', help='cpu, cuda, cuda:1 ...')
     p.add_argument('--max-side', type=int, default=None,
                    help='longest side processed in one piece (default: the generator\'s)')
-    p.add_argument('--large-strategy', choices=['window', 'resize'], default='window',
-                   help='how images longer than --max-side are handled')
+    p.add_argument('--hd-strategy', '--large-strategy', dest='hd_strategy',
+                   choices=HD_STRATEGIES, default='window',
+                   help='how large images are handled (see toolbox.apis.hd)')
+    p.add_argument('--crop-trigger', type=int, default=CROP_TRIGGER,
+                   help='--hd-strategy crop: images longer than this are cropped per hole')
+    p.add_argument('--crop-margin', type=int, default=CROP_MARGIN,
+                   help='--hd-strategy crop: context pixels around each hole')
     p.add_argument('--threads', type=int, default=None, help='CPU threads for torch')
     p.add_argument('--default-malloc', action='store_true',
                    help="keep glibc's default policy of returning large freed blocks at once "
@@ -109,7 +120,7 @@ def main(argv=None) -> int:
         if args.threads:
             torch.set_num_threads(args.threads)
         jobs = _jobs(args)
-        if not osp.isfile(args.checkpoint):
+        if args.checkpoint is not None and not osp.isfile(args.checkpoint):
             raise FileNotFoundError(f'checkpoint {args.checkpoint} does not exist')
         model = init_inpaintor(args.config, args.checkpoint, device=args.device,
                                cfg_options=args.cfg_options)
@@ -123,7 +134,8 @@ def main(argv=None) -> int:
                 s = read_image(sketch)[..., 0]
                 guidance['sketch'] = 255 - s if args.invert_sketch else s
             result = inpaint(model, image, mask, max_side=args.max_side,
-                             large_strategy=args.large_strategy, **guidance)
+                             hd_strategy=args.hd_strategy, crop_trigger=args.crop_trigger,
+                             crop_margin=args.crop_margin, **guidance)
             folder = osp.dirname(osp.abspath(out))
             os.makedirs(folder, exist_ok=True)
             if not cv2.imwrite(out, result[..., ::-1]):

@@ -14,7 +14,7 @@ DEMO = osp.join(REPO, 'configs/demo/basic_demo.py')
 
 
 def test_inpaint_keeps_known_pixels_and_odd_sizes(tmp_path):
-    model = init_inpaintor(DEMO)
+    model = init_inpaintor(DEMO, random_weights=True)
     torch.save(to_safe(dict(state_dict=model.state_dict())), tmp_path / 'w.pth')
     model = init_inpaintor(DEMO, str(tmp_path / 'w.pth'))
     assert not model.training
@@ -29,7 +29,8 @@ def test_inpaint_keeps_known_pixels_and_odd_sizes(tmp_path):
 
 
 def test_checkpoint_of_another_model_is_rejected_by_key(tmp_path):
-    model = init_inpaintor(DEMO, cfg_options={'model.generator.base_channels': 8})
+    model = init_inpaintor(DEMO, cfg_options={'model.generator.base_channels': 8},
+                           random_weights=True)
     torch.save(dict(state_dict=model.state_dict()), tmp_path / 'other.pth')
     with pytest.raises(RuntimeError, match='size mismatch for generator.stem.conv.weight'):
         init_inpaintor(DEMO, str(tmp_path / 'other.pth'))          # widths differ
@@ -40,6 +41,61 @@ def test_checkpoint_of_another_model_is_rejected_by_key(tmp_path):
 
 
 def test_mask_of_the_wrong_size_is_named():
-    model = init_inpaintor(DEMO)
+    model = init_inpaintor(DEMO, random_weights=True)
     with pytest.raises(ValueError, match='mask is 10x10 but the image is 16x16'):
         inpaint(model, np.zeros((16, 16, 3), np.uint8), np.zeros((10, 10), np.uint8))
+
+
+def test_trainable_model_without_checkpoint_is_refused():
+    from toolbox.apis import CheckpointRequiredError
+    with pytest.raises(CheckpointRequiredError,
+                       match=r'EncoderDecoderGenerator of .*basic_demo.py has learned '
+                             'parameters: give its checkpoint'):
+        init_inpaintor(DEMO)
+
+
+def _inpaint_tool():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location('inpaint_tool',
+                                                  osp.join(REPO, 'tools/inpaint.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _photo_and_mask(folder):
+    import cv2
+    from skimage import data
+    image = data.chelsea()
+    mask = np.zeros(image.shape[:2], np.uint8)
+    mask[100:140, 200:260] = 255
+    cv2.imwrite(str(folder / 'cat.png'), image[..., ::-1])
+    cv2.imwrite(str(folder / 'mask.png'), mask)
+    return image, mask
+
+
+def test_cli_runs_a_classical_model_without_checkpoint(tmp_path):
+    import cv2
+
+    from ..utils import run_python
+    image, mask = _photo_and_mask(tmp_path)
+    out = tmp_path / 'out.png'
+    result = run_python(['tools/inpaint.py', '--config', 'configs/classical_telea.py',
+                         '--image', str(tmp_path / 'cat.png'), '--mask',
+                         str(tmp_path / 'mask.png'), '--out', str(out),
+                         '--hd-strategy', 'crop', '--crop-trigger', '200'], timeout=240)
+    assert result.returncode == 0, result.stderr[-3000:]
+    written = cv2.imread(str(out))[..., ::-1]
+    assert np.array_equal(written[mask == 0], image[mask == 0])
+    assert not np.array_equal(written[mask > 0], image[mask > 0])
+
+
+def test_cli_refuses_a_trainable_model_without_checkpoint(tmp_path, capsys):
+    _photo_and_mask(tmp_path)
+    out = tmp_path / 'out.png'
+    code = _inpaint_tool().main(['--config', DEMO, '--image', str(tmp_path / 'cat.png'),
+                                 '--mask', str(tmp_path / 'mask.png'), '--out', str(out)])
+    err = capsys.readouterr().err
+    assert code == 2 and not out.exists()
+    assert len(err.strip().splitlines()) == 1
+    assert 'EncoderDecoderGenerator' in err and 'give its checkpoint' in err

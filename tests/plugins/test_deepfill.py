@@ -320,7 +320,8 @@ def tiny_checkpoint(tmp_path_factory):
     from toolbox.apis import init_inpaintor
     folder = tmp_path_factory.mktemp('deepfill_ckpt')
     torch.manual_seed(0)
-    model = init_inpaintor(SKETCH_CFG, cfg_options={'model.generator.cnum': 8})
+    model = init_inpaintor(SKETCH_CFG, cfg_options={'model.generator.cnum': 8},
+                           random_weights=True)
     path = str(folder / 'tiny.pth')
     torch.save({'state_dict': model.state_dict()}, path)
     return path, model
@@ -353,7 +354,7 @@ def test_inpaint_api_large_image_strategies(tiny_checkpoint):
         hook.remove()
     assert len(seen) == 2 and all(s is not None and s.max() == 1 for s in seen)
     assert seen[0].shape[-2:] != (100, 164)
-    with pytest.raises(ValueError, match='large_strategy'):
+    with pytest.raises(ValueError, match='hd_strategy must be one of'):
         inpaint(model, image, mask, max_side=64, large_strategy='tile')
 
 

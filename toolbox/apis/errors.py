@@ -12,8 +12,10 @@ def user_errors() -> tuple[type[BaseException], ...]:
     from toolbox.models import NonFiniteLossError
 
     from .config import ConfigError
+    from .inference import CheckpointRequiredError
     return (ConfigError, UnknownComponentError, ConfigKeywordError, CheckpointMismatchError,
-            CheckpointLoadError, ImageLoadError, FileNotFoundError, NonFiniteLossError)
+            CheckpointLoadError, CheckpointRequiredError, ImageLoadError, FileNotFoundError,
+            NonFiniteLossError)
 
 
 def run_reporting_errors(main: Callable[[], None], context: str) -> int:

@@ -1,0 +1,153 @@
+"""The page of toolbox serve in a real headless browser (Debian's chromium + chromedriver).
+
+The server is the README's command, ``toolbox serve``, started with no checkpoint at all.
+Set ``TOOLBOX_SCREENSHOT=PATH`` to keep a screenshot of the page with its result.
+"""
+import base64
+import os
+import os.path as osp
+import shutil
+import socket
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from ..utils import REPO
+from .conftest import decode_png
+
+CHROMIUM = shutil.which('chromium') or shutil.which('chromium-browser')
+CHROMEDRIVER = shutil.which('chromedriver')
+
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None or CHROMEDRIVER is None,
+    reason='needs chromium and chromedriver on PATH (Debian: apt-get install chromium '
+           'chromium-driver; .ci/run installs them)')
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope='module')
+def served():
+    """``toolbox serve`` in a subprocess; yields its URL."""
+    import httpx
+    port = _free_port()
+    script = osp.join(osp.dirname(sys.executable), 'toolbox')
+    command = [script] if osp.exists(script) else [sys.executable, '-m', 'toolbox.cli']
+    proc = subprocess.Popen(command + ['serve', '--port', str(port), '--threads', '1',
+                                       '--log-level', 'warning'],
+                            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
+    url = f'http://127.0.0.1:{port}'
+    deadline = time.monotonic() + 180
+    try:
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f'toolbox serve exited: {proc.stdout.read()[-3000:]}')
+            try:
+                if httpx.get(f'{url}/api/v1/models', timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError('toolbox serve did not answer within 180 s')
+            time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope='module')
+def browser():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    # Never let Selenium Manager look for a browser or driver to download.
+    os.environ.setdefault('SE_OFFLINE', 'true')
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for arg in ('--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
+                '--window-size=1280,900', '--disable-extensions'):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_script_timeout(60)
+    yield driver
+    driver.quit()
+
+
+FETCH_AS_BASE64 = """
+const [url, done] = arguments;
+fetch(url).then(r => r.arrayBuffer()).then(buf => {
+  let s = ''; const b = new Uint8Array(buf);
+  for (let i = 0; i < b.length; i += 0x8000) s += String.fromCharCode(...b.subarray(i, i + 0x8000));
+  done(btoa(s));
+}).catch(e => done('error: ' + e));
+"""
+
+
+def _fetch(driver, url: str) -> bytes:
+    answer = driver.execute_async_script(FETCH_AS_BASE64, url)
+    assert not answer.startswith('error:'), answer
+    return base64.b64decode(answer)
+
+
+def test_page_inpaints_a_painted_stroke(served, browser, tmp_path):
+    import cv2
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+    from skimage import data
+    photo = data.chelsea()                                   # 300 x 451
+    path = tmp_path / 'cat.png'
+    cv2.imwrite(str(path), photo[..., ::-1])
+
+    browser.get(served)
+    wait = WebDriverWait(browser, 60)
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, '#model option'))
+    models = [o.get_attribute('value')
+              for o in browser.find_elements(By.CSS_SELECTOR, '#model option')]
+    assert models == ['telea', 'navier-stokes']                 # no checkpoint anywhere
+    browser.find_element(By.ID, 'image-input').send_keys(str(path))
+    canvas = browser.find_element(By.ID, 'mask-canvas')
+    wait.until(lambda d: canvas.get_attribute('width') == '451' and canvas.is_displayed())
+
+    # a horizontal stroke across the cat's face, in screen pixels from the canvas centre
+    shown = canvas.size['width']
+    ActionChains(browser).move_to_element_with_offset(canvas, -40, -20).click_and_hold() \
+        .move_by_offset(30, 0).move_by_offset(30, 0).move_by_offset(20, 10).release().perform()
+    assert browser.find_element(By.ID, 'undo').is_enabled()
+    browser.find_element(By.ID, 'inpaint').click()
+    wait.until(lambda d: d.find_element(By.ID, 'status').text.startswith(('Done', 'Refused')))
+    assert browser.find_element(By.ID, 'status').text.startswith('Done')
+
+    result_img = browser.find_element(By.ID, 'result')
+    assert result_img.is_displayed()
+    assert browser.find_element(By.ID, 'hd-ran').text == 'whole'     # 451 px: under 800
+    result = decode_png(_fetch(browser, result_img.get_attribute('src')))
+    mask = decode_png(_fetch(browser,
+                             browser.find_element(By.ID, 'download-mask').get_attribute('href')))
+    hole = mask[..., 0] > 127
+    assert result.shape == photo.shape and mask.shape == photo.shape
+    assert set(np.unique(mask)) == {0, 255}                         # sent binarised
+    # the stroke, scaled to photo pixels, is where it was drawn
+    s = photo.shape[1] / shown
+    ys, xs = np.nonzero(hole)
+    cy, cx = photo.shape[0] / 2, photo.shape[1] / 2
+    assert abs(xs.min() - (cx - 40 * s)) < 40 * s and abs(xs.max() - (cx + 40 * s)) < 40 * s
+    assert ys.min() < cy - 20 * s < ys.max()
+    # the known pixels equal the upload, and the hole was filled
+    assert np.array_equal(result[~hole], photo[~hole])
+    assert not np.array_equal(result[hole], photo[hole])
+
+    shot = os.environ.get('TOOLBOX_SCREENSHOT')
+    if shot:
+        browser.save_screenshot(shot)

@@ -1,0 +1,330 @@
+"""The web application: the page, ``POST /api/v1/inpaint``, ``GET /api/v1/models``.
+
+FastAPI builds the OpenAPI document (``/openapi.json``, shown at ``/docs``). The inpaint
+endpoint reads its body itself, because it takes two encodings (multipart or base64 JSON)
+and must refuse an oversized body before parsing it; its request schema is therefore
+stated explicitly, from the same pydantic model that validates the options.
+"""
+from __future__ import annotations
+
+import json
+import os.path as osp
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Literal
+
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from toolbox.apis.hd import CROP_MARGIN, CROP_TRIGGER, HD_STRATEGIES, run_strategy
+
+from .catalog import Catalog
+from .decode import InputError, decode_image, decode_mask, from_base64
+
+STATIC = osp.join(osp.dirname(osp.abspath(__file__)), 'static')
+API = '/api/v1'
+
+
+@dataclass
+class Settings:
+    """What ``toolbox serve`` is started with."""
+
+    models_dir: str | None = None
+    device: str = 'cpu'
+    #: used when a request names none
+    hd_strategy: str = 'crop'
+    crop_trigger: int = CROP_TRIGGER
+    crop_margin: int = CROP_MARGIN
+    #: the largest image or mask accepted, in pixels (width x height)
+    max_pixels: int = 40_000_000
+    #: the largest request body accepted, in bytes
+    max_upload_bytes: int = 100 * 2 ** 20
+
+
+class InpaintOptions(BaseModel):
+    """The options of an inpainting request, in either encoding."""
+
+    model_config = ConfigDict(extra='forbid')
+    model: str | None = Field(None, description='A name from `GET /api/v1/models`; default: '
+                                                'the first one listed.')
+    hd_strategy: Literal[HD_STRATEGIES] | None = Field(
+        None, description='How a large photo is fitted to the model (see '
+                          '`toolbox.apis.hd`); default: the server\'s (`crop` unless started '
+                          'with another).')
+    seed: int | None = Field(None, ge=0, le=2 ** 32 - 1,
+                             description='Seeds torch before inpainting; default 0.')
+    job: str | None = Field(None, max_length=64, pattern=r'^[A-Za-z0-9_-]+$',
+                            description='An id of your choice to follow the request with '
+                                        '`GET /api/v1/progress/{job}` while it runs.')
+
+
+IMAGE_TEXT = 'The photo: a PNG, JPEG, WebP, BMP or TIFF file (EXIF orientation applied).'
+MASK_TEXT = ('The mask, the size of the photo: pixels brighter than 127 are holes (white = '
+             'hole); transparent pixels are known.')
+
+
+class InpaintJSON(InpaintOptions):
+    """``POST /api/v1/inpaint`` as ``application/json``."""
+
+    image: str = Field(description=IMAGE_TEXT + ' Base64, or a `data:...;base64,` URL.')
+    mask: str = Field(description=MASK_TEXT + ' Base64, or a `data:...;base64,` URL.')
+
+
+class Error(BaseModel):
+    """A refused request: the message names the field at fault."""
+
+    detail: str = Field(description='`<field>: <what is wrong>`')
+    field: str = Field(description='The request field at fault: image, mask, model, '
+                                   'hd_strategy, seed, job, body or a field not documented.')
+
+
+class ModelInfo(BaseModel):
+    name: str
+    description: str
+    config: str | None = Field(description='Its config file; null for a built-in model.')
+    checkpoint: str | None = Field(description='Its checkpoint; null where it needs none.')
+    builtin: bool
+
+
+class ModelsAnswer(BaseModel):
+    models: list[ModelInfo]
+    default: str = Field(description='The model used when a request names none.')
+    hd_strategies: list[str]
+    default_hd_strategy: str = Field(description='Used when a request names none.')
+    crop_trigger: int = Field(description='`crop` runs on photos longer than this (px).')
+    crop_margin: int = Field(description='`crop`: context pixels around each hole.')
+    max_pixels: int = Field(description='The largest photo accepted (width x height).')
+    max_upload_bytes: int = Field(description='The largest request body accepted.')
+
+
+class ProgressAnswer(BaseModel):
+    job: str
+    stage: Literal['received', 'inpainting', 'encoding', 'done', 'failed']
+    done: int = Field(description='Pieces (holes, windows) inpainted so far.')
+    total: int = Field(description='Pieces in all; 0 until known.')
+    updated: float = Field(description='Unix time of the last change.')
+
+
+def _request_body_doc() -> dict:
+    options = InpaintOptions.model_json_schema()['properties']
+    multipart = dict(type='object', required=['image', 'mask'], properties=dict(
+        image=dict(type='string', format='binary', description=IMAGE_TEXT),
+        mask=dict(type='string', format='binary', description=MASK_TEXT), **options))
+    as_json = InpaintJSON.model_json_schema()
+    as_json.pop('title', None)
+    return dict(required=True, content={'multipart/form-data': {'schema': multipart},
+                                        'application/json': {'schema': as_json}})
+
+
+RESULT_HEADERS = {
+    'X-HD-Strategy': 'The strategy that ran: whole, resize, crop or window (`none`: the '
+                     'mask has no hole). A piecewise strategy runs as `whole` when the photo '
+                     'is within its limit.',
+    'X-HD-Report': 'One line: the strategy, the model calls, the largest input, and why a '
+                   'strategy fell back to whole.',
+    'X-Model': 'The model that ran.',
+    'X-Seed': 'The seed used.',
+}
+
+
+class Progress:
+    """The state of the latest requests that named a ``job``, for the page to poll."""
+
+    def __init__(self, keep: int = 256) -> None:
+        self._jobs: OrderedDict[str, dict] = OrderedDict()
+        self._keep = keep
+        self._lock = threading.Lock()
+
+    def set(self, job: str | None, **state) -> None:
+        if job is None:
+            return
+        with self._lock:
+            entry = self._jobs.pop(job, dict(job=job, stage='received', done=0, total=0))
+            entry.update(state, updated=time.time())
+            self._jobs[job] = entry
+            while len(self._jobs) > self._keep:
+                self._jobs.popitem(last=False)
+
+    def get(self, job: str) -> dict | None:
+        with self._lock:
+            return dict(self._jobs[job]) if job in self._jobs else None
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    """The request body, refused (413) as soon as it exceeds ``limit`` bytes."""
+    def too_large(size: str) -> InputError:
+        return InputError('body', f'too large: {size} bytes, the limit is {limit:,}', 413)
+
+    length = request.headers.get('content-length', '')
+    if length.isdigit() and int(length) > limit:
+        raise too_large(f'{int(length):,}')
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large(f'more than {limit:,}')
+        chunks.append(chunk)
+    return b''.join(chunks)
+
+
+def _options(fields: dict, model: type[BaseModel]) -> BaseModel:
+    try:
+        return model.model_validate(fields)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = str(first['loc'][0]) if first['loc'] else 'body'
+        if first['type'] == 'extra_forbidden':
+            raise InputError(field, 'not a field of this endpoint (see /docs)') from exc
+        if first['type'] == 'missing':
+            raise InputError(field, 'missing') from exc
+        raise InputError(field, first['msg']) from exc
+
+
+async def _parse(request: Request, body: bytes) -> tuple[bytes, bytes, InpaintOptions]:
+    kind = request.headers.get('content-type', '').split(';')[0].strip().lower()
+    if kind == 'application/json':
+        try:
+            fields = json.loads(body)
+        except ValueError as exc:
+            raise InputError('body', f'not valid JSON ({exc})') from exc
+        if not isinstance(fields, dict):
+            raise InputError('body', 'must be a JSON object')
+        parsed = _options(fields, InpaintJSON)
+        return (from_base64('image', parsed.image), from_base64('mask', parsed.mask),
+                InpaintOptions(**parsed.model_dump(exclude={'image', 'mask'})))
+    if kind != 'multipart/form-data':
+        raise InputError('body', f'Content-Type must be multipart/form-data or '
+                                 f'application/json, got {kind or "none"!r}', 415)
+
+    async def replay():
+        return {'type': 'http.request', 'body': body, 'more_body': False}
+
+    form = await Request(request.scope, replay).form()
+    files = {}
+    for name in ('image', 'mask'):
+        part = form.get(name)
+        if part is None:
+            raise InputError(name, 'missing (a file part of the multipart form)')
+        if isinstance(part, str):
+            raise InputError(name, 'must be a file part of the multipart form, got text')
+        files[name] = await part.read()
+    options = _options({k: v for k, v in form.multi_items() if k not in files}, InpaintOptions)
+    return files['image'], files['mask'], options
+
+
+def create_app(settings: Settings | None = None, catalog: Catalog | None = None) -> FastAPI:
+    """The application; ``catalog`` defaults to one built from ``settings``."""
+    settings = settings or Settings()
+    catalog = catalog or Catalog(settings.models_dir, settings.device)
+    progress = Progress()
+    run_lock = threading.Lock()      # one inference at a time: each uses every core
+    app = FastAPI(
+        title='Inpainting toolbox',
+        version='1',
+        description='Inpaint photos: `POST /api/v1/inpaint` with a photo and a mask returns '
+                    'the inpainted photo as a PNG. The page at `/` does the same with a '
+                    'brush.')
+    app.state.settings, app.state.catalog = settings, catalog
+
+    @app.exception_handler(InputError)
+    async def input_error(request: Request, exc: InputError):
+        return JSONResponse({'detail': str(exc), 'field': exc.field}, status_code=exc.status)
+
+    @app.get('/', include_in_schema=False)
+    async def page():
+        return FileResponse(osp.join(STATIC, 'index.html'))
+
+    app.mount('/static', StaticFiles(directory=STATIC), name='static')
+
+    @app.get(f'{API}/models', summary='The models this server offers')
+    async def models() -> ModelsAnswer:
+        """The models (``builtin``: needs no file), the defaults a request falls back to,
+        and the size limits."""
+        return ModelsAnswer(models=[e.as_json() for e in catalog.entries.values()],
+                    default=catalog.names()[0], hd_strategies=list(HD_STRATEGIES),
+                    default_hd_strategy=settings.hd_strategy,
+                    crop_trigger=settings.crop_trigger, crop_margin=settings.crop_margin,
+                    max_pixels=settings.max_pixels,
+                    max_upload_bytes=settings.max_upload_bytes)
+
+    # The job is read from the path by hand: a typed parameter would make FastAPI document
+    # a validation error (422) that a string can never cause.
+    @app.get(f'{API}/progress/{{job}}', summary='The progress of a running request',
+             response_model=ProgressAnswer,
+             openapi_extra={'parameters': [{
+                 'name': 'job', 'in': 'path', 'required': True, 'schema': {'type': 'string'},
+                 'description': 'The `job` given to `POST /api/v1/inpaint`.'}]},
+             responses={404: {'model': Error, 'description': 'No request with this job id '
+                                                             'is known (the latest 256 are).'}})
+    async def job_progress(request: Request):
+        """How far the request that named ``job`` is."""
+        job = request.path_params['job']
+        state = progress.get(job)
+        if state is None:
+            raise InputError('job', f'no request with job id {job!r} is known', 404)
+        return state
+
+    def run(options: InpaintOptions, name: str, image_bytes: bytes, mask_bytes: bytes):
+        job = options.job
+        image = decode_image('image', image_bytes, settings.max_pixels)
+        mask = decode_mask('mask', mask_bytes, settings.max_pixels, image.shape[:2])
+        import cv2
+        import torch
+        model = catalog.get(name)
+        with run_lock:
+            progress.set(job, stage='inpainting')
+            torch.manual_seed(options.seed or 0)
+            out, report = run_strategy(
+                model, image, mask, {}, options.hd_strategy or settings.hd_strategy,
+                crop_trigger=settings.crop_trigger, crop_margin=settings.crop_margin,
+                progress=lambda done, total: progress.set(job, done=done, total=total))
+        progress.set(job, stage='encoding')
+        ok, png = cv2.imencode('.png', out[..., ::-1])
+        if not ok:
+            raise RuntimeError('PNG encoding failed')
+        return png.tobytes(), report
+
+    @app.post(
+        f'{API}/inpaint', summary='Inpaint a photo: returns a PNG',
+        response_class=Response,
+        openapi_extra={'requestBody': _request_body_doc()},
+        responses={
+            200: {'description': 'The inpainted photo, a PNG of the size of the upload. Only '
+                                 'hole pixels differ from the (decoded) upload.',
+                  'content': {'image/png': {'schema': {'type': 'string', 'format': 'binary'}}},
+                  'headers': {k: {'description': v, 'schema': {'type': 'string'}}
+                              for k, v in RESULT_HEADERS.items()}},
+            413: {'model': Error, 'description': 'The body or an image is too large.'},
+            415: {'model': Error, 'description': 'Neither multipart/form-data nor JSON.'},
+            422: {'model': Error, 'description': 'A field is missing or wrong: not an '
+                                                 'image, mask size mismatch, unknown model, '
+                                                 'unknown HD strategy, bad seed.'}})
+    async def inpaint(request: Request) -> Response:
+        """Send the photo and its mask as a multipart form (file parts ``image`` and
+        ``mask``, text parts for the options) or as a JSON object (base64 strings). The
+        answer is the PNG itself, ``Content-Type: image/png`` (not JSON); the headers say
+        which HD strategy ran. A refused request gets a JSON error whose ``field`` names
+        the field at fault."""
+        body = await _read_body(request, settings.max_upload_bytes)
+        image_bytes, mask_bytes, options = await _parse(request, body)
+        name = options.model or catalog.names()[0]
+        if name not in catalog.entries:
+            raise InputError('model', f'unknown model {name!r}; this server offers '
+                                      f'{", ".join(catalog.names())}')
+        progress.set(options.job, stage='received', done=0, total=0)
+        try:
+            png, report = await run_in_threadpool(run, options, name, image_bytes, mask_bytes)
+        except BaseException:
+            progress.set(options.job, stage='failed')
+            raise
+        progress.set(options.job, stage='done')
+        headers = {'X-HD-Strategy': report.ran, 'X-HD-Report': report.describe(),
+                   'X-Model': name, 'X-Seed': str(options.seed or 0)}
+        return Response(png, media_type='image/png', headers=headers)
+
+    return app
