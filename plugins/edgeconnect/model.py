@@ -153,10 +153,11 @@ class _Objective(nn.Module):
 class EdgeConnectInpaintor(BaseInpaintor):
     """EdgeConnect: edge model, image model, training phases (see the module docstring).
 
-    Batches need ``'edge'``: the Canny edge map of the whole ground truth ``[B, 1, H, W]``
-    in {0, 1} (``CannyEdges`` in the training pipeline, packed with
-    ``PackInpaintingInputs(guidance_keys=('edge',))``). Validation and inference compute
-    the known edges themselves and never read it.
+    Training batches carry ``'edge'``: the Canny edge map of the whole ground truth
+    ``[B, 1, H, W]`` in {0, 1} (``CannyEdges`` in the training pipeline, packed with
+    ``PackInpaintingInputs(guidance_keys=('edge',))``); without it the model computes the
+    same map itself, in the training process (with a warning). Validation and inference
+    compute the known edges themselves and never read it.
 
     Args:
         edge_generator: G1 (``EdgeConnectEdgeGenerator``).
@@ -248,6 +249,7 @@ class EdgeConnectInpaintor(BaseInpaintor):
             if name not in self.trained:
                 getattr(self, name).requires_grad_(False)
         self.register_buffer('train_steps', torch.zeros((), dtype=torch.long))
+        self._warned_edges = False
 
     @staticmethod
     def trained_modules(phase: int, joint_edge_gan: bool = True) -> tuple[str, ...]:
@@ -338,14 +340,19 @@ class EdgeConnectInpaintor(BaseInpaintor):
             raise TypeError('EdgeConnectInpaintor phase 4 steps both generators on one '
                             'backward pass, which loss-scaling (AmpOptimWrapper) cannot share')
         batch = self.data_preprocessor(data, True)
-        if 'edge' not in batch:
-            raise KeyError("EdgeConnectInpaintor: the training batch has no 'edge' (the "
-                           "Canny edges of the ground truth); add dict(type='CannyEdges') to "
-                           "the train pipeline and pack it with PackInpaintingInputs("
-                           "guidance_keys=('edge',))")
-        gt, mask, edge = batch['gt'], batch['mask'], batch['edge']
+        gt, mask = batch['gt'], batch['mask']
         check_image_and_mask(gt, mask, where='EdgeConnectInpaintor',
                              multiple=self.size_multiple)
+        edge = batch.get('edge')
+        if edge is None:
+            if not self._warned_edges:
+                print_log("EdgeConnectInpaintor: the training batches have no 'edge'; "
+                          'computing the Canny edges here, in the training process (put '
+                          "dict(type='CannyEdges') in the train pipeline and pack it with "
+                          "PackInpaintingInputs(guidance_keys=('edge',)) to compute them in "
+                          'the data workers)', logger='current', level=30)
+                self._warned_edges = True
+            edge = known_edges(gt, torch.zeros_like(mask), self.sigma)
         self.train_steps += 1
         grey = rgb_to_grey(gt)                                       # [B, 1, H, W]
         log: dict[str, Tensor] = {}

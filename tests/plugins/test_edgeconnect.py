@@ -244,17 +244,27 @@ def test_bad_settings_are_named():
         _model(5)
     model = _model('inpaint')
     assert model.phase == 2
-    with pytest.raises(KeyError, match=r"phase 2 trains .*no entry for \['inpaint_discriminator'\]"):
+    with pytest.raises(KeyError,
+                       match=r"phase 2 trains .*no entry for \['inpaint_discriminator'\]"):
         model.train_step(_data(), _optims(model, ['inpaint_generator']))
-    data = _data()
-    del data['inputs']['edge']
-    with pytest.raises(KeyError, match='CannyEdges'):
-        model.train_step(data, _optims(model))
     broken = _model(1)
     with torch.no_grad():
         next(broken.edge_discriminator.parameters()).fill_(float('nan'))
     with pytest.raises(NonFiniteLossError, match='iteration 0: loss term loss_d_edge'):
         broken.train_step(_data(), _optims(broken))
+
+
+def test_without_the_transform_the_model_computes_the_same_edges():
+    seen = []
+    hook = lambda module, args, kwargs: seen.append(kwargs['edge'].detach().clone())
+    for drop in (False, True):
+        model = _model(2)
+        model.inpaint_generator.register_forward_pre_hook(hook, with_kwargs=True)
+        data = _data()
+        if drop:
+            del data['inputs']['edge']
+        model.train_step(data, _optims(model))
+    assert seen[0].sum() > 0 and torch.equal(seen[0], seen[1])
 
 
 def test_every_phase_has_the_same_state_dict_keys():
@@ -310,6 +320,21 @@ def test_demo_trains_through_the_cli_and_inpaints_from_its_checkpoint(tmp_path, 
     ckpt = work / 'iter_3.pth'
     state = torch.load(ckpt, weights_only=True)['state_dict']
     assert any(k.startswith('edge_generator.') for k in state)
+
+    # the next phase starts from that checkpoint and keeps the edge model as it was
+    phase3 = tmp_path / 'phase3'
+    train = run_python(['tools/train.py', DEMO, '--work-dir', str(phase3), '--cfg-options',
+                        f'train_dataloader.dataset.data_root={demo_root}',
+                        f'val_dataloader.dataset.data_root={demo_root}', 'model.phase=3',
+                        f'load_from={ckpt}', 'train_cfg.max_iters=1',
+                        'train_cfg.val_interval=10', 'default_hooks.checkpoint.interval=1'],
+                       env={'OMP_NUM_THREADS': '1'}, timeout=400)
+    assert train.returncode == 0, train.stderr[-4000:]
+    after = torch.load(phase3 / 'iter_1.pth', weights_only=True)['state_dict']
+    edge_keys = [k for k in state if k.startswith(('edge_generator.', 'edge_discriminator.'))]
+    assert edge_keys and all(torch.equal(after[k], state[k]) for k in edge_keys)
+    assert not all(torch.equal(after[k], state[k]) for k in state
+                   if k.startswith('inpaint_generator.'))
     rng = np.random.default_rng(0)
     image = rng.integers(0, 256, (38, 50, 3), dtype=np.uint8)   # not multiples of 4
     mask = np.zeros((38, 50), np.uint8)
