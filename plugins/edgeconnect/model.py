@@ -334,11 +334,8 @@ class EdgeConnectInpaintor(BaseInpaintor):
         return dict(edge_precision=hit / p.sum().clamp_min(1),
                     edge_recall=hit / t.sum().clamp_min(1))
 
-    def train_step(self, data, optim_wrapper) -> dict[str, float]:
-        optims = self._optims(optim_wrapper)
-        if self.phase == 4 and any(isinstance(o, AmpOptimWrapper) for o in optims.values()):
-            raise TypeError('EdgeConnectInpaintor phase 4 steps both generators on one '
-                            'backward pass, which loss-scaling (AmpOptimWrapper) cannot share')
+    def _training_batch(self, data) -> tuple[Tensor, Tensor, Tensor]:
+        """``gt``, ``mask`` and the Canny edges of ``gt`` of a training batch."""
         batch = self.data_preprocessor(data, True)
         gt, mask = batch['gt'], batch['mask']
         check_image_and_mask(gt, mask, where='EdgeConnectInpaintor',
@@ -353,67 +350,73 @@ class EdgeConnectInpaintor(BaseInpaintor):
                           'the data workers)', logger='current', level=30)
                 self._warned_edges = True
             edge = known_edges(gt, torch.zeros_like(mask), self.sigma)
-        self.train_steps += 1
-        grey = rgb_to_grey(gt)                                       # [B, 1, H, W]
-        log: dict[str, Tensor] = {}
-        g_terms: dict[str, Tensor] = {}
-        train_edge = 'edge_generator' in self.trained
-        edge_gan = 'edge_discriminator' in self.trained
-        image_model = self.phase >= 2
+        return gt, mask, edge
 
-        # -- forward passes ---------------------------------------------------------------
-        if train_edge:
+    def _generate(self, gt: Tensor, mask: Tensor, edge: Tensor,
+                  optims: dict[str, OptimWrapper]) -> tuple[Tensor | None, dict | None]:
+        """G1's edge probabilities and G2's outputs, as far as this phase runs them."""
+        edge_pred = outputs = None
+        if 'edge_generator' in self.trained:
             with optims['edge_generator'].optim_context(self.edge_generator):
                 edge_pred = self._edges(gt, mask, edge)
-            log.update(self._edge_metrics(edge_pred, edge, mask))
         elif self.phase == 3:
             with torch.no_grad():
                 edge_pred = self._edges(gt, mask, edge)
-        if self.phase == 2:
-            edge_in = edge                       # the authors: the whole ground-truth map
-        elif image_model:
-            edge_in = composite(edge_pred, edge, mask)
-        if image_model:
+        if self.phase >= 2:
+            # phase 2: the whole ground-truth map, as the authors; then G1's in the holes
+            edge_in = edge if self.phase == 2 else composite(edge_pred, edge, mask)
             with optims['inpaint_generator'].optim_context(self.inpaint_generator):
                 outputs = self.inpaint_generator(self._holes_filled(gt, mask), mask,
                                                  edge=edge_in)
+        return edge_pred, outputs
 
-        # -- discriminators ---------------------------------------------------------------
-        if edge_gan:
-            d_optim = optims['edge_discriminator']
-            with d_optim.optim_context(self.edge_discriminator):
-                real_in = torch.cat([grey, edge], 1)
-                loss_d, real, fake = self.edge_losses.discriminator(
-                    self.edge_discriminator, real_in, torch.cat([grey, edge_pred], 1), mask)
-            if self._finite({'loss_d_edge': loss_d}, [d_optim]):
-                d_optim.update_params(loss_d)
-            log.update(loss_d_edge=loss_d.detach(), d_edge_real=real.detach().mean(),
-                       d_edge_fake=fake.detach().mean())
-        if image_model:
-            d_optim = optims['inpaint_discriminator']
-            with d_optim.optim_context(self.inpaint_discriminator):
-                loss_d, real, fake = self.inpaint_losses.discriminator(
-                    self.inpaint_discriminator, gt, outputs['output'], mask)
-            if self._finite({'loss_d': loss_d}, [d_optim]):
-                d_optim.update_params(loss_d)
-            log.update(loss_d=loss_d.detach(), d_real=real.detach().mean(),
-                       d_fake=fake.detach().mean())
+    def _discriminator_step(self, name: str, objective: _Objective, real: Tensor,
+                            fake: Tensor, mask: Tensor, optim: OptimWrapper,
+                            tag: str) -> dict[str, Tensor]:
+        disc = getattr(self, name)
+        with optim.optim_context(disc):
+            loss_d, real_logits, fake_logits = objective.discriminator(disc, real, fake, mask)
+        if self._finite({f'loss_d{tag}': loss_d}, [optim]):
+            optim.update_params(loss_d)
+        return {f'loss_d{tag}': loss_d.detach(), f'd{tag}_real': real_logits.detach().mean(),
+                f'd{tag}_fake': fake_logits.detach().mean()}
 
-        # -- generators -------------------------------------------------------------------
+    def train_step(self, data, optim_wrapper) -> dict[str, float]:
+        optims = self._optims(optim_wrapper)
+        if self.phase == 4 and any(isinstance(o, AmpOptimWrapper) for o in optims.values()):
+            raise TypeError('EdgeConnectInpaintor phase 4 steps both generators on one '
+                            'backward pass, which loss-scaling (AmpOptimWrapper) cannot share')
+        gt, mask, edge = self._training_batch(data)
+        self.train_steps += 1
+        edge_pred, outputs = self._generate(gt, mask, edge, optims)
+
+        # (discriminator, its objective, real, fake, log tag) of each adversarial pair
+        pairs = []
+        if 'edge_discriminator' in self.trained:
+            grey = rgb_to_grey(gt)                                   # [B, 1, H, W]
+            pairs.append(('edge_discriminator', self.edge_losses, torch.cat([grey, edge], 1),
+                          torch.cat([grey, edge_pred], 1), '_edge'))
+        if outputs is not None:
+            pairs.append(('inpaint_discriminator', self.inpaint_losses, gt, outputs['output'],
+                          ''))
+        log = self._edge_metrics(edge_pred, edge, mask) \
+            if 'edge_generator' in self.trained else {}
+        for name, objective, real, fake, tag in pairs:
+            log.update(self._discriminator_step(name, objective, real, fake, mask,
+                                                optims[name], tag))
+
+        # one backward for every generator trained (phase 4: G2's losses reach G1)
         g_names = [n for n in ('edge_generator', 'inpaint_generator') if n in self.trained]
-        with optims[g_names[0]].optim_context(getattr(self, g_names[0])):
-            if edge_gan:
-                g_terms.update(self.edge_losses.generator(
-                    self.edge_discriminator, torch.cat([grey, edge], 1),
-                    torch.cat([grey, edge_pred], 1), mask, prefix='edge_'))
-            if image_model:
-                g_terms.update(self.inpaint_losses.reconstruction(outputs, gt, mask))
-                g_terms.update(self.inpaint_losses.generator(
-                    self.inpaint_discriminator, gt, outputs['output'], mask, prefix=''))
-            loss_g, g_log = self.parse_losses(g_terms)
         g_optims = [optims[n] for n in g_names]
-        if self._finite(g_terms, g_optims):
-            # one backward for every generator trained (phase 4: G2's losses reach G1)
+        with g_optims[0].optim_context(getattr(self, g_names[0])):
+            terms = {}
+            if outputs is not None:
+                terms.update(self.inpaint_losses.reconstruction(outputs, gt, mask))
+            for name, objective, real, fake, tag in pairs:
+                terms.update(objective.generator(getattr(self, name), real, fake, mask,
+                                                 prefix=tag[1:] + '_' if tag else ''))
+            loss_g, g_log = self.parse_losses(terms)
+        if self._finite(terms, g_optims):
             g_optims[0].update_params(loss_g)
             for optim in g_optims[1:]:
                 optim.step()
@@ -421,7 +424,7 @@ class EdgeConnectInpaintor(BaseInpaintor):
         log.update({k: v for k, v in g_log.items() if k != 'loss'})
         log['loss_g'] = loss_g.detach()
 
-        if image_model:
+        if outputs is not None:
             shown = composite(outputs['output'], gt, mask)
         else:                                    # the edge map, as a grey picture
             shown = (composite(edge_pred, edge, mask) * 2 - 1).expand(-1, 3, -1, -1)
