@@ -1,4 +1,5 @@
-"""A frozen VGG19 feature extractor for DMFN's losses, with torchvision's ImageNet weights.
+"""A frozen VGG19 feature extractor for DMFN's and EdgeConnect's losses, with
+torchvision's ImageNet weights.
 
 The weights are torchvision's file ``vgg19-dcbb9e9d.pth``, found by
 :func:`toolbox.weights.resolve_weights` (a configured path, ``$TOOLBOX_WEIGHTS``, torch's
@@ -18,8 +19,14 @@ from toolbox.weights import load_state_dict_file, torchvision_weights_file
 
 __all__ = ['VGG19_LAYERS', 'VGG19Features', 'shared_vgg19']
 
-#: layer name -> index of that ReLU in torchvision's ``vgg19().features``
-VGG19_LAYERS = {'relu1_1': 1, 'relu2_1': 6, 'relu3_1': 11, 'relu4_1': 20, 'relu5_1': 29}
+#: layer name -> index of that ReLU in torchvision's ``vgg19().features`` (every ReLU: the
+#: style loss of EdgeConnect reads relu2_2, relu3_4, relu4_4 and relu5_2)
+VGG19_LAYERS = {'relu1_1': 1, 'relu1_2': 3,
+                'relu2_1': 6, 'relu2_2': 8,
+                'relu3_1': 11, 'relu3_2': 13, 'relu3_3': 15, 'relu3_4': 17,
+                'relu4_1': 20, 'relu4_2': 22, 'relu4_3': 24, 'relu4_4': 26,
+                'relu5_1': 29, 'relu5_2': 31, 'relu5_3': 33, 'relu5_4': 35}
+_LAST = max(VGG19_LAYERS.values())
 _IMAGENET_MEAN = (0.485, 0.456, 0.406)
 _IMAGENET_STD = (0.229, 0.224, 0.225)
 
@@ -38,12 +45,12 @@ class VGG19Features(nn.Module):
             path = torchvision_weights_file('vgg19', 'VGG19 (DMFN losses)', weights,
                                             option="the loss's vgg_weights=PATH")
         from torchvision.models import vgg19
-        features = vgg19(weights=None).features[:VGG19_LAYERS['relu5_1'] + 1]
+        features = vgg19(weights=None).features[:_LAST + 1]
         if path is not None:
             state = load_state_dict_file(path)
             own = {k: v for k, v in state.items() if k.startswith('features.')}
             own = {k[len('features.'):]: v for k, v in own.items()
-                   if int(k.split('.')[1]) <= VGG19_LAYERS['relu5_1']}
+                   if int(k.split('.')[1]) <= _LAST}
             features.load_state_dict(own)
         for m in features:
             if isinstance(m, nn.ReLU):
