@@ -12,7 +12,7 @@ it, so a plugin author gets those tests for free by setting it.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -134,32 +134,49 @@ class BaseReconstructionLoss(BaseLoss):
 
 
 class BaseAdversarialLoss(BaseLoss):
-    """A GAN objective: the generator's term from fake logits and the discriminator's from
-    real and fake logits. ``loss_weight`` applies to the generator's term only."""
+    """A GAN objective. It computes its own terms from a discriminator it may call:
 
-    #: Whether :meth:`real_penalty` is used: the inpaintor then feeds real images that
-    #: require gradients to the discriminator (e.g. for an R1 gradient penalty).
-    penalizes_real: ClassVar[bool] = False
-    #: Whether :meth:`generator_loss` needs the discriminator's logits on real images
-    #: (relativistic objectives); the inpaintor then passes them, without gradient.
-    generator_needs_real: ClassVar[bool] = False
-    #: Whether :meth:`generator_loss` and :meth:`discriminator_loss` take ``mask=`` (the
-    #: batch's hole mask ``[B, 1, H, W]``, 1 = hole) to weigh or label patches by it.
-    takes_mask: ClassVar[bool] = False
+    * :meth:`discriminator_terms` ``(judge, real, fake, batch)``: the discriminator's
+      named loss terms (summed by the inpaintor) and values to log;
+    * :meth:`generator_terms` ``(judge, fake, real, batch)``: the generator's term.
 
-    def generator_loss(self, fake_logits: Tensor, real_logits: Tensor | None = None) -> Tensor:
+    ``judge(image) -> logits`` is the discriminator in training, already conditioned on the
+    batch; ``real`` is the ground truth ``[B, 3, H, W]``, ``fake`` the image the
+    discriminator judges; ``batch`` holds at least ``'mask'`` ``[B, 1, H, W]`` (1 = hole).
+    The defaults judge real and fake once and apply :meth:`discriminator_loss` and
+    :meth:`generator_loss`; an objective that needs more (an R1 penalty on real images,
+    the real logits in the generator's term, the mask) overrides the terms, so the
+    inpaintor needs no knowledge of it. ``loss_weight`` applies to the generator's term
+    only.
+    """
+
+    def generator_loss(self, fake_logits: Tensor) -> Tensor:
         raise NotImplementedError
 
     def discriminator_loss(self, real_logits: Tensor, fake_logits: Tensor) -> Tensor:
         raise NotImplementedError
 
-    def real_penalty(self, real_image: Tensor, real_logits: Tensor) -> Tensor:
-        """A regulariser of the discriminator on real data, added to its loss (already
-        weighted). ``real_image`` requires gradients when :attr:`penalizes_real` is set."""
-        raise NotImplementedError
+    def discriminator_terms(self, judge: Callable[[Tensor], Tensor], real: Tensor,
+                            fake: Tensor, batch: dict) -> tuple[dict[str, Tensor],
+                                                                dict[str, Tensor]]:
+        """``({'loss_d': ..., other terms}, {'d_real': ..., 'd_fake': ...})``; ``fake``
+        arrives detached from the generator."""
+        real_logits, fake_logits = judge(real), judge(fake)
+        return ({'loss_d': self.discriminator_loss(real_logits, fake_logits)},
+                _logit_log(real_logits, fake_logits))
+
+    def generator_terms(self, judge: Callable[[Tensor], Tensor], fake: Tensor, real: Tensor,
+                        batch: dict, fake_logits: Tensor | None = None) -> Tensor:
+        """The generator's (unweighted) adversarial term. ``fake_logits``, when given, are
+        ``judge(fake)`` already computed (with gradient) for feature matching."""
+        return self.generator_loss(judge(fake) if fake_logits is None else fake_logits)
 
     def forward(self, fake_logits: Tensor) -> Tensor:
         return self.generator_loss(fake_logits)
+
+
+def _logit_log(real_logits: Tensor, fake_logits: Tensor) -> dict[str, Tensor]:
+    return {'d_real': real_logits.detach().mean(), 'd_fake': fake_logits.detach().mean()}
 
 
 class BaseFeatureMatchingLoss(BaseLoss):

@@ -51,8 +51,20 @@ class BaseInpaintor(BaseModel):
     #: Whether two calls with different seeds give different results.
     stochastic: ClassVar[bool] = False
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    #: Constructor keywords of a small instance, for :func:`toolbox.testing.check_model`.
+    tiny_cfg: ClassVar[dict[str, Any]] = {}
+
+    def __init__(self, data_preprocessor: dict | Any | None = None,
+                 init_cfg: dict | None = None) -> None:
+        # A config dict is built from the toolbox's MODELS (errors name the config path);
+        # None means the toolbox's InpaintingDataPreprocessor.
+        if data_preprocessor is None or isinstance(data_preprocessor, dict):
+            from toolbox.builder import build_component
+            from toolbox.registry import MODELS
+            data_preprocessor = build_component(
+                MODELS, data_preprocessor or dict(type='InpaintingDataPreprocessor'),
+                'data_preprocessor')
+        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.last_train_vis: dict[str, Tensor] | None = None
 
     # -- size rules ------------------------------------------------------------------------

@@ -162,25 +162,23 @@ def check_loss(name: str, cfg: dict | None = None):
         same = loss(batch['gt'], batch['gt'], batch['mask'])
         assert float(same) <= float(value), f'{name}: identical inputs should not cost more'
     elif isinstance(loss, BaseAdversarialLoss):
-        pred = torch.randn(2, 1, 4, 4, requires_grad=True)
-        kw = {'mask': batch['mask']} if loss.takes_mask else {}   # [2, 1, 32, 32]
-        if loss.generator_needs_real:
-            value = loss.generator_loss(pred, torch.randn(2, 1, 4, 4), **kw)
-        else:
-            value = loss.generator_loss(pred, **kw)
-        d_value = loss.discriminator_loss(torch.randn(2, 1, 4, 4), torch.randn(2, 1, 4, 4),
-                                          **kw)
-        assert d_value.ndim == 0 and torch.isfinite(d_value), f'{name}: bad discriminator loss'
-        assert float(d_value) != 0, f'{name}: the discriminator loss is zero on random logits'
-        if loss.penalizes_real:
-            real = torch.randn(2, 3, 8, 8, requires_grad=True)
-            weight = torch.randn(1, 3, 1, 1, requires_grad=True)
-            logits = (real * weight).sum(1, keepdim=True)
-            penalty = loss.real_penalty(real, logits)
-            assert penalty.ndim == 0 and torch.isfinite(penalty) and float(penalty) >= 0, \
-                f'{name}: bad real penalty'
-            penalty.backward()
-            assert weight.grad is not None, f'{name}: the penalty must train the discriminator'
+        # a one-layer discriminator, so the terms can be checked to train it
+        disc = torch.nn.Conv2d(3, 1, 4, stride=4)
+        judge = lambda image: disc(image)            # noqa: E731  [B, 1, 8, 8]
+        fake = (batch['gt'] + 0.3 * torch.randn_like(batch['gt'])).requires_grad_(True)
+        terms, log = loss.discriminator_terms(judge, batch['gt'], fake.detach(), batch)
+        assert 'loss_d' in terms, f"{name}: discriminator_terms must return 'loss_d'"
+        for key, term in terms.items():
+            assert term.ndim == 0 and torch.isfinite(term), f'{name}: bad term {key}'
+        assert all(torch.is_tensor(v) for v in log.values()), f'{name}: log values'
+        d_value = sum(terms.values())
+        assert float(terms['loss_d']) != 0, f'{name}: the discriminator loss is zero'
+        d_value.backward()
+        assert disc.weight.grad is not None and disc.weight.grad.abs().sum() > 0, \
+            f'{name}: the discriminator terms do not train the discriminator'
+        disc.zero_grad()
+        value = loss.generator_terms(judge, fake, batch['gt'], batch)
+        pred = fake
     elif isinstance(loss, BaseFeatureMatchingLoss):
         real = [torch.randn(2, 4, 8, 8), torch.randn(2, 8, 4, 4)]
         pred = torch.randn(2, 4, 8, 8, requires_grad=True)
