@@ -42,6 +42,11 @@ def test_every_kind_has_components():
     assert 'L1Loss' in LOSSES
 
 
+@pytest.mark.parametrize('name', testing.models())
+def test_model_contract(name):
+    testing.check_model(name)
+
+
 @pytest.mark.parametrize('name', testing.components('generators'))
 def test_progressive_stages_build_on_each_other(name):
     testing.check_progressive(name)

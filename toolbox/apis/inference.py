@@ -61,13 +61,19 @@ def _to_mask(mask, shape) -> np.ndarray:
 
 @torch.no_grad()
 def inpaint(model, image, mask, *, max_side: int | None = None,
-            large_strategy: str = 'window', **guidance) -> np.ndarray:
+            large_strategy: str = 'window', sample_options: dict | None = None,
+            **guidance) -> np.ndarray:
     """Fill the holes of ``image`` (RGB uint8 (H, W, 3) or a path) where ``mask`` is set
     (nonzero / white = hole; an array or a path). Returns RGB uint8 (H, W, 3).
 
-    Inputs whose size is not a multiple of the generator's ``size_multiple`` are padded
-    (reflection) and cropped back. Guidance images (``sketch=``) are (H, W) arrays in
-    [0, 255] or paths.
+    ``model`` is any :class:`~toolbox.models.BaseInpaintor`; only its declared attributes
+    are used. Inputs whose size is not a multiple of its ``size_multiple`` are padded
+    (reflection) and cropped back; a model with a ``fixed_size`` gets the image resized to
+    it, and the result is resized back with the known pixels pasted at full resolution.
+    Guidance images (``sketch=``, named in ``model.guidance_keys``) are (H, W) arrays in
+    [0, 255] or paths. ``sample_options`` are passed to a stochastic model's sampler as they
+    are (``dict(seed=0, steps=50)``; the model's ``sample_options`` names what it accepts);
+    an unknown option or guidance name is an error naming it.
 
     Large images: an image whose longer side is at most ``max_side`` is processed whole, at
     full resolution, whatever size the model was trained at. ``max_side=None`` takes the
@@ -89,6 +95,12 @@ def inpaint(model, image, mask, *, max_side: int | None = None,
     img = _to_image(image)
     h, w = img.shape[:2]
     m = _to_mask(mask, (h, w))
+    model.split_options({**dict(sample_options or {}), **guidance})   # unknown names raise
+    unknown = sorted(set(guidance) - set(model.guidance_keys))
+    if unknown:
+        raise TypeError(f'inpaint: {unknown} are not guidance images of '
+                        f'{type(model).__name__} (it takes {list(model.guidance_keys)}); '
+                        'pass sampler options as sample_options=')
     guides = {}
     for key, value in guidance.items():
         g = _to_image(value)[..., 0] if isinstance(value, str) else np.asarray(value)
@@ -98,18 +110,43 @@ def inpaint(model, image, mask, *, max_side: int | None = None,
         guides[key] = g
     if max_side is None:
         max_side = model.max_inference_side
+    run = _Runner(model, dict(sample_options or {}))
     if max_side is None or max(h, w) <= max_side or not m.any():
-        return _inpaint_whole(model, img, m, guides)
+        return _inpaint_whole(run, img, m, guides)
     if large_strategy == 'resize':
-        return _inpaint_scaled(model, img, m, guides, max_side)
+        return _inpaint_scaled(run, img, m, guides, max_side)
     if large_strategy == 'window':
-        return _inpaint_windows(model, img, m, guides, int(max_side))
+        return _inpaint_windows(run, img, m, guides, int(max_side))
     raise ValueError(f"inpaint: large_strategy must be 'window' or 'resize', got "
                      f'{large_strategy!r}')
 
 
+class _Runner:
+    """The model with the caller's sampler options, as the helpers below call it."""
+
+    def __init__(self, model, options: dict) -> None:
+        self.model, self.options = model, options
+        self.size_multiple = model.size_multiple
+        self.fixed_size = model.fixed_size
+
+    def parameters(self):
+        return self.model.parameters()
+
+    def inpaint(self, x, mask, **guidance):
+        return self.model.inpaint(x, mask, **guidance, **self.options)
+
+
 def _inpaint_whole(model, img: np.ndarray, m: np.ndarray, guides: dict) -> np.ndarray:
-    """The model on the whole image, padded to the generator's size multiple."""
+    """The model on the whole image, padded to its size multiple (or resized to its fixed
+    size and back, the known pixels kept at full resolution)."""
+    fixed = model.fixed_size
+    if fixed is not None and tuple(img.shape[:2]) != tuple(fixed):
+        import cv2
+        h, w = img.shape[:2]
+        s_mask = (_resize(m, fixed, cv2.INTER_AREA) > 0).astype(np.float32)
+        s_guides = {k: _resize(np.asarray(g), fixed, cv2.INTER_AREA) for k, g in guides.items()}
+        out = _inpaint_whole(model, _resize(img, fixed, cv2.INTER_AREA), s_mask, s_guides)
+        return np.where(m[..., None] > 0, _resize(out, (h, w), cv2.INTER_CUBIC), img)
     h, w = img.shape[:2]
     # Parameter-free models (classical baselines) run on the CPU.
     device = next(iter(model.parameters()), torch.zeros(())).device

@@ -53,6 +53,11 @@ class BaseInpaintor(BaseModel):
 
     #: Constructor keywords of a small instance, for :func:`toolbox.testing.check_model`.
     tiny_cfg: ClassVar[dict[str, Any]] = {}
+    #: The optimizer layout :meth:`train_step` expects: the names of the sub-modules that
+    #: get one optimizer each (``optim_wrapper=dict(constructor=
+    #: 'MultiOptimWrapperConstructor', generator=..., discriminator=...)``: an
+    #: ``OptimWrapperDict``), or ``()`` for one optimizer over the whole model.
+    optim_modules: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, data_preprocessor: dict | Any | None = None,
                  init_cfg: dict | None = None) -> None:

@@ -272,6 +272,7 @@ class GANInpaintor(GANTraining, BaseInpaintor):
         init_cfg: mmengine weight-initialisation config.
     """
 
+    optim_modules = ('generator', 'discriminator')
     tiny_cfg = dict(
         generator=dict(type='EncoderDecoderGenerator', base_channels=4, num_downsamples=2),
         discriminator=dict(type='PatchDiscriminator', base_channels=4, num_layers=1),

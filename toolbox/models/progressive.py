@@ -77,6 +77,7 @@ class ProgressiveInpaintor(GANTraining, BaseInpaintor):
             :class:`GANInpaintor`.
     """
 
+    optim_modules = ('generator', 'discriminator')
     tiny_cfg = dict(
         generator=dict(type='EncoderDecoderGenerator', base_channels=4, num_downsamples=2),
         scheduler=dict(type='StageScheduler', scales=(0.5, 1.0), stage_iters=(1, 1),

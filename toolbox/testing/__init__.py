@@ -21,7 +21,7 @@ from toolbox.bases import (BaseAdversarialLoss, BaseDiscriminator, BaseFeatureMa
 from toolbox.registry import (DISCRIMINATORS, GENERATORS, LOSSES, MASK_GENERATORS,
                               PROGRESSIVE_SCHEDULERS)
 
-__all__ = ['check_generator', 'check_progressive', 'check_discriminator', 'check_loss', 'check_mask_generator',
+__all__ = ['check_model', 'models', 'check_generator', 'check_progressive', 'check_discriminator', 'check_loss', 'check_mask_generator',
            'check_progressive_scheduler', 'tiny_batch']
 
 
@@ -247,3 +247,102 @@ def components(kind: str) -> list[str]:
     from toolbox.registry import KIND_REGISTRIES
     return sorted(KIND_REGISTRIES[kind].module_dict)
 
+
+def models() -> list[str]:
+    """Names of the registered inpainting models (:class:`~toolbox.models.BaseInpaintor`)."""
+    from toolbox.models import BaseInpaintor
+    from toolbox.registry import MODELS
+    return sorted(name for name, cls in MODELS.module_dict.items()
+                  if isinstance(cls, type) and issubclass(cls, BaseInpaintor))
+
+
+def tiny_optimizers(model, lr: float = 1e-3):
+    """Real Adam optimizers in the layout the model declares (``optim_modules``)."""
+    from mmengine.optim import DefaultOptimWrapperConstructor
+
+    from toolbox.models import MultiOptimWrapperConstructor
+    adam = dict(optimizer=dict(type='Adam', lr=lr))
+    if model.optim_modules:
+        return MultiOptimWrapperConstructor({k: adam for k in model.optim_modules})(model)
+    return DefaultOptimWrapperConstructor(adam)(model)
+
+
+def _packed(batch: dict[str, torch.Tensor], keys) -> dict:
+    """``batch`` as the data pipeline packs it: uint8 tensors per sample."""
+    def u8(t: torch.Tensor, signed: bool) -> list[torch.Tensor]:
+        t = (t + 1) / 2 if signed else t
+        return list((t.clamp(0, 1) * 255).round().byte())
+    inputs = dict(gt=u8(batch['gt'], True), mask=list(batch['mask'].byte()))
+    inputs.update({k: u8(batch[k], False) for k in keys if k in batch})
+    return dict(inputs=inputs, data_samples=[{} for _ in range(len(batch['gt']))])
+
+
+def check_model(name: str, cfg: dict | None = None, size: int | None = None):
+    """The :class:`~toolbox.models.BaseInpaintor` contract of model ``name``, built from
+    its ``tiny_cfg``: two training steps with real optimizers in the declared layout give
+    finite logs, change weights and leave :attr:`last_train_vis`; ``val_step`` returns
+    per-sample ``pred``/``gt``/``mask`` in [0, 1]; ``inpaint`` keeps the known pixels
+    exactly; an unknown option raises; a stochastic model is reproducible per seed."""
+    from toolbox.models import BaseInpaintor
+    from toolbox.registry import MODELS
+    model = _build(MODELS, name, cfg)
+    assert isinstance(model, BaseInpaintor), f'{name} is not a BaseInpaintor'
+    fixed = model.fixed_size
+    if fixed is not None:
+        assert fixed[0] == fixed[1], f'{name}: check_model draws square batches'
+        size = fixed[0]
+    size = size or _size(model.size_multiple)
+    guidance = tuple(model.guidance_keys)
+    batch = tiny_batch(batch=2, size=size)
+    data = _packed(batch, guidance)
+
+    model.train()
+    optim = tiny_optimizers(model)
+    before = {k: p.detach().clone() for k, p in model.named_parameters() if p.requires_grad}
+    for _ in range(2):
+        log = model.train_step(data, optim)
+        assert isinstance(log, dict) and log, f'{name}: train_step must return a log dict'
+        for key, value in log.items():
+            assert isinstance(value, float) and np.isfinite(value), \
+                f'{name}: log entry {key} = {value!r} is not a finite float'
+    changed = [k for k, p in model.named_parameters() if k in before
+               and not torch.equal(before[k], p.detach())]
+    assert not before or changed, f'{name}: two training steps changed no weight'
+    vis = model.last_train_vis
+    assert vis is not None and {'gt', 'mask', 'output'} <= set(vis), \
+        f"{name}: last_train_vis must hold 'gt', 'mask' and 'output' after train_step"
+    assert vis['output'].shape[1] == 3 and vis['mask'].shape[1] == 1
+
+    model.eval()
+    results = model.val_step(data)
+    assert isinstance(results, list) and len(results) == 2, \
+        f'{name}: val_step must return one dict per sample'
+    for r in results:
+        assert r['pred'].shape == (3, size, size) and r['gt'].shape == (3, size, size), \
+            f'{name}: val_step pred/gt must be [3, H, W]'
+        assert r['mask'].shape == (1, size, size)
+        assert 0 <= float(r['pred'].min()) and float(r['pred'].max()) <= 1, \
+            f'{name}: val_step pred must be in [0, 1]'
+
+    gt = batch['gt']
+    extra = {k: batch[k] for k in guidance if k in batch}
+    options = {'seed': 0} if 'seed' in model.sample_options else {}
+    with torch.no_grad():
+        out = model.inpaint(gt, batch['mask'], **extra, **options)
+    assert out.shape == gt.shape, f'{name}: inpaint returned {list(out.shape)}'
+    known = (batch['mask'] == 0).expand_as(gt)
+    assert torch.equal(out[known], gt[known]), f'{name}: inpaint changed known pixels'
+    assert torch.isfinite(out).all(), f'{name}: inpaint output is not finite'
+    try:
+        model.inpaint(gt, batch['mask'], no_such_option=1)
+    except TypeError as exc:
+        assert 'no_such_option' in str(exc), f'{name}: the error must name the option'
+    else:
+        raise AssertionError(f'{name}: inpaint accepted an unknown option')
+    if model.stochastic and 'seed' in model.sample_options:
+        with torch.no_grad():
+            again = model.inpaint(gt, batch['mask'], **extra, seed=0)
+            other = model.inpaint(gt, batch['mask'], **extra, seed=1)
+        assert torch.equal(out, again), f'{name}: the same seed gave different results'
+        assert not torch.equal(out, other), f'{name}: different seeds gave the same result'
+    return model
