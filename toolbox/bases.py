@@ -15,12 +15,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
+import warnings
+
 import numpy as np
+import torch
 from torch import Tensor, nn
 
 __all__ = ['BaseGenerator', 'BaseDiscriminator', 'BaseLoss', 'BaseReconstructionLoss',
-           'BaseAdversarialLoss', 'BaseFeatureMatchingLoss', 'BaseMaskGenerator', 'BaseProgressiveScheduler',
-           'check_image_and_mask']
+           'BaseAdversarialLoss', 'BaseFeatureMatchingLoss', 'BaseMaskGenerator', 'BaseStageScheduler',
+           'BaseDenoiser', 'BaseNoiseSchedule', 'BaseSampler', 'check_image_and_mask']
 
 
 def check_image_and_mask(image: Tensor, mask: Tensor, *, where: str, channels: int = 3,
@@ -236,7 +239,7 @@ class BaseMaskGenerator:
         return f'{type(self).__name__}()'
 
 
-class BaseProgressiveScheduler:
+class BaseStageScheduler:
     """Which stage of a progressive (multi-scale) model trains at a given iteration.
 
     Stages are numbered from 0. Subclasses implement :attr:`num_stages`,
@@ -273,3 +276,104 @@ class BaseProgressiveScheduler:
         """Whether ``iteration`` is the first iteration of a stage after the first."""
         return any(self.stage_start(s) == iteration for s in range(1, self.num_stages))
 
+
+def __getattr__(name: str):
+    if name == 'BaseProgressiveScheduler':
+        warnings.warn('BaseProgressiveScheduler is now BaseStageScheduler; the old name goes '
+                      'in the next release', DeprecationWarning, stacklevel=2)
+        return BaseStageScheduler
+    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
+
+
+# -- diffusion ---------------------------------------------------------------------------------
+
+class BaseDenoiser(nn.Module):
+    """A diffusion denoiser: ``forward(x_t, t) -> eps`` predicts the noise in ``x_t``.
+
+    ``x_t`` is a noisy image ``[B, C, H, W]`` (``C`` = :attr:`in_channels`), ``t`` the
+    training-step indices ``[B]`` (long, ``0 <= t < num_steps`` of the noise schedule it was
+    trained with; a respaced sampler passes the original indices). Returns ``[B, C, H, W]``.
+    """
+
+    #: Channels of the images it denoises.
+    in_channels: int = 3
+    #: Height and width must be multiples of this (the UNet's downsampling).
+    size_multiple: ClassVar[int] = 1
+    tiny_cfg: ClassVar[dict[str, Any]] = {}
+
+    def forward(self, x_t: Tensor, t: Tensor) -> Tensor:
+        raise NotImplementedError
+
+
+class BaseNoiseSchedule:
+    """The forward (noising) process: variances ``beta_t`` for ``t = 0 .. num_steps - 1``
+    (0-based: ``x_{t} ~ N(sqrt(1 - beta_t) x_{t-1}, beta_t I)``, ``x_{-1}`` the clean image).
+
+    Subclasses implement :meth:`betas`; the rest follows from them. :meth:`respace` gives
+    the process over fewer steps, as samplers use it.
+    """
+
+    tiny_cfg: ClassVar[dict[str, Any]] = {}
+
+    @property
+    def num_steps(self) -> int:
+        return len(self.betas())
+
+    def betas(self) -> Tensor:
+        """``[num_steps]`` float64 in (0, 1)."""
+        raise NotImplementedError
+
+    def alphas_cumprod(self) -> Tensor:
+        """``alpha_bar_t = prod_{s <= t} (1 - beta_s)``, ``[num_steps]`` float64."""
+        return torch.cumprod(1.0 - self.betas(), 0)
+
+    def respace(self, steps: int) -> tuple[Tensor, Tensor]:
+        """``(timesteps, betas)`` of the process restricted to ``steps`` evenly spaced
+        training steps (the first and the last included): ``timesteps`` ``[steps]`` long,
+        increasing; ``betas`` ``[steps]`` float64 with the same ``alpha_bar`` at those
+        steps (``beta'_i = 1 - alpha_bar[s_i] / alpha_bar[s_{i-1}]``)."""
+        n = self.num_steps
+        if not 1 <= int(steps) <= n:
+            raise ValueError(f'{type(self).__name__}: cannot respace {n} steps to {steps}')
+        steps = int(steps)
+        # Positions accumulate the float stride, as guided diffusion's respacing does, so
+        # the same steps are chosen as for the published models.
+        stride = (n - 1) / (steps - 1) if steps > 1 else 1
+        taken, position = [], 0.0
+        for _ in range(steps):
+            taken.append(round(position))
+            position += stride
+        timesteps = torch.tensor(taken, dtype=torch.long)
+        abar = self.alphas_cumprod()[timesteps]
+        previous = torch.cat([abar.new_ones(1), abar[:-1]])
+        return timesteps, 1.0 - abar / previous
+
+
+class BaseSampler:
+    """Fills the holes of an image by running a denoiser backwards through a noise schedule.
+
+    ``sample(denoise, image, mask, schedule, generator, **options)``:
+
+    * ``denoise(x_t, t) -> eps``: the trained denoiser (``t``: training-step indices
+      ``[B]``);
+    * ``image`` ``[B, C, H, W]`` in [-1, 1] with known pixels where ``mask`` ``[B, 1, H, W]``
+      is 0 (1 = hole);
+    * ``schedule``: the :class:`BaseNoiseSchedule` the denoiser was trained with;
+    * ``generator``: the ``torch.Generator`` all noise is drawn from (a seed gives the same
+      result);
+    * ``options``: overrides named in :attr:`sample_options` (e.g. ``steps``).
+
+    Returns ``[B, C, H, W]``: the known pixels exactly as given, the holes sampled.
+    """
+
+    #: Keywords ``sample`` accepts as per-call overrides.
+    sample_options: ClassVar[tuple[str, ...]] = ()
+    tiny_cfg: ClassVar[dict[str, Any]] = {}
+
+    def sample(self, denoise: Callable[[Tensor, Tensor], Tensor], image: Tensor, mask: Tensor,
+               schedule: BaseNoiseSchedule, generator: torch.Generator,
+               **options: Any) -> Tensor:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f'{type(self).__name__}()'

@@ -23,9 +23,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from toolbox.bases import BaseProgressiveScheduler, check_image_and_mask
+from toolbox.bases import BaseStageScheduler, check_image_and_mask
 from toolbox.builder import build_component, config_path
-from toolbox.registry import DISCRIMINATORS, GENERATORS, MODELS, PROGRESSIVE_SCHEDULERS
+from toolbox.registry import DISCRIMINATORS, GENERATORS, MODELS, STAGE_SCHEDULERS
 
 from .base import BaseInpaintor
 from .distributed import unwrap
@@ -62,7 +62,7 @@ class ProgressiveInpaintor(GANTraining, BaseInpaintor):
     Args:
         generator: config of one stage's generator; every stage gets its own copy
             (``share_weights=True``: one generator used at every scale).
-        scheduler: config of a ``PROGRESSIVE_SCHEDULERS`` entry; it fixes the number of
+        scheduler: config of a ``STAGE_SCHEDULERS`` entry; it fixes the number of
             stages, their scales and when each trains.
         discriminator: config of one stage's discriminator, one copy per stage
             (``share_discriminator=True``: one for all scales); ``None`` trains without GAN.
@@ -99,9 +99,9 @@ class ProgressiveInpaintor(GANTraining, BaseInpaintor):
                  data_preprocessor: dict | None = None,
                  init_cfg: dict | None = None) -> None:
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
-        sched = build_component(PROGRESSIVE_SCHEDULERS, scheduler, 'scheduler')
-        if not isinstance(sched, BaseProgressiveScheduler):
-            raise TypeError(f'scheduler: {type(sched).__name__} is not a progressive scheduler')
+        sched = build_component(STAGE_SCHEDULERS, scheduler, 'scheduler')
+        if not isinstance(sched, BaseStageScheduler):
+            raise TypeError(f'scheduler: {type(sched).__name__} is not a stage scheduler')
         self.scheduler = sched
         n = sched.num_stages
         with config_path('generator'):

@@ -12,17 +12,21 @@ suite runs them over every registered component; a plugin package can do the sam
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import torch
 
-from toolbox.bases import (BaseAdversarialLoss, BaseDiscriminator, BaseFeatureMatchingLoss,
-                           BaseGenerator,
-                           BaseMaskGenerator, BaseProgressiveScheduler, BaseReconstructionLoss)
-from toolbox.registry import (DISCRIMINATORS, GENERATORS, LOSSES, MASK_GENERATORS,
-                              PROGRESSIVE_SCHEDULERS)
+from toolbox.bases import (BaseAdversarialLoss, BaseDenoiser, BaseDiscriminator,
+                           BaseFeatureMatchingLoss, BaseGenerator, BaseMaskGenerator,
+                           BaseNoiseSchedule, BaseReconstructionLoss, BaseSampler,
+                           BaseStageScheduler)
+from toolbox.registry import (DENOISERS, DISCRIMINATORS, GENERATORS, KINDS, LOSSES,
+                              MASK_GENERATORS, NOISE_SCHEDULES, SAMPLERS, STAGE_SCHEDULERS)
 
-__all__ = ['check_model', 'models', 'check_generator', 'check_progressive', 'check_discriminator', 'check_loss', 'check_mask_generator',
-           'check_progressive_scheduler', 'tiny_batch']
+__all__ = ['check_model', 'models', 'check_generator', 'check_progressive',
+           *(k.check for k in KINDS if k.check != 'check_generator'), 'check_kind',
+           'components', 'tiny_batch', 'tiny_optimizers']
 
 
 def _build(registry, name: str, cfg: dict | None):
@@ -221,11 +225,11 @@ def check_mask_generator(name: str, cfg: dict | None = None,
     return gen
 
 
-def check_progressive_scheduler(name: str, cfg: dict | None = None,
-                                full_size: tuple[int, int] = (256, 256)):
+def check_stage_scheduler(name: str, cfg: dict | None = None,
+                          full_size: tuple[int, int] = (256, 256)):
     """Defined on every step: stages monotone, frozen = earlier stages, sizes valid."""
-    sched = _build(PROGRESSIVE_SCHEDULERS, name, cfg)
-    assert isinstance(sched, BaseProgressiveScheduler)
+    sched = _build(STAGE_SCHEDULERS, name, cfg)
+    assert isinstance(sched, BaseStageScheduler)
     n = sched.num_stages
     assert n >= 1
     previous = 0
@@ -242,10 +246,94 @@ def check_progressive_scheduler(name: str, cfg: dict | None = None,
     return sched
 
 
+def check_progressive_scheduler(name: str, cfg: dict | None = None,
+                                full_size: tuple[int, int] = (256, 256)):
+    """Deprecated name of :func:`check_stage_scheduler`."""
+    warnings.warn('check_progressive_scheduler is now check_stage_scheduler; the old name '
+                  'goes in the next release', DeprecationWarning, stacklevel=2)
+    return check_stage_scheduler(name, cfg, full_size)
+
+
+def check_denoiser(name: str, cfg: dict | None = None, size: int | None = None):
+    """Shape kept, finite, depends on the timestep, every parameter gets a gradient."""
+    net = _build(DENOISERS, name, cfg)
+    assert isinstance(net, BaseDenoiser), f'{name} is not a BaseDenoiser'
+    size = size or _size(net.size_multiple, 16)
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(2, net.in_channels, size, size, generator=g)
+    t = torch.tensor([0, 999])
+    out = net(x, t)
+    assert out.shape == x.shape, f'{name}: output {list(out.shape)} for input {list(x.shape)}'
+    assert torch.isfinite(out).all(), f'{name}: output is not finite'
+    net.eval()
+    with torch.no_grad():
+        a, b = net(x[:1], torch.tensor([10])), net(x[:1], torch.tensor([500]))
+    net.train()
+    assert not torch.allclose(a, b), f'{name}: the prediction ignores the timestep'
+    net(x, t).square().mean().backward()
+    missing = [n for n, p in net.named_parameters() if p.requires_grad and p.grad is None]
+    assert not missing, f'{name}: no gradient reached the parameters {missing[:5]}'
+    return net
+
+
+def check_noise_schedule(name: str, cfg: dict | None = None):
+    """betas in (0, 1); alpha_bar decreasing; respacing keeps alpha_bar at its steps."""
+    sched = _build(NOISE_SCHEDULES, name, cfg)
+    assert isinstance(sched, BaseNoiseSchedule), f'{name} is not a BaseNoiseSchedule'
+    betas = sched.betas()
+    assert betas.ndim == 1 and len(betas) == sched.num_steps >= 2
+    assert ((betas > 0) & (betas < 1)).all(), f'{name}: betas must lie in (0, 1)'
+    abar = sched.alphas_cumprod()
+    assert (abar[1:] < abar[:-1]).all(), f'{name}: alpha_bar must decrease'
+    for steps in (1, 2, max(2, sched.num_steps // 7), sched.num_steps):
+        timesteps, rbetas = sched.respace(steps)
+        assert len(timesteps) == len(rbetas) == steps
+        assert (timesteps[1:] > timesteps[:-1]).all() and int(timesteps[-1]) < sched.num_steps
+        torch.testing.assert_close(torch.cumprod(1 - rbetas, 0), abar[timesteps])
+    full, fbetas = sched.respace(sched.num_steps)
+    assert torch.equal(full, torch.arange(sched.num_steps)) and torch.allclose(fbetas, betas)
+    return sched
+
+
+def check_sampler(name: str, cfg: dict | None = None, size: int = 16):
+    """On a stand-in denoiser: known pixels exactly kept, holes changed, finite, the same
+    generator seed gives the same result and another seed another."""
+    sampler = _build(SAMPLERS, name, cfg)
+    assert isinstance(sampler, BaseSampler), f'{name} is not a BaseSampler'
+    schedule = NOISE_SCHEDULES.build(dict(type='LinearNoiseSchedule', num_steps=50))
+    batch = tiny_batch(batch=2, size=size)
+    image, mask = batch['gt'], batch['mask']
+
+    def denoise(x_t, t):                 # predicts the noise of a grey image
+        assert x_t.shape == image.shape and t.shape == (image.shape[0],)
+        abar = schedule.alphas_cumprod()[t].float().view(-1, 1, 1, 1)
+        return x_t / (1 - abar).sqrt().clamp_min(1e-3) * 0.5
+
+    def run(seed):
+        return sampler.sample(denoise, image, mask, schedule,
+                              torch.Generator().manual_seed(seed))
+    out = run(0)
+    assert out.shape == image.shape and torch.isfinite(out).all(), f'{name}: bad output'
+    known = (mask == 0).expand_as(image)
+    assert torch.equal(out[known], image[known]), f'{name}: known pixels changed'
+    assert not torch.equal(out[~known], image[~known]), f'{name}: the holes were not filled'
+    assert torch.equal(out, run(0)), f'{name}: the same seed gave different results'
+    assert not torch.equal(out, run(1)), f'{name}: different seeds gave the same result'
+    return sampler
+
+
+def check_kind(key: str, name: str):
+    """Run the contract check of kind ``key`` (``toolbox.registry.KINDS``) on ``name``."""
+    from toolbox.registry import kind_key
+    key = kind_key(key)
+    check = next(k.check for k in KINDS if k.key == key)
+    return globals()[check](name)
+
+
 def components(kind: str) -> list[str]:
     """Names registered under ``kind`` (a key of ``toolbox.registry.KIND_REGISTRIES``)."""
-    from toolbox.registry import KIND_REGISTRIES
-    return sorted(KIND_REGISTRIES[kind].module_dict)
+    from toolbox.registry import KIND_REGISTRIES, kind_key
+    return sorted(KIND_REGISTRIES[kind_key(kind)].module_dict)
 
 
 def models() -> list[str]:
