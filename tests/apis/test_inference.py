@@ -43,3 +43,12 @@ def test_mask_of_the_wrong_size_is_named():
     model = init_inpaintor(DEMO)
     with pytest.raises(ValueError, match='mask is 10x10 but the image is 16x16'):
         inpaint(model, np.zeros((16, 16, 3), np.uint8), np.zeros((10, 10), np.uint8))
+
+
+def test_sampler_options_are_kept_apart_from_guidance_images():
+    model = init_inpaintor(DEMO)            # a GAN: no sampler options, no guidance
+    image, mask = np.zeros((16, 16, 3), np.uint8), np.zeros((16, 16), np.uint8)
+    with pytest.raises(TypeError, match=r"unknown option\(s\) \['seed'\]"):
+        inpaint(model, image, mask, sample_options=dict(seed=0))
+    with pytest.raises(TypeError, match="sketch"):
+        inpaint(model, image, mask, sketch=np.zeros((16, 16), np.uint8))

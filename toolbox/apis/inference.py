@@ -7,6 +7,7 @@ import torch.nn.functional as F
 
 from toolbox.builder import config_path
 from toolbox.registry import MODELS
+from toolbox.value_range import from_model_range, to_model_range
 
 
 def init_inpaintor(config, checkpoint: str | None = None, device: str = 'cpu',
@@ -150,7 +151,7 @@ def _inpaint_whole(model, img: np.ndarray, m: np.ndarray, guides: dict) -> np.nd
     h, w = img.shape[:2]
     # Parameter-free models (classical baselines) run on the CPU.
     device = next(iter(model.parameters()), torch.zeros(())).device
-    x = torch.from_numpy(img).permute(2, 0, 1)[None].float().div(127.5).sub(1).to(device)
+    x = to_model_range(torch.from_numpy(img).permute(2, 0, 1)[None]).to(device)
     mt = torch.from_numpy(m)[None, None].to(device)
     extra = {}
     for key, g in guides.items():
@@ -164,7 +165,7 @@ def _inpaint_whole(model, img: np.ndarray, m: np.ndarray, guides: dict) -> np.nd
         mt = F.pad(mt, pad, value=0.0)
         extra = {key: F.pad(v, pad, mode=mode) for key, v in extra.items()}
     out = model.inpaint(x, mt, **extra)[..., :h, :w]
-    out = ((out.clamp(-1, 1) + 1) * 127.5).round().byte()[0].permute(1, 2, 0).cpu().numpy()
+    out = from_model_range(out, 255).round().byte()[0].permute(1, 2, 0).cpu().numpy()
     return out
 
 

@@ -12,6 +12,8 @@ import torch
 from mmengine.model import BaseModel
 from torch import Tensor
 
+from toolbox.value_range import from_model_range
+
 __all__ = ['BaseInpaintor']
 
 
@@ -117,8 +119,8 @@ class BaseInpaintor(BaseModel):
         metrics read them."""
         output = self.inpaint(batch['gt'], batch['mask'],
                               **{k: batch[k] for k in self.guidance_keys if k in batch})
-        pred01 = ((output.clamp(-1, 1) + 1) / 2).float().cpu()   # [B, 3, H, W] in [0, 1]
-        gt01 = ((batch['gt'] + 1) / 2).float().cpu()
+        pred01 = from_model_range(output).cpu()           # [B, 3, H, W] in [0, 1]
+        gt01 = from_model_range(batch['gt']).cpu()
         mask = batch['mask'].float().cpu()
         samples = batch.get('data_samples') or [{} for _ in range(len(pred01))]
         return [dict(sample, pred=pred01[i], gt=gt01[i], mask=mask[i])

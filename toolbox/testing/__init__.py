@@ -23,6 +23,7 @@ from toolbox.bases import (BaseAdversarialLoss, BaseDenoiser, BaseDiscriminator,
                            BaseStageScheduler)
 from toolbox.registry import (DENOISERS, DISCRIMINATORS, GENERATORS, KINDS, LOSSES,
                               MASK_GENERATORS, NOISE_SCHEDULES, SAMPLERS, STAGE_SCHEDULERS)
+from toolbox.value_range import from_model_range
 
 __all__ = ['check_model', 'models', 'check_generator', 'check_progressive',
            *(k.check for k in KINDS if k.check != 'check_generator'), 'check_kind',
@@ -358,8 +359,8 @@ def tiny_optimizers(model, lr: float = 1e-3):
 def _packed(batch: dict[str, torch.Tensor], keys) -> dict:
     """``batch`` as the data pipeline packs it: uint8 tensors per sample."""
     def u8(t: torch.Tensor, signed: bool) -> list[torch.Tensor]:
-        t = (t + 1) / 2 if signed else t
-        return list((t.clamp(0, 1) * 255).round().byte())
+        t = from_model_range(t) if signed else t.clamp(0, 1)
+        return list((t * 255).round().byte())
     inputs = dict(gt=u8(batch['gt'], True), mask=list(batch['mask'].byte()))
     inputs.update({k: u8(batch[k], False) for k in keys if k in batch})
     return dict(inputs=inputs, data_samples=[{} for _ in range(len(batch['gt']))])
