@@ -52,6 +52,34 @@ def test_denoiser_calls_equal_the_closed_form_and_the_official_schedule(params):
     assert len(seen) == OFFICIAL_CALLS[params] == sampler.num_denoiser_calls()
 
 
+# Training steps kept by guided diffusion's space_timesteps(1000, [n]) (run from the
+# official repository); the float stride accumulates, so 21 steps keep 499, not 500.
+OFFICIAL_RESPACING = {
+    21: [0, 50, 100, 150, 200, 250, 300, 350, 400, 450, 499, 549, 599, 649, 699, 749, 799,
+         849, 899, 949, 999],
+    23: [0, 45, 91, 136, 182, 227, 272, 318, 363, 409, 454, 499, 545, 590, 636, 681, 727, 772,
+         817, 863, 908, 954, 999],
+}
+
+
+def test_respacing_keeps_the_training_steps_guided_diffusion_keeps():
+    schedule = NOISE_SCHEDULES.build(dict(type='LinearNoiseSchedule'))
+    for steps, expected in OFFICIAL_RESPACING.items():
+        assert schedule.respace(steps)[0].tolist() == expected
+    kept = schedule.respace(250)[0]
+    assert kept[:6].tolist() == [0, 4, 8, 12, 16, 20] and kept[-3:].tolist() == [991, 995, 999]
+    assert int(kept.sum()) == 124875
+
+
+def test_the_paper_size_config_has_the_stated_parameter_count():
+    from toolbox.apis import load_config
+    cfg = load_config(osp.join(REPO, 'configs/repaint_places_256.py'))
+    with torch.device('meta'):                          # shapes only: no 2 GB allocation
+        model = MODELS.build(cfg.model)
+    assert sum(p.numel() for p in model.parameters()) == 480_721_923   # plugins/repaint/README.md
+    assert model.fixed_size == (256, 256) and model.sampler.num_denoiser_calls() == 2410
+
+
 def test_one_sample_per_jump_is_plain_reverse_diffusion():
     sampler = SAMPLERS.build(dict(type='RePaintSampler', t_T=50, jump_length=10,
                                   jump_n_sample=1))
