@@ -46,6 +46,14 @@ class BaseInpaintor(BaseModel):
     Training visualisation: after each training step, :attr:`last_train_vis` holds a dict of
     a few images of the batch (``'gt'``, ``'mask'``, ``'output'``, ``[b, C, H, W]`` on the
     CPU, images in ``[-1, 1]``), which the visualisation hook draws.
+
+    Optimizers: :attr:`optim_modules` names the sub-modules that get one optimizer each
+    (``train_step`` then receives an ``OptimWrapperDict``), ``()`` one for the whole model.
+    The constructor takes ``data_preprocessor`` (a config dict, an instance, or ``None`` for
+    the toolbox's ``InpaintingDataPreprocessor``) and ``init_cfg``. :attr:`tiny_cfg` holds
+    the keywords of a small instance, on which :func:`toolbox.testing.check_model` runs the
+    whole contract. Subclasses may turn the class attributes into properties that depend
+    on their configuration (a diffusion model's ``sample_options`` include its sampler's).
     """
 
     #: Sampler options ``inpaint`` accepts (e.g. ``('seed', 'steps', 'num_samples')``).
