@@ -5,41 +5,44 @@ A new plugin is tested by registering it: these parameters are read from the reg
 import pytest
 
 from toolbox import testing
-from toolbox.registry import LOSSES
+from toolbox.registry import KINDS, LOSSES
 
 pytestmark = pytest.mark.filterwarnings('ignore::UserWarning')
 
 
-@pytest.mark.parametrize('name', testing.components('generators'))
-def test_generator_contract(name):
-    testing.check_generator(name)
-
-
-@pytest.mark.parametrize('name', testing.components('discriminators'))
-def test_discriminator_contract(name):
-    testing.check_discriminator(name)
-
-
-@pytest.mark.parametrize('name', testing.components('losses'))
-def test_loss_contract(name):
-    testing.check_loss(name)
-
-
-@pytest.mark.parametrize('name', testing.components('mask_generators'))
-def test_mask_generator_contract(name):
-    testing.check_mask_generator(name)
-
-
-@pytest.mark.parametrize('name', testing.components('progressive_schedulers'))
-def test_progressive_scheduler_contract(name):
-    testing.check_progressive_scheduler(name)
+# every registered component of every kind (toolbox.registry.KINDS), by its kind's check
+@pytest.mark.parametrize('key, name', [(k.key, name) for k in KINDS
+                                       for name in testing.components(k.key)])
+def test_component_contract(key, name):
+    testing.check_kind(key, name)
 
 
 def test_every_kind_has_components():
-    for kind in ('generators', 'discriminators', 'losses', 'mask_generators',
-                 'progressive_schedulers'):
-        assert testing.components(kind), kind
+    for kind in KINDS:
+        assert testing.components(kind.key), kind.key
+        assert callable(getattr(testing, kind.check)), kind.check
     assert 'L1Loss' in LOSSES
+
+
+def test_old_kind_names_still_work_with_a_deprecation_warning():
+    import toolbox
+    from toolbox import registry
+    with pytest.warns(DeprecationWarning, match='stage_schedulers'):
+        assert testing.components('progressive_schedulers') == testing.components(
+            'stage_schedulers')
+    with pytest.warns(DeprecationWarning, match='STAGE_SCHEDULERS'):
+        assert registry.PROGRESSIVE_SCHEDULERS is registry.STAGE_SCHEDULERS
+    with pytest.warns(DeprecationWarning, match='STAGE_SCHEDULERS'):
+        assert toolbox.PROGRESSIVE_SCHEDULERS is toolbox.STAGE_SCHEDULERS
+    with pytest.warns(DeprecationWarning, match='BaseStageScheduler'):
+        assert toolbox.BaseProgressiveScheduler is toolbox.BaseStageScheduler
+    with pytest.warns(DeprecationWarning, match='check_stage_scheduler'):
+        testing.check_progressive_scheduler('StageScheduler')
+
+
+@pytest.mark.parametrize('name', testing.models())
+def test_model_contract(name):
+    testing.check_model(name)
 
 
 @pytest.mark.parametrize('name', testing.components('generators'))

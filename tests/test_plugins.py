@@ -147,3 +147,18 @@ def test_a_bad_hook_result_is_one_warning_and_registers_nothing(hooks, expected)
     messages = [str(w.message) for w in caught if issubclass(w.category, PluginWarning)]
     assert len(messages) == 1 and expected in messages[0] and "'bad'" in messages[0]
     assert (len(GENERATORS), len(LOSSES)) == before
+
+
+def test_the_old_stage_scheduler_hook_still_registers_with_a_deprecation_warning():
+    from toolbox import BaseStageScheduler
+    from toolbox.registry import STAGE_SCHEDULERS
+    old_style = type('OldStyleScheduler', (BaseStageScheduler,), {'__module__': 'old_pkg'})
+    STAGE_SCHEDULERS.module_dict  # load the built-ins first
+    with pytest.warns(DeprecationWarning, match='toolbox_progressive_schedulers.*'
+                                                'toolbox_stage_schedulers'):
+        register_plugin(_plugin(toolbox_progressive_schedulers=lambda: [old_style]),
+                        PluginInfo('old', 'old-dist', '0.1', 'old_pkg'))
+    try:
+        assert STAGE_SCHEDULERS.get('OldStyleScheduler') is old_style
+    finally:
+        STAGE_SCHEDULERS._module_dict.pop('OldStyleScheduler')

@@ -4,14 +4,14 @@ import pytest
 import toolbox
 from toolbox.builder import ConfigKeywordError, UnknownComponentError
 from toolbox.registry import (DISCRIMINATORS, GENERATORS, KIND_REGISTRIES, LOSSES,
-                              MASK_GENERATORS, MODELS, PROGRESSIVE_SCHEDULERS)
+                              MASK_GENERATORS, MODELS, STAGE_SCHEDULERS)
 
 
 def test_lookups_work_right_after_import():
     assert GENERATORS.get('EncoderDecoderGenerator').__name__ == 'EncoderDecoderGenerator'
     assert 'PatchDiscriminator' in DISCRIMINATORS
     assert 'HingeGANLoss' in LOSSES and 'RandomRectangle' in MASK_GENERATORS
-    assert 'StageScheduler' in PROGRESSIVE_SCHEDULERS
+    assert 'StageScheduler' in STAGE_SCHEDULERS
     assert toolbox.GENERATORS is GENERATORS
 
 
@@ -61,7 +61,7 @@ def test_unknown_type_deep_in_a_list_names_its_path():
 
 def test_missing_required_keyword_is_named():
     with pytest.raises(ConfigKeywordError, match="missing required key.*'scales'"):
-        PROGRESSIVE_SCHEDULERS.build(dict(type='StageScheduler', stage_iters=[1]))
+        STAGE_SCHEDULERS.build(dict(type='StageScheduler', stage_iters=[1]))
 
 
 def test_plugin_provenance_is_recorded():

@@ -70,3 +70,46 @@ def test_a_constantly_zero_loss_fails(registered):
 
 def test_a_progressive_model_refuses_a_generator_that_reads_only_known_pixels():
     assert testing.check_progressive('TeleaInpaint') is None
+
+
+# -- check_model: models that break the BaseInpaintor contract ------------------------------
+
+def _gan_subclass(name, **methods):
+    from toolbox.models import GANInpaintor
+    return type(name, (GANInpaintor,), {'__module__': __name__, **methods})
+
+
+def _leaky_inpaint(self, image, mask, **options):
+    self.split_options(options)
+    return self.run_generator(dict(gt=image, mask=mask))['output']     # not composited
+
+
+def _lenient_inpaint(self, image, mask, **options):
+    out = self.run_generator(dict(gt=image, mask=mask))['output']
+    return out * mask + image * (1 - mask)                             # ignores options
+
+
+def _frozen_train_step(self, data, optim_wrapper):
+    return {'loss': 0.0}                                               # trains nothing
+
+
+@pytest.mark.parametrize('methods, message', [
+    (dict(inpaint=_leaky_inpaint), 'changed known pixels'),
+    (dict(inpaint=_lenient_inpaint), 'accepted an unknown option'),
+    (dict(train_step=_frozen_train_step), 'changed no weight'),
+])
+def test_a_model_breaking_the_contract_fails(registered, methods, message):
+    from toolbox.models import GANInpaintor
+    from toolbox.registry import MODELS
+    name = registered(MODELS, _gan_subclass('Broken' + next(iter(methods)).title(), **methods))
+    with pytest.raises(AssertionError, match=message):
+        testing.check_model(name, cfg=GANInpaintor.tiny_cfg)
+
+
+def test_value_range_round_trips_uint8_exactly():
+    from toolbox.value_range import from_model_range, to_model_range
+    x = torch.arange(256, dtype=torch.uint8)
+    y = to_model_range(x)
+    assert float(y.min()) == -1 and float(y.max()) == 1
+    assert torch.equal(from_model_range(y, 255).round().byte(), x)
+    assert torch.equal(from_model_range(torch.tensor([-3.0, 0.0, 3.0])), torch.tensor([0.0, 0.5, 1.0]))

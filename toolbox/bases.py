@@ -12,15 +12,18 @@ it, so a plugin author gets those tests for free by setting it.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
+import warnings
+
 import numpy as np
+import torch
 from torch import Tensor, nn
 
 __all__ = ['BaseGenerator', 'BaseDiscriminator', 'BaseLoss', 'BaseReconstructionLoss',
-           'BaseAdversarialLoss', 'BaseFeatureMatchingLoss', 'BaseMaskGenerator', 'BaseProgressiveScheduler',
-           'check_image_and_mask']
+           'BaseAdversarialLoss', 'BaseFeatureMatchingLoss', 'BaseMaskGenerator', 'BaseStageScheduler',
+           'BaseDenoiser', 'BaseNoiseSchedule', 'BaseSampler', 'check_image_and_mask']
 
 
 def check_image_and_mask(image: Tensor, mask: Tensor, *, where: str, channels: int = 3,
@@ -134,32 +137,49 @@ class BaseReconstructionLoss(BaseLoss):
 
 
 class BaseAdversarialLoss(BaseLoss):
-    """A GAN objective: the generator's term from fake logits and the discriminator's from
-    real and fake logits. ``loss_weight`` applies to the generator's term only."""
+    """A GAN objective. It computes its own terms from a discriminator it may call:
 
-    #: Whether :meth:`real_penalty` is used: the inpaintor then feeds real images that
-    #: require gradients to the discriminator (e.g. for an R1 gradient penalty).
-    penalizes_real: ClassVar[bool] = False
-    #: Whether :meth:`generator_loss` needs the discriminator's logits on real images
-    #: (relativistic objectives); the inpaintor then passes them, without gradient.
-    generator_needs_real: ClassVar[bool] = False
-    #: Whether :meth:`generator_loss` and :meth:`discriminator_loss` take ``mask=`` (the
-    #: batch's hole mask ``[B, 1, H, W]``, 1 = hole) to weigh or label patches by it.
-    takes_mask: ClassVar[bool] = False
+    * :meth:`discriminator_terms` ``(judge, real, fake, batch)``: the discriminator's
+      named loss terms (summed by the inpaintor) and values to log;
+    * :meth:`generator_terms` ``(judge, fake, real, batch)``: the generator's term.
 
-    def generator_loss(self, fake_logits: Tensor, real_logits: Tensor | None = None) -> Tensor:
+    ``judge(image) -> logits`` is the discriminator in training, already conditioned on the
+    batch; ``real`` is the ground truth ``[B, 3, H, W]``, ``fake`` the image the
+    discriminator judges; ``batch`` holds at least ``'mask'`` ``[B, 1, H, W]`` (1 = hole).
+    The defaults judge real and fake once and apply :meth:`discriminator_loss` and
+    :meth:`generator_loss`; an objective that needs more (an R1 penalty on real images,
+    the real logits in the generator's term, the mask) overrides the terms, so the
+    inpaintor needs no knowledge of it. ``loss_weight`` applies to the generator's term
+    only.
+    """
+
+    def generator_loss(self, fake_logits: Tensor) -> Tensor:
         raise NotImplementedError
 
     def discriminator_loss(self, real_logits: Tensor, fake_logits: Tensor) -> Tensor:
         raise NotImplementedError
 
-    def real_penalty(self, real_image: Tensor, real_logits: Tensor) -> Tensor:
-        """A regulariser of the discriminator on real data, added to its loss (already
-        weighted). ``real_image`` requires gradients when :attr:`penalizes_real` is set."""
-        raise NotImplementedError
+    def discriminator_terms(self, judge: Callable[[Tensor], Tensor], real: Tensor,
+                            fake: Tensor, batch: dict) -> tuple[dict[str, Tensor],
+                                                                dict[str, Tensor]]:
+        """``({'loss_d': ..., other terms}, {'d_real': ..., 'd_fake': ...})``; ``fake``
+        arrives detached from the generator."""
+        real_logits, fake_logits = judge(real), judge(fake)
+        return ({'loss_d': self.discriminator_loss(real_logits, fake_logits)},
+                _logit_log(real_logits, fake_logits))
+
+    def generator_terms(self, judge: Callable[[Tensor], Tensor], fake: Tensor, real: Tensor,
+                        batch: dict, fake_logits: Tensor | None = None) -> Tensor:
+        """The generator's (unweighted) adversarial term. ``fake_logits``, when given, are
+        ``judge(fake)`` already computed (with gradient) for feature matching."""
+        return self.generator_loss(judge(fake) if fake_logits is None else fake_logits)
 
     def forward(self, fake_logits: Tensor) -> Tensor:
         return self.generator_loss(fake_logits)
+
+
+def _logit_log(real_logits: Tensor, fake_logits: Tensor) -> dict[str, Tensor]:
+    return {'d_real': real_logits.detach().mean(), 'd_fake': fake_logits.detach().mean()}
 
 
 class BaseFeatureMatchingLoss(BaseLoss):
@@ -219,7 +239,7 @@ class BaseMaskGenerator:
         return f'{type(self).__name__}()'
 
 
-class BaseProgressiveScheduler:
+class BaseStageScheduler:
     """Which stage of a progressive (multi-scale) model trains at a given iteration.
 
     Stages are numbered from 0. Subclasses implement :attr:`num_stages`,
@@ -256,3 +276,104 @@ class BaseProgressiveScheduler:
         """Whether ``iteration`` is the first iteration of a stage after the first."""
         return any(self.stage_start(s) == iteration for s in range(1, self.num_stages))
 
+
+def __getattr__(name: str):
+    if name == 'BaseProgressiveScheduler':
+        warnings.warn('BaseProgressiveScheduler is now BaseStageScheduler; the old name goes '
+                      'in the next release', DeprecationWarning, stacklevel=2)
+        return BaseStageScheduler
+    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
+
+
+# -- diffusion ---------------------------------------------------------------------------------
+
+class BaseDenoiser(nn.Module):
+    """A diffusion denoiser: ``forward(x_t, t) -> eps`` predicts the noise in ``x_t``.
+
+    ``x_t`` is a noisy image ``[B, C, H, W]`` (``C`` = :attr:`in_channels`), ``t`` the
+    training-step indices ``[B]`` (long, ``0 <= t < num_steps`` of the noise schedule it was
+    trained with; a respaced sampler passes the original indices). Returns ``[B, C, H, W]``.
+    """
+
+    #: Channels of the images it denoises.
+    in_channels: int = 3
+    #: Height and width must be multiples of this (the UNet's downsampling).
+    size_multiple: ClassVar[int] = 1
+    tiny_cfg: ClassVar[dict[str, Any]] = {}
+
+    def forward(self, x_t: Tensor, t: Tensor) -> Tensor:
+        raise NotImplementedError
+
+
+class BaseNoiseSchedule:
+    """The forward (noising) process: variances ``beta_t`` for ``t = 0 .. num_steps - 1``
+    (0-based: ``x_{t} ~ N(sqrt(1 - beta_t) x_{t-1}, beta_t I)``, ``x_{-1}`` the clean image).
+
+    Subclasses implement :meth:`betas`; the rest follows from them. :meth:`respace` gives
+    the process over fewer steps, as samplers use it.
+    """
+
+    tiny_cfg: ClassVar[dict[str, Any]] = {}
+
+    @property
+    def num_steps(self) -> int:
+        return len(self.betas())
+
+    def betas(self) -> Tensor:
+        """``[num_steps]`` float64 in (0, 1)."""
+        raise NotImplementedError
+
+    def alphas_cumprod(self) -> Tensor:
+        """``alpha_bar_t = prod_{s <= t} (1 - beta_s)``, ``[num_steps]`` float64."""
+        return torch.cumprod(1.0 - self.betas(), 0)
+
+    def respace(self, steps: int) -> tuple[Tensor, Tensor]:
+        """``(timesteps, betas)`` of the process restricted to ``steps`` evenly spaced
+        training steps (the first and the last included): ``timesteps`` ``[steps]`` long,
+        increasing; ``betas`` ``[steps]`` float64 with the same ``alpha_bar`` at those
+        steps (``beta'_i = 1 - alpha_bar[s_i] / alpha_bar[s_{i-1}]``)."""
+        n = self.num_steps
+        if not 1 <= int(steps) <= n:
+            raise ValueError(f'{type(self).__name__}: cannot respace {n} steps to {steps}')
+        steps = int(steps)
+        # Positions accumulate the float stride, as guided diffusion's respacing does, so
+        # the same steps are chosen as for the published models.
+        stride = (n - 1) / (steps - 1) if steps > 1 else 1
+        taken, position = [], 0.0
+        for _ in range(steps):
+            taken.append(round(position))
+            position += stride
+        timesteps = torch.tensor(taken, dtype=torch.long)
+        abar = self.alphas_cumprod()[timesteps]
+        previous = torch.cat([abar.new_ones(1), abar[:-1]])
+        return timesteps, 1.0 - abar / previous
+
+
+class BaseSampler:
+    """Fills the holes of an image by running a denoiser backwards through a noise schedule.
+
+    ``sample(denoise, image, mask, schedule, generator, **options)``:
+
+    * ``denoise(x_t, t) -> eps``: the trained denoiser (``t``: training-step indices
+      ``[B]``);
+    * ``image`` ``[B, C, H, W]`` in [-1, 1] with known pixels where ``mask`` ``[B, 1, H, W]``
+      is 0 (1 = hole);
+    * ``schedule``: the :class:`BaseNoiseSchedule` the denoiser was trained with;
+    * ``generator``: the ``torch.Generator`` all noise is drawn from (a seed gives the same
+      result);
+    * ``options``: overrides named in :attr:`sample_options` (e.g. ``steps``).
+
+    Returns ``[B, C, H, W]``: the known pixels exactly as given, the holes sampled.
+    """
+
+    #: Keywords ``sample`` accepts as per-call overrides.
+    sample_options: ClassVar[tuple[str, ...]] = ()
+    tiny_cfg: ClassVar[dict[str, Any]] = {}
+
+    def sample(self, denoise: Callable[[Tensor, Tensor], Tensor], image: Tensor, mask: Tensor,
+               schedule: BaseNoiseSchedule, generator: torch.Generator,
+               **options: Any) -> Tensor:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f'{type(self).__name__}()'

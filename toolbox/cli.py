@@ -23,7 +23,10 @@ def _rows(kind: str | None):
 
 
 def cmd_list(args) -> int:
+    from toolbox.registry import DEPRECATED_KEYS, kind_key
     kinds = _kinds()
+    if args.kind in DEPRECATED_KEYS:
+        args.kind = kind_key(args.kind)
     if args.kind and args.kind not in kinds:
         import difflib
         close = difflib.get_close_matches(args.kind, list(kinds), n=1)

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import pluggy
 
+from toolbox.registry import DEPRECATED_KEYS, KINDS, RUNNER_HOOKS
+
 PROJECT_NAME = 'toolbox'
 
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)
@@ -30,76 +32,34 @@ hookspec = pluggy.HookspecMarker(PROJECT_NAME)
 hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 
 
-# --- component kinds ------------------------------------------------------------------------
-
-@hookspec
-def toolbox_generators() -> list[type]:
-    """Generators: subclasses of :class:`toolbox.bases.BaseGenerator`.
-
-    Registered in ``toolbox.registry.GENERATORS`` under their class name.
-    """
-
-
-@hookspec
-def toolbox_discriminators() -> list[type]:
-    """Discriminators: subclasses of :class:`toolbox.bases.BaseDiscriminator`."""
+def _spec(key: str, doc: str, returns: str):
+    """The hook ``toolbox_<key>() -> list[type[returns]]`` with ``doc``."""
+    def hook() -> list[type]:
+        """Return the classes to register."""
+    hook.__name__ = hook.__qualname__ = f'toolbox_{key}'
+    hook.__doc__ = f'{doc}\n\nReturns a list of classes ({returns}); each is registered under its class name.'
+    hook.__annotations__ = {'return': f'list[type[{returns}]]'}
+    hook.__module__ = __name__
+    return hookspec(hook)
 
 
-@hookspec
-def toolbox_losses() -> list[type]:
-    """Losses: subclasses of :class:`toolbox.bases.BaseLoss`: reconstruction
-    (``BaseReconstructionLoss``), adversarial (``BaseAdversarialLoss``) or feature-matching
-    (``BaseFeatureMatchingLoss``)."""
-
-
-@hookspec
-def toolbox_mask_generators() -> list[type]:
-    """Mask generators: subclasses of :class:`toolbox.bases.BaseMaskGenerator`."""
-
-
-@hookspec
-def toolbox_progressive_schedulers() -> list[type]:
-    """Progressive training schedulers: subclasses of
-    :class:`toolbox.bases.BaseProgressiveScheduler`."""
-
-
-# --- components for mmengine's Runner --------------------------------------------------------
-
-@hookspec
-def toolbox_models() -> list[type]:
-    """Inpaintors (mmengine ``BaseModel`` subclasses), registered in ``MODELS``."""
-
-
-@hookspec
-def toolbox_transforms() -> list[type]:
-    """Data transforms (mmcv ``BaseTransform`` subclasses), registered in ``TRANSFORMS``."""
-
-
-@hookspec
-def toolbox_datasets() -> list[type]:
-    """Datasets (mmengine ``BaseDataset`` subclasses), registered in ``DATASETS``."""
-
-
-@hookspec
-def toolbox_metrics() -> list[type]:
-    """Metrics (mmengine ``BaseMetric`` subclasses), registered in ``METRICS``."""
-
-
-@hookspec
-def toolbox_hooks() -> list[type]:
-    """Engine hooks (mmengine ``Hook`` subclasses), registered in ``HOOKS``."""
-
-
+# One hook per component kind (toolbox.registry.KINDS) and per Runner registry a plugin may
+# fill (toolbox.registry.RUNNER_HOOKS): toolbox_generators, ..., toolbox_models, ...
 #: hook name -> key of :data:`toolbox.registry.ALL_REGISTRIES`
-HOOK_TO_REGISTRY = {
-    'toolbox_generators': 'generators',
-    'toolbox_discriminators': 'discriminators',
-    'toolbox_losses': 'losses',
-    'toolbox_mask_generators': 'mask_generators',
-    'toolbox_progressive_schedulers': 'progressive_schedulers',
-    'toolbox_models': 'models',
-    'toolbox_transforms': 'transforms',
-    'toolbox_datasets': 'datasets',
-    'toolbox_metrics': 'metrics',
-    'toolbox_hooks': 'hooks',
-}
+HOOK_TO_REGISTRY: dict[str, str] = {}
+for _kind in KINDS:
+    globals()[f'toolbox_{_kind.key}'] = _spec(
+        _kind.key, f'{_kind.doc}\n\nSubclasses of :class:`toolbox.bases.{_kind.base}`, '
+        f'registered in ``toolbox.registry.{_kind.constant}``.', f'toolbox.bases.{_kind.base}')
+    HOOK_TO_REGISTRY[f'toolbox_{_kind.key}'] = _kind.key
+for _key, (_registry, _doc) in RUNNER_HOOKS.items():
+    globals()[f'toolbox_{_key}'] = _spec(_key, _doc, 'object')
+    HOOK_TO_REGISTRY[f'toolbox_{_key}'] = _key
+
+#: Deprecated hook names -> the registry they still fill (with a DeprecationWarning).
+DEPRECATED_HOOKS: dict[str, str] = {
+    f'toolbox_{old}': new for old, new in DEPRECATED_KEYS.items()}
+for _old, _new in DEPRECATED_HOOKS.items():
+    globals()[_old] = _spec(_old[len('toolbox_'):], f'Deprecated name of ``toolbox_{_new}``.',
+                            'object')
+HOOK_TO_REGISTRY.update(DEPRECATED_HOOKS)

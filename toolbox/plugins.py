@@ -207,6 +207,10 @@ def register_plugin(module: object, info: PluginInfo) -> None:
                 _warn(info, f'raised in {hook_name}(): {type(exc).__name__}: {exc}')
                 _pm.unregister(module)
                 return
+            if hook_name in hookspecs.DEPRECATED_HOOKS:
+                warnings.warn(f'toolbox plugin {info.name!r} implements {hook_name}, which '
+                              f'is now toolbox_{reg_key}; the old name goes in the next '
+                              'release', DeprecationWarning, stacklevel=2)
             problem = _check_hook_result(hook_name, reg_key, result)
             if problem:
                 _warn(info, problem)
@@ -237,13 +241,8 @@ def register_plugin(module: object, info: PluginInfo) -> None:
 
 def _check_hook_result(hook_name: str, reg_key: str, result: object) -> str | None:
     from toolbox import bases
-    expected = {
-        'generators': bases.BaseGenerator,
-        'discriminators': bases.BaseDiscriminator,
-        'losses': bases.BaseLoss,
-        'mask_generators': bases.BaseMaskGenerator,
-        'progressive_schedulers': bases.BaseProgressiveScheduler,
-    }.get(reg_key)
+    from toolbox.registry import KINDS
+    expected = {k.key: getattr(bases, k.base) for k in KINDS}.get(reg_key)
     if result is None:
         return None
     if not isinstance(result, (list, tuple)):
@@ -259,7 +258,7 @@ def _check_hook_result(hook_name: str, reg_key: str, result: object) -> str | No
 
 def _report_unknown_hooks(module: object, info: PluginInfo) -> None:
     assert _pm is not None
-    known = list(hookspecs.HOOK_TO_REGISTRY)
+    known = [h for h in hookspecs.HOOK_TO_REGISTRY if h not in hookspecs.DEPRECATED_HOOKS]
     for caller in _pm.get_hookcallers(module) or ():
         if caller.spec is None:
             close = difflib.get_close_matches(caller.name, known, n=1, cutoff=0.6)

@@ -2,8 +2,10 @@
 
 Two families live here:
 
-* the **component kinds** that plugins contribute: ``GENERATORS``, ``DISCRIMINATORS``,
-  ``LOSSES``, ``MASK_GENERATORS``, ``PROGRESSIVE_SCHEDULERS``;
+* the **component kinds** that plugins contribute, listed once in :data:`KINDS` (the
+  hookspecs, the plugin checks, the contract tests and the public API derive from it):
+  ``GENERATORS``, ``DISCRIMINATORS``, ``LOSSES``, ``MASK_GENERATORS``,
+  ``STAGE_SCHEDULERS``, ``DENOISERS``, ``NOISE_SCHEDULES``, ``SAMPLERS``;
 * **children of every mmengine root registry** (``MODELS``, ``DATASETS``, ``TRANSFORMS``,
   ``METRICS``, ``HOOKS`` ...), so that mmengine's ``Runner`` finds the toolbox's models,
   datasets and hooks when ``default_scope='toolbox'``. Creating children for *all* roots,
@@ -17,12 +19,14 @@ imports the engine module that fills it (``MODELS``: ``toolbox.models``, ...).
 """
 from __future__ import annotations
 
+import warnings
+from dataclasses import dataclass
+
 from mmengine import registry as _mm
 from mmengine.registry import Registry
 
 __all__ = [
-    'ToolboxRegistry', 'KIND_REGISTRIES', 'ALL_REGISTRIES',
-    'GENERATORS', 'DISCRIMINATORS', 'LOSSES', 'MASK_GENERATORS', 'PROGRESSIVE_SCHEDULERS',
+    'ToolboxRegistry', 'Kind', 'KINDS', 'KIND_REGISTRIES', 'ALL_REGISTRIES', 'kind_key',
     'RUNNERS', 'RUNNER_CONSTRUCTORS', 'LOOPS', 'HOOKS', 'STRATEGIES', 'DATASETS',
     'DATA_SAMPLERS', 'TRANSFORMS', 'MODELS', 'MODEL_WRAPPERS', 'WEIGHT_INITIALIZERS',
     'OPTIMIZERS', 'OPTIM_WRAPPERS', 'OPTIM_WRAPPER_CONSTRUCTORS', 'PARAM_SCHEDULERS',
@@ -89,20 +93,75 @@ def _kind(name: str, kind: str) -> ToolboxRegistry:
     return ToolboxRegistry(name, kind=kind, build_func=build_checked)
 
 
-# Component kinds contributed by plugins: the names match the hookspecs in toolbox.hookspecs.
-GENERATORS = _kind('generator', 'generator')
-DISCRIMINATORS = _kind('discriminator', 'discriminator')
-LOSSES = _kind('loss', 'loss')
-MASK_GENERATORS = _kind('mask generator', 'mask generator')
-PROGRESSIVE_SCHEDULERS = _kind('progressive scheduler', 'progressive scheduler')
+@dataclass(frozen=True)
+class Kind:
+    """A kind of component that plugins contribute.
 
-KIND_REGISTRIES: dict[str, ToolboxRegistry] = {
-    'generators': GENERATORS,
-    'discriminators': DISCRIMINATORS,
-    'losses': LOSSES,
-    'mask_generators': MASK_GENERATORS,
-    'progressive_schedulers': PROGRESSIVE_SCHEDULERS,
-}
+    ``key`` names it everywhere: ``toolbox list KEY``, the hook ``toolbox_KEY``
+    (:mod:`toolbox.hookspecs`), ``KIND_REGISTRIES[KEY]``; ``constant`` is its registry's
+    name in this module and in :mod:`toolbox`; ``base`` the class in :mod:`toolbox.bases`
+    every entry derives from; ``check`` the contract check in :mod:`toolbox.testing` that
+    runs on every registered entry; ``doc`` says what the hook returns.
+    """
+    key: str
+    constant: str
+    name: str
+    base: str
+    check: str
+    doc: str
+
+
+#: Every component kind, once.
+KINDS: tuple[Kind, ...] = (
+    Kind('generators', 'GENERATORS', 'generator', 'BaseGenerator', 'check_generator',
+         'Inpainting generators ``(masked_image, mask, **guidance) -> dict``.'),
+    Kind('discriminators', 'DISCRIMINATORS', 'discriminator', 'BaseDiscriminator',
+         'check_discriminator', 'Discriminators ``(image, mask, **conditions) -> logits``.'),
+    Kind('losses', 'LOSSES', 'loss', 'BaseLoss', 'check_loss',
+         'Losses: reconstruction (``BaseReconstructionLoss``), adversarial '
+         '(``BaseAdversarialLoss``) or feature-matching (``BaseFeatureMatchingLoss``).'),
+    Kind('mask_generators', 'MASK_GENERATORS', 'mask generator', 'BaseMaskGenerator',
+         'check_mask_generator', 'Mask recipes ``(shape, rng) -> uint8 (H, W)``, 1 = hole.'),
+    Kind('stage_schedulers', 'STAGE_SCHEDULERS', 'stage scheduler', 'BaseStageScheduler',
+         'check_stage_scheduler',
+         'Stage schedulers of progressive models: which stage trains at which iteration, '
+         'at which size.'),
+    Kind('denoisers', 'DENOISERS', 'denoiser', 'BaseDenoiser', 'check_denoiser',
+         'Diffusion denoisers ``(x_t, t) -> predicted noise``.'),
+    Kind('noise_schedules', 'NOISE_SCHEDULES', 'noise schedule', 'BaseNoiseSchedule',
+         'check_noise_schedule',
+         'Forward-process noise schedules (the variances beta_t), with respacing.'),
+    Kind('samplers', 'SAMPLERS', 'sampler', 'BaseSampler', 'check_sampler',
+         'Samplers that fill the holes by running a denoiser backwards through a noise '
+         'schedule (e.g. RePaint\'s resampling).'),
+)
+
+KIND_REGISTRIES: dict[str, ToolboxRegistry] = {k.key: _kind(k.name, k.name) for k in KINDS}
+globals().update({k.constant: KIND_REGISTRIES[k.key] for k in KINDS})
+__all__ += [k.constant for k in KINDS]
+
+#: Old names kept working for one release, with a DeprecationWarning.
+DEPRECATED_KEYS = {'progressive_schedulers': 'stage_schedulers'}
+_DEPRECATED_CONSTANTS = {'PROGRESSIVE_SCHEDULERS': 'STAGE_SCHEDULERS'}
+
+
+def kind_key(key: str) -> str:
+    """``key``, or the current key of a deprecated one (with a DeprecationWarning)."""
+    if key in DEPRECATED_KEYS:
+        new = DEPRECATED_KEYS[key]
+        warnings.warn(f'the component kind {key!r} is now called {new!r}; the old name '
+                      'goes in the next release', DeprecationWarning, stacklevel=3)
+        return new
+    return key
+
+
+def __getattr__(name: str):
+    if name in _DEPRECATED_CONSTANTS:
+        new = _DEPRECATED_CONSTANTS[name]
+        warnings.warn(f'toolbox.registry.{name} is now {new}; the old name goes in the next '
+                      'release', DeprecationWarning, stacklevel=2)
+        return globals()[new]
+    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
 
 
 def _child(root: Registry, engine_module: str | None = None) -> ToolboxRegistry:
@@ -135,13 +194,15 @@ LOG_PROCESSORS = _child(_mm.LOG_PROCESSORS)
 INFERENCERS = _child(_mm.INFERENCERS)
 FUNCTIONS = _child(_mm.FUNCTIONS)
 
-# Registries a plugin may contribute to besides the kinds (see toolbox.hookspecs).
-RUNNER_REGISTRIES: dict[str, ToolboxRegistry] = {
-    'models': MODELS,
-    'datasets': DATASETS,
-    'transforms': TRANSFORMS,
-    'metrics': METRICS,
-    'hooks': HOOKS,
+# Registries a plugin may contribute to besides the kinds: key -> (registry, what the hook
+# ``toolbox_KEY`` returns); toolbox.hookspecs derives these hooks from it.
+RUNNER_HOOKS: dict[str, tuple[ToolboxRegistry, str]] = {
+    'models': (MODELS, 'Inpainting models (subclasses of ``toolbox.models.BaseInpaintor``).'),
+    'datasets': (DATASETS, 'Datasets (mmengine ``BaseDataset`` subclasses).'),
+    'transforms': (TRANSFORMS, 'Data transforms (mmcv ``BaseTransform`` subclasses).'),
+    'metrics': (METRICS, 'Metrics (mmengine ``BaseMetric`` subclasses).'),
+    'hooks': (HOOKS, 'Engine hooks (mmengine ``Hook`` subclasses).'),
 }
+RUNNER_REGISTRIES: dict[str, ToolboxRegistry] = {k: r for k, (r, _) in RUNNER_HOOKS.items()}
 
 ALL_REGISTRIES: dict[str, ToolboxRegistry] = {**KIND_REGISTRIES, **RUNNER_REGISTRIES}

@@ -56,6 +56,10 @@ def parse_args(argv=None):
                    help='--hd-strategy crop: images longer than this are cropped per hole')
     p.add_argument('--crop-margin', type=int, default=CROP_MARGIN,
                    help='--hd-strategy crop: context pixels around each hole')
+    p.add_argument('--seed', type=int, default=None,
+                   help='random seed of a stochastic model\'s sampler (e.g. RePaint)')
+    p.add_argument('--steps', type=int, default=None,
+                   help='sampling steps of a stochastic model (e.g. RePaint\'s t_T)')
     p.add_argument('--threads', type=int, default=None, help='CPU threads for torch')
     p.add_argument('--default-malloc', action='store_true',
                    help="keep glibc's default policy of returning large freed blocks at once "
@@ -126,8 +130,16 @@ def main(argv=None) -> int:
                                cfg_options=args.cfg_options)
         wants_sketch = 'sketch' in model.guidance_keys
         if args.sketch and not wants_sketch:
-            raise ConfigError(f'--sketch given, but {type(model.generator).__name__} '
+            raise ConfigError(f'--sketch given, but {type(model).__name__} '
                                     f'of {args.config} was not built with a sketch channel')
+        # sampler options go to the sampler, apart from the guidance images
+        options = {k: v for k, v in (('seed', args.seed), ('steps', args.steps))
+                   if v is not None}
+        refused = sorted(set(options) - set(model.sample_options))
+        if refused:
+            raise ConfigError(f'--{refused[0]} given, but {type(model).__name__} of '
+                              f'{args.config} takes no such sampler option (it takes '
+                              f'{list(model.sample_options) or "none"})')
         for image, mask, sketch, out in jobs:
             guidance = {}
             if sketch is not None:
@@ -135,7 +147,8 @@ def main(argv=None) -> int:
                 guidance['sketch'] = 255 - s if args.invert_sketch else s
             result = inpaint(model, image, mask, max_side=args.max_side,
                              hd_strategy=args.hd_strategy, crop_trigger=args.crop_trigger,
-                             crop_margin=args.crop_margin, **guidance)
+                             crop_margin=args.crop_margin, sample_options=options,
+                             **guidance)
             folder = osp.dirname(osp.abspath(out))
             os.makedirs(folder, exist_ok=True)
             if not cv2.imwrite(out, result[..., ::-1]):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import torch
 import torch.nn.functional as F
 from torch import Tensor
 
@@ -35,7 +36,7 @@ class L1Loss(BaseReconstructionLoss):
 class HingeGANLoss(BaseAdversarialLoss):
     """Hinge objective: D minimises ``relu(1 - D(real)) + relu(1 + D(fake))``, G ``-D(fake)``."""
 
-    def generator_loss(self, fake_logits: Tensor, real_logits: Tensor | None = None) -> Tensor:
+    def generator_loss(self, fake_logits: Tensor) -> Tensor:
         return -fake_logits.mean()
 
     def discriminator_loss(self, real_logits: Tensor, fake_logits: Tensor) -> Tensor:
@@ -46,7 +47,7 @@ class NonSaturatingGANLoss(BaseAdversarialLoss):
     """Logistic objective: D minimises ``softplus(-D(real)) + softplus(D(fake))``,
     G ``softplus(-D(fake))`` (Goodfellow et al.'s non-saturating variant)."""
 
-    def generator_loss(self, fake_logits: Tensor, real_logits: Tensor | None = None) -> Tensor:
+    def generator_loss(self, fake_logits: Tensor) -> Tensor:
         return F.softplus(-fake_logits).mean()
 
     def discriminator_loss(self, real_logits: Tensor, fake_logits: Tensor) -> Tensor:
@@ -62,8 +63,6 @@ class RelativisticAverageGANLoss(BaseAdversarialLoss):
     its real logits taken without gradient.
     """
 
-    generator_needs_real = True
-
     def generator_loss(self, fake_logits: Tensor, real_logits: Tensor | None = None) -> Tensor:
         if real_logits is None:
             raise ValueError('RelativisticAverageGANLoss.generator_loss needs real_logits')
@@ -71,6 +70,14 @@ class RelativisticAverageGANLoss(BaseAdversarialLoss):
         d_r = real_logits - fake_logits.mean()
         d_f = fake_logits - real_logits.mean()
         return (F.softplus(d_r).mean() + F.softplus(-d_f).mean()) / 2
+
+    def generator_terms(self, judge, fake: Tensor, real: Tensor, batch: dict,
+                        fake_logits: Tensor | None = None) -> Tensor:
+        # the relativistic term compares with the real logits, which train nothing here
+        with torch.no_grad():
+            real_logits = judge(real)
+        return self.generator_loss(judge(fake) if fake_logits is None else fake_logits,
+                                   real_logits)
 
     def discriminator_loss(self, real_logits: Tensor, fake_logits: Tensor) -> Tensor:
         d_r = real_logits - fake_logits.mean()

@@ -14,18 +14,19 @@ from torch import Tensor
 
 from toolbox import BaseGenerator
 from toolbox.bases import check_image_and_mask
+from toolbox.value_range import from_model_range, to_model_range
 
 
 def _to_uint8(image: Tensor) -> np.ndarray:
     """[3, H, W] in [-1, 1] -> RGB uint8 (H, W, 3)."""
-    img = ((image.detach().float().clamp(-1, 1) + 1) * 127.5).round().byte()
+    img = from_model_range(image.detach(), 255).round().byte()
     return np.ascontiguousarray(img.permute(1, 2, 0).cpu().numpy())
 
 
 def _to_tensor(images: list[np.ndarray], like: Tensor) -> Tensor:
     """RGB uint8 (H, W, 3) list -> [B, 3, H, W] in [-1, 1] on ``like``'s device and dtype."""
     arr = torch.from_numpy(np.stack(images)).permute(0, 3, 1, 2)
-    return (arr.float() / 127.5 - 1.0).to(device=like.device, dtype=like.dtype)
+    return to_model_range(arr).to(device=like.device, dtype=like.dtype)
 
 
 class _OpenCVInpaint(BaseGenerator):

@@ -86,7 +86,9 @@ _SHARED: dict[tuple, VGG19Features] = {}
 
 def shared_vgg19(pretrained: bool = True, weights: str | None = None) -> VGG19Features:
     """The process-wide :class:`VGG19Features` for these arguments (built on first use)."""
-    key = (bool(pretrained), weights)
+    # the default device is part of the key: a network built on another (e.g. the meta
+    # device, for shapes only) must not be handed out here
+    key = (bool(pretrained), weights, torch.empty(()).device)
     if key not in _SHARED:
         _SHARED[key] = VGG19Features(pretrained, weights)
     return _SHARED[key]

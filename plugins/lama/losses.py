@@ -45,8 +45,6 @@ class NonSaturatingR1Loss(NonSaturatingGANLoss):
             the logit map's) is a hole; LaMa samples the mask at the nearest pixel instead.
     """
 
-    penalizes_real = True
-    takes_mask = True
     tiny_cfg = dict(r1_weight=0.001, mask_as_fake_target=True)
 
     def __init__(self, loss_weight: float = 1.0, r1_weight: float = 0.001,
@@ -54,10 +52,6 @@ class NonSaturatingR1Loss(NonSaturatingGANLoss):
         super().__init__(loss_weight)
         self.r1_weight = float(r1_weight)
         self.mask_as_fake_target = bool(mask_as_fake_target)
-
-    def generator_loss(self, fake_logits: Tensor, real_logits: Tensor | None = None,
-                       mask: Tensor | None = None) -> Tensor:
-        return super().generator_loss(fake_logits)
 
     def discriminator_loss(self, real_logits: Tensor, fake_logits: Tensor,
                            mask: Tensor | None = None) -> Tensor:
@@ -78,6 +72,16 @@ class NonSaturatingR1Loss(NonSaturatingGANLoss):
             return real_logits.new_zeros(())
         (grad,) = torch.autograd.grad(real_logits.sum(), real_image, create_graph=True)
         return grad.flatten(1).pow(2).sum(1).mean() * self.r1_weight
+
+
+    def discriminator_terms(self, judge, real: Tensor, fake: Tensor, batch: dict):
+        # the penalty differentiates D(real) with respect to the real image
+        real = real.detach().requires_grad_(True)
+        real_logits, fake_logits = judge(real), judge(fake)
+        terms = {'loss_d': self.discriminator_loss(real_logits, fake_logits, mask=batch['mask']),
+                 'loss_d_penalty': self.real_penalty(real, real_logits)}
+        return terms, {'d_real': real_logits.detach().mean(),
+                       'd_fake': fake_logits.detach().mean()}
 
 
 class DiscriminatorFeatureMatchingLoss(BaseFeatureMatchingLoss):

@@ -1,9 +1,9 @@
-"""Progressive training schedulers: hook implementations only."""
+"""Stage schedulers of progressive training: hook implementations only."""
 from toolbox import hookimpl
 
 from .stage_scheduler import StageScheduler
 
 
 @hookimpl
-def toolbox_progressive_schedulers():
+def toolbox_stage_schedulers():
     return [StageScheduler]

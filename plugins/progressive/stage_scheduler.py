@@ -4,10 +4,10 @@ from __future__ import annotations
 import bisect
 from collections.abc import Sequence
 
-from toolbox import BaseProgressiveScheduler
+from toolbox import BaseStageScheduler
 
 
-class StageScheduler(BaseProgressiveScheduler):
+class StageScheduler(BaseStageScheduler):
     """Stage ``k`` trains for ``stage_iters[k]`` iterations at ``scales[k]`` of the final size.
 
     Args:

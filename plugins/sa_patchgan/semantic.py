@@ -16,7 +16,9 @@ _SHARED: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 
 def _backbone(model_name: str, pretrained: bool, weights: str | None) -> nn.Module:
     import timm
-    key = (model_name, bool(pretrained), weights)
+    # the default device is part of the key: a network built on another (e.g. the meta
+    # device, for shapes only) must not be handed out here
+    key = (model_name, bool(pretrained), weights, torch.empty(()).device)
     net = _SHARED.get(key)
     if net is None:
         if pretrained:

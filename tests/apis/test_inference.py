@@ -99,3 +99,12 @@ def test_cli_refuses_a_trainable_model_without_checkpoint(tmp_path, capsys):
     assert code == 2 and not out.exists()
     assert len(err.strip().splitlines()) == 1
     assert 'EncoderDecoderGenerator' in err and 'give its checkpoint' in err
+
+
+def test_sampler_options_are_kept_apart_from_guidance_images():
+    model = init_inpaintor(DEMO, random_weights=True)   # a GAN: no sampler options, no guidance
+    image, mask = np.zeros((16, 16, 3), np.uint8), np.zeros((16, 16), np.uint8)
+    with pytest.raises(TypeError, match=r"unknown option\(s\) \['seed'\]"):
+        inpaint(model, image, mask, sample_options=dict(seed=0))
+    with pytest.raises(TypeError, match="sketch"):
+        inpaint(model, image, mask, sketch=np.zeros((16, 16), np.uint8))

@@ -145,7 +145,7 @@ class _L2Matching(BaseFeatureMatchingLoss):
 
 
 class _R1Hinge(BaseAdversarialLoss):
-    penalizes_real = True
+    """Hinge with an R1 penalty: its own discriminator terms."""
     seen_grad = False
 
     def generator_loss(self, fake_logits):
@@ -154,10 +154,13 @@ class _R1Hinge(BaseAdversarialLoss):
     def discriminator_loss(self, real_logits, fake_logits):
         return torch.relu(1 - real_logits).mean() + torch.relu(1 + fake_logits).mean()
 
-    def real_penalty(self, real_image, real_logits):
-        type(self).seen_grad = real_image.requires_grad
-        grad, = torch.autograd.grad(real_logits.sum(), real_image, create_graph=True)
-        return 0.5 * grad.pow(2).flatten(1).sum(1).mean()
+    def discriminator_terms(self, judge, real, fake, batch):
+        real = real.detach().requires_grad_(True)
+        real_logits, fake_logits = judge(real), judge(fake)
+        type(self).seen_grad = real.requires_grad
+        grad, = torch.autograd.grad(real_logits.sum(), real, create_graph=True)
+        return ({'loss_d': self.discriminator_loss(real_logits, fake_logits),
+                 'loss_d_penalty': 0.5 * grad.pow(2).flatten(1).sum(1).mean()}, {})
 
 
 def test_feature_matching_and_real_penalty_losses_are_driven():
@@ -222,16 +225,22 @@ class _SpyDisc(_FeatureDisc):
 
 
 class _MaskedHinge(BaseAdversarialLoss):
-    takes_mask = True
+    """Reads the mask from the batch in its own terms."""
     masks = []
 
-    def generator_loss(self, fake_logits, mask=None):
-        type(self).masks.append(('g', mask))
+    def generator_loss(self, fake_logits):
         return -fake_logits.mean()
 
-    def discriminator_loss(self, real_logits, fake_logits, mask=None):
-        type(self).masks.append(('d', mask))
+    def discriminator_loss(self, real_logits, fake_logits):
         return torch.relu(1 - real_logits).mean() + torch.relu(1 + fake_logits).mean()
+
+    def discriminator_terms(self, judge, real, fake, batch):
+        type(self).masks.append(('d', batch['mask']))
+        return super().discriminator_terms(judge, real, fake, batch)
+
+    def generator_terms(self, judge, fake, real, batch, fake_logits=None):
+        type(self).masks.append(('g', batch['mask']))
+        return super().generator_terms(judge, fake, real, batch, fake_logits)
 
 
 @pytest.mark.parametrize('disc_input', ['composite', 'output'])

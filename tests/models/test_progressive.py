@@ -36,11 +36,12 @@ def _unchanged(before, modules):
 
 def test_one_step_changes_exactly_the_current_stage():
     torch.manual_seed(0)
-    model = _model()
+    model = _model(scheduler=dict(type='StageScheduler', scales=(0.25, 0.5, 1.0),
+                                  stage_iters=(1, 1, 1), size_multiple=4))
     optim = _optim(model)
-    for stage in range(3):
-        model.set_stage(stage)
-        model.train()
+    model.train()
+    for stage in range(3):          # the stage follows from the steps taken, no hook
+        assert model.current_stage == stage
         gens, discs = _snapshot(model.generator), _snapshot(model.discriminator)
         model.train_step(_data(size=32), optim)
         assert _unchanged(gens, model.generator) == [k != stage for k in range(3)]
@@ -48,6 +49,24 @@ def test_one_step_changes_exactly_the_current_stage():
         assert [g.training for g in model.generator] == [k >= stage for k in range(3)]
         assert [all(p.requires_grad for p in g.parameters()) for g in model.generator] == \
             [k >= stage for k in range(3)]
+
+
+def test_a_model_loaded_mid_schedule_trains_the_stage_of_its_step_count():
+    torch.manual_seed(0)
+    trained = _model()
+    optim = _optim(trained)
+    for _ in range(3):                                   # stage_iters (2, 2, 2): in stage 1
+        trained.train_step(_data(size=32), optim)
+    resumed = _model()
+    resumed.load_state_dict(trained.state_dict())        # what a resume restores
+    assert int(resumed.train_steps) == 3 and resumed.current_stage == 1
+    resumed.train()
+    assert resumed.frozen_stages() == [0] and not resumed.generator[0].training
+    gens = _snapshot(resumed.generator)
+    resumed.train_step(_data(size=32), _optim(resumed))
+    assert _unchanged(gens, resumed.generator) == [True, False, True]
+    # validation during training runs the stages trained so far
+    assert resumed.inference_stage == 1 and _model().inference_stage == 2
 
 
 def test_stage_input_is_upsampled_previous_result_pasted_into_known_pixels():
@@ -95,21 +114,22 @@ def test_inference_runs_all_stages_or_stops_early():
     assert results[0]['pred'].shape == (3, 32, 32)
 
 
-def test_shared_weights_and_missing_stage_are_handled():
+def test_shared_weights_train_at_every_stage():
     model = _model(share_weights=True, share_discriminator=True)
     assert len(model.generator) == 1 and len(model.discriminator) == 1
-    with pytest.raises(RuntimeError, match='ProgressiveStageHook'):
-        model.train_step(_data(size=32), _optim(model))
-    model.set_stage(2)
-    assert model.frozen_stages() == []                  # one generator: nothing to freeze
-    model.train_step(_data(size=32), _optim(model))
+    optim = _optim(model)
+    for _ in range(5):
+        before = _snapshot(model.generator)
+        model.train_step(_data(size=32), optim)
+        assert model.frozen_stages() == []              # one generator: nothing to freeze
+        assert _unchanged(before, model.generator) == [False]
+    assert model.current_stage == 2
 
 
 def test_gan_options_reach_every_stage():
     # disc_input and nonfinite are GANInpaintor's and apply to the stage in training
     model = _model(disc_input='output', nonfinite='skip')
     assert model.disc_input == 'output' and model.nonfinite == 'skip'
-    model.set_stage(1)
     model.train()
     log = model.train_step(_data(size=32), _optim(model))
     assert 'loss_d' in log and 'loss_g' in log

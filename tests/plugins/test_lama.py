@@ -192,8 +192,12 @@ def test_discriminator_count_and_features():
 
 def test_r1_penalty_of_a_linear_discriminator():
     loss = LOSSES.build(dict(type='NonSaturatingR1Loss', r1_weight=0.5))
-    assert loss.penalizes_real
     w = torch.randn(3, 4, 4, requires_grad=True)              # D's parameters
+    # the loss's own discriminator terms carry the penalty on the real images
+    terms, _ = loss.discriminator_terms(lambda x: (x * w).sum(dim=(1, 2, 3)),
+                                        torch.randn(2, 3, 4, 4), torch.randn(2, 3, 4, 4),
+                                        dict(mask=torch.zeros(2, 1, 4, 4)))
+    torch.testing.assert_close(terms['loss_d_penalty'], 0.5 * w.detach().pow(2).sum())
     real = torch.randn(2, 3, 4, 4, requires_grad=True)
     logits = (real * w).sum(dim=(1, 2, 3))                    # dD/dx = w for every sample
     penalty = loss.real_penalty(real, logits)
@@ -279,7 +283,6 @@ def test_full_training_step_with_every_lama_loss():
 
 def test_mask_as_fake_target_labels_patches_by_the_hole():
     loss = LOSSES.build(dict(type='NonSaturatingR1Loss', mask_as_fake_target=True))
-    assert loss.takes_mask
     real = torch.zeros(1, 1, 2, 2)
     fake = torch.tensor([[[[2.0, -1.0], [0.5, 3.0]]]])
     mask = torch.zeros(1, 1, 8, 8)
@@ -292,9 +295,16 @@ def test_mask_as_fake_target_labels_patches_by_the_hole():
     plain = LOSSES.build(dict(type='NonSaturatingR1Loss'))
     torch.testing.assert_close(plain.discriminator_loss(real, fake, mask=mask),
                                sp(-real).mean() + sp(fake).mean())
-    torch.testing.assert_close(loss.generator_loss(fake, mask=mask), sp(-fake).mean())
+    torch.testing.assert_close(loss.generator_loss(fake), sp(-fake).mean())
     with pytest.raises(ValueError, match='needs the hole mask'):
         loss.discriminator_loss(real, fake)
+    # its discriminator terms read the mask from the batch
+    no_r1 = LOSSES.build(dict(type='NonSaturatingR1Loss', mask_as_fake_target=True,
+                              r1_weight=0))
+    logits = iter([real, fake])                               # D(real), then D(fake)
+    terms, _ = no_r1.discriminator_terms(lambda x: next(logits), torch.zeros(1, 3, 8, 8),
+                                         torch.zeros(1, 3, 8, 8), dict(mask=mask))
+    torch.testing.assert_close(terms['loss_d'], expected)
 
 
 # -- configs and masks ----------------------------------------------------------------------

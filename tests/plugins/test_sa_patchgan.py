@@ -6,7 +6,7 @@ import time
 import pytest
 import torch
 
-from toolbox.registry import DISCRIMINATORS, PROGRESSIVE_SCHEDULERS
+from toolbox.registry import DISCRIMINATORS, STAGE_SCHEDULERS
 from toolbox.weights import WeightsNotFoundError
 
 from ..utils import REPO, run_python
@@ -77,7 +77,7 @@ def test_missing_pretrained_weights_fail_fast_naming_the_file(monkeypatch, tmp_p
     ((0.25, 2 ** 0.5 / 4, 0.5, 2 ** 0.5 / 2, 1.0), [64, 88, 128, 184, 256]),
 ])
 def test_stage_resolutions_of_both_schedules(scales, sizes):
-    sched = PROGRESSIVE_SCHEDULERS.build(dict(type='StageScheduler', scales=scales,
+    sched = STAGE_SCHEDULERS.build(dict(type='StageScheduler', scales=scales,
                                               stage_iters=[10] * len(scales)))
     assert [sched.stage_size(k, (256, 256)) for k in range(len(scales))] == \
         [(s, s) for s in sizes]

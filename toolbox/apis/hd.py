@@ -32,6 +32,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from toolbox.value_range import from_model_range, to_model_range
+
 HD_STRATEGIES = ('whole', 'resize', 'crop', 'window')
 CROP_TRIGGER = 800
 CROP_MARGIN = 128
@@ -76,14 +78,16 @@ def check_strategy(strategy: str) -> str:
 
 def run_strategy(model, img: np.ndarray, m: np.ndarray, guides: dict, strategy: str, *,
                  max_side: int | None = None, crop_trigger: int = CROP_TRIGGER,
-                 crop_margin: int = CROP_MARGIN,
+                 crop_margin: int = CROP_MARGIN, sample_options: dict | None = None,
                  progress: Progress | None = None) -> tuple[np.ndarray, HDReport]:
     """Inpaint RGB uint8 ``img`` (H, W, 3) where float ``m`` (H, W) is 1, with ``strategy``.
 
-    ``guides`` maps guidance names to (H, W) arrays in [0, 255]. Returns the result and an
-    :class:`HDReport`.
+    ``guides`` maps guidance names to (H, W) arrays in [0, 255]; ``sample_options`` go to
+    every ``model.inpaint`` call as they are (a stochastic model's seed, steps). Returns
+    the result and an :class:`HDReport`.
     """
-    runner = _Runner(model, HDReport(check_strategy(strategy)), progress)
+    runner = _Runner(model, HDReport(check_strategy(strategy)), progress,
+                     dict(sample_options or {}))
     if crop_trigger < 1 or crop_margin < 0:
         raise ValueError(f'inpaint: crop_trigger must be >= 1 and crop_margin >= 0, got '
                          f'{crop_trigger} and {crop_margin}')
@@ -139,21 +143,31 @@ def _grow(lo: int, hi: int, margin: int, length: int) -> tuple[int, int]:
 class _Runner:
     """The model calls of one :func:`run_strategy`, recorded in its report."""
 
-    def __init__(self, model, report: HDReport, progress: Progress | None) -> None:
-        self.model, self.report, self.progress = model, report, progress
+    def __init__(self, model, report: HDReport, progress: Progress | None,
+                 options: dict) -> None:
+        self.model, self.report, self.progress, self.options = model, report, progress, options
 
     def step(self, done: int, total: int) -> None:
         if self.progress is not None:
             self.progress(done, total)
 
     def whole(self, img: np.ndarray, m: np.ndarray, guides: dict) -> np.ndarray:
-        """The model on the whole of ``img``, padded to the generator's size multiple."""
+        """The model on the whole of ``img``, padded to its size multiple, or resized to
+        its ``fixed_size`` and back with the known pixels kept at full resolution."""
+        import cv2
         model = self.model
         h, w = img.shape[:2]
+        fixed = model.fixed_size
+        if fixed is not None and (h, w) != tuple(fixed):
+            s_mask = (_resize(m, fixed, cv2.INTER_AREA) > 0).astype(np.float32)
+            s_guides = {k: _resize(np.asarray(g), fixed, cv2.INTER_AREA)
+                        for k, g in guides.items()}
+            out = self.whole(_resize(img, fixed, cv2.INTER_AREA), s_mask, s_guides)
+            return np.where(m[..., None] > 0, _resize(out, (h, w), cv2.INTER_CUBIC), img)
         self.report.calls.append((h, w))
         # Parameter-free models (classical baselines) run on the CPU.
         device = next(iter(model.parameters()), torch.zeros(())).device
-        x = torch.from_numpy(img).permute(2, 0, 1)[None].float().div(127.5).sub(1).to(device)
+        x = to_model_range(torch.from_numpy(img).permute(2, 0, 1)[None]).to(device)
         mt = torch.from_numpy(m)[None, None].to(device)
         extra = {}
         for key, g in guides.items():
@@ -166,8 +180,8 @@ class _Runner:
             x = F.pad(x, pad, mode=mode)
             mt = F.pad(mt, pad, value=0.0)
             extra = {key: F.pad(v, pad, mode=mode) for key, v in extra.items()}
-        out = model.inpaint(x, mt, **extra)[..., :h, :w]
-        out = ((out.clamp(-1, 1) + 1) * 127.5).round().byte()[0].permute(1, 2, 0).cpu().numpy()
+        out = model.inpaint(x, mt, **extra, **self.options)[..., :h, :w]
+        out = from_model_range(out, 255).round().byte()[0].permute(1, 2, 0).cpu().numpy()
         # The model composites in [-1, 1]; the round trip to uint8 is exact for most values,
         # but not guaranteed for all: the known pixels are taken from the input itself.
         return np.where(m[..., None] > 0, out, img)

@@ -15,11 +15,14 @@ class CheckpointRequiredError(ValueError):
 
 
 def trained_generators(model) -> list[str]:
-    """Class names of the generators of ``model`` that have learned parameters: the
-    model needs a checkpoint when there is any."""
-    from toolbox.bases import BaseGenerator
-    return sorted({type(mod).__name__ for mod in model.modules()
-                   if isinstance(mod, BaseGenerator) and mod.trainable})
+    """Class names of the networks of ``model`` (its direct children) that hold learned
+    parameters: generators, denoisers, discriminators. The model needs a checkpoint when
+    there is any; the classical baselines have none."""
+    import torch.nn as nn
+    children = [m for child in model.children()
+                for m in (child if isinstance(child, nn.ModuleList) else [child])]
+    return sorted({type(child).__name__ for child in children
+                   if next(child.parameters(), None) is not None})
 
 
 def init_inpaintor(config, checkpoint: str | None = None, device: str = 'cpu',
@@ -84,13 +87,19 @@ def _to_mask(mask, shape) -> np.ndarray:
 @torch.no_grad()
 def inpaint(model, image, mask, *, hd_strategy: str | None = None, max_side: int | None = None,
             crop_trigger: int = CROP_TRIGGER, crop_margin: int = CROP_MARGIN,
-            large_strategy: str | None = None, **guidance) -> np.ndarray:
+            large_strategy: str | None = None, sample_options: dict | None = None,
+            **guidance) -> np.ndarray:
     """Fill the holes of ``image`` (RGB uint8 (H, W, 3) or a path) where ``mask`` is set
     (nonzero / white = hole; an array or a path). Returns RGB uint8 (H, W, 3).
 
-    Inputs whose size is not a multiple of the generator's ``size_multiple`` are padded
-    (reflection) and cropped back. Guidance images (``sketch=``) are (H, W) arrays in
-    [0, 255] or paths.
+    ``model`` is any :class:`~toolbox.models.BaseInpaintor`; only its declared attributes
+    are used. Inputs whose size is not a multiple of its ``size_multiple`` are padded
+    (reflection) and cropped back; a model with a ``fixed_size`` gets the image resized to
+    it, and the result is resized back with the known pixels pasted at full resolution.
+    Guidance images (``sketch=``, named in ``model.guidance_keys``) are (H, W) arrays in
+    [0, 255] or paths. ``sample_options`` are passed to a stochastic model's sampler as they
+    are (``dict(seed=0, steps=50)``; the model's ``sample_options`` names what it accepts);
+    an unknown option or guidance name is an error naming it.
 
     Large images: ``hd_strategy`` is ``'whole'``, ``'resize'``, ``'crop'`` or ``'window'``
     (default), described in :mod:`toolbox.apis.hd`. ``max_side`` is the longest side the
@@ -104,6 +113,12 @@ def inpaint(model, image, mask, *, hd_strategy: str | None = None, max_side: int
     img = _to_image(image)
     h, w = img.shape[:2]
     m = _to_mask(mask, (h, w))
+    model.split_options({**dict(sample_options or {}), **guidance})   # unknown names raise
+    unknown = sorted(set(guidance) - set(model.guidance_keys))
+    if unknown:
+        raise TypeError(f'inpaint: {unknown} are not guidance images of '
+                        f'{type(model).__name__} (it takes {list(model.guidance_keys)}); '
+                        'pass sampler options as sample_options=')
     guides = {}
     for key, value in guidance.items():
         g = _to_image(value)[..., 0] if isinstance(value, str) else np.asarray(value)
@@ -113,4 +128,5 @@ def inpaint(model, image, mask, *, hd_strategy: str | None = None, max_side: int
         guides[key] = g
     strategy = hd_strategy or large_strategy or 'window'
     return run_strategy(model, img, m, guides, strategy, max_side=max_side,
-                        crop_trigger=crop_trigger, crop_margin=crop_margin)[0]
+                        crop_trigger=crop_trigger, crop_margin=crop_margin,
+                        sample_options=sample_options)[0]

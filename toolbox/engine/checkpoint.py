@@ -24,6 +24,7 @@ from mmengine.hooks import Hook
 from mmengine.logging import HistoryBuffer
 from mmengine.model import is_model_wrapper
 
+from toolbox.models.distributed import unwrap
 from toolbox.registry import HOOKS
 
 _TAG = '__toolbox_type__'
@@ -210,7 +211,7 @@ class SafeCheckpointHook(Hook):
     priority = 'LOWEST'
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
-        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        model = unwrap(runner.model)
         if 'state_dict' in checkpoint:
             prefixes = wrapper_prefixes(model)
             bare = strip_wrapper_prefixes(checkpoint['state_dict'], prefixes)

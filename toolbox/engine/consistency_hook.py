@@ -6,8 +6,8 @@ import hashlib
 import torch
 from mmengine.dist import all_gather_object, get_world_size
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 
+from toolbox.models.distributed import unwrap
 from toolbox.registry import HOOKS
 
 from .checkpoint import strip_wrapper_prefixes, wrapper_prefixes
@@ -15,7 +15,7 @@ from .checkpoint import strip_wrapper_prefixes, wrapper_prefixes
 
 def weights_digest(model: torch.nn.Module) -> str:
     """SHA-1 of every parameter and buffer, by (unwrapped) name, in name order."""
-    model = model.module if is_model_wrapper(model) else model
+    model = unwrap(model)
     state = strip_wrapper_prefixes(model.state_dict(), wrapper_prefixes(model))
     digest = hashlib.sha1()
     for name in sorted(state):

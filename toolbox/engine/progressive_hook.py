@@ -1,21 +1,20 @@
-"""Switching the stages of a progressive inpaintor as training goes."""
+"""Logging the stages of a progressive inpaintor as training goes."""
 from __future__ import annotations
 
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 
+from toolbox.models.distributed import unwrap
 from toolbox.registry import HOOKS
 
 
 @HOOKS.register_module()
 class ProgressiveStageHook(Hook):
-    """Before every training iteration, put the model in the stage its scheduler assigns to
-    that iteration: earlier stages frozen, the current one trainable.
+    """Log each stage switch of a progressive model with the stage's scale and resolution.
 
-    The stage follows from the iteration alone, so a run resumed from a checkpoint saved
-    mid-stage or exactly at a boundary continues in the right stage with the right
-    parameters frozen (the optimizer state comes from the checkpoint as usual). Each switch
-    is logged with the stage's scale and resolution.
+    The model switches stages by itself: the stage follows from the number of training
+    steps it has taken (saved in checkpoints), so a run resumed mid-stage or exactly at a
+    boundary continues in the right stage with the right parameters frozen, with or without
+    this hook.
     """
 
     priority = 'HIGH'
@@ -23,19 +22,18 @@ class ProgressiveStageHook(Hook):
     def __init__(self, full_size: tuple[int, int] | None = None) -> None:
         #: the final image size, only used to log the stage resolutions
         self.full_size = tuple(full_size) if full_size else None
+        self._logged: int | None = None     # the last stage logged (logging only)
 
     def before_train_iter(self, runner, batch_idx, data_batch=None) -> None:
-        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
-        if not hasattr(model, 'set_stage'):
+        model = unwrap(runner.model)
+        if not hasattr(model, 'scheduler') or not hasattr(model, 'current_stage'):
             raise TypeError(f'ProgressiveStageHook needs a progressive model, got '
                             f'{type(model).__name__}')
-        stage = model.scheduler.stage_at(runner.iter)
-        if stage == model.current_stage and model._training_run:
+        stage = model.current_stage
+        if stage == self._logged:
             return
-        model.set_stage(stage)
+        self._logged = stage
         sched = model.scheduler
-        if runner.iter == sched.stage_start(stage):
-            model.begin_stage(stage)        # a resumed run mid-stage has its weights already
         where = ''
         if self.full_size:
             h, w = sched.stage_size(stage, self.full_size)

@@ -1,11 +1,11 @@
 """The toolbox's Runner: mmengine's, with clear config errors and safe, strict checkpoints."""
 from __future__ import annotations
 
-from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 from torch import nn
 
 from toolbox.builder import config_path
+from toolbox.models.distributed import unwrap
 from toolbox.registry import MODELS, RUNNERS
 
 from .checkpoint import (SafeCheckpointHook, install_atomic_local_backend, latest_checkpoint,
@@ -60,7 +60,7 @@ class ToolboxRunner(Runner):
         # loading is always strict, and wrapper prefixes are handled by load_weights.
         checkpoint = read_checkpoint(filename, map_location=map_location)
         self.call_hook('after_load_checkpoint', checkpoint=checkpoint)
-        model = self.model.module if is_model_wrapper(self.model) else self.model
+        model = unwrap(self.model)
         load_weights(model, checkpoint, filename)
         self._has_loaded = True
         self.logger.info(f'Load checkpoint from {filename}')

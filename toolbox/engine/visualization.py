@@ -9,6 +9,7 @@ from mmengine.dist import master_only
 from mmengine.hooks import Hook
 from torch import Tensor
 
+from toolbox.models.distributed import unwrap
 from toolbox.registry import HOOKS
 
 
@@ -58,7 +59,7 @@ class InpaintingVisualizationHook(Hook):
     def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None) -> None:
         if not self.interval or not self.every_n_train_iters(runner, self.interval):
             return
-        model = runner.model.module if hasattr(runner.model, 'module') else runner.model
+        model = unwrap(runner.model)
         vis = getattr(model, 'last_train_vis', None)
         if vis:
             n = self.max_images

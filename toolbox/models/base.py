@@ -12,6 +12,8 @@ import torch
 from mmengine.model import BaseModel
 from torch import Tensor
 
+from toolbox.value_range import from_model_range
+
 __all__ = ['BaseInpaintor']
 
 
@@ -44,6 +46,14 @@ class BaseInpaintor(BaseModel):
     Training visualisation: after each training step, :attr:`last_train_vis` holds a dict of
     a few images of the batch (``'gt'``, ``'mask'``, ``'output'``, ``[b, C, H, W]`` on the
     CPU, images in ``[-1, 1]``), which the visualisation hook draws.
+
+    Optimizers: :attr:`optim_modules` names the sub-modules that get one optimizer each
+    (``train_step`` then receives an ``OptimWrapperDict``), ``()`` one for the whole model.
+    The constructor takes ``data_preprocessor`` (a config dict, an instance, or ``None`` for
+    the toolbox's ``InpaintingDataPreprocessor``) and ``init_cfg``. :attr:`tiny_cfg` holds
+    the keywords of a small instance, on which :func:`toolbox.testing.check_model` runs the
+    whole contract. Subclasses may turn the class attributes into properties that depend
+    on their configuration (a diffusion model's ``sample_options`` include its sampler's).
     """
 
     #: Sampler options ``inpaint`` accepts (e.g. ``('seed', 'steps', 'num_samples')``).
@@ -51,8 +61,25 @@ class BaseInpaintor(BaseModel):
     #: Whether two calls with different seeds give different results.
     stochastic: ClassVar[bool] = False
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    #: Constructor keywords of a small instance, for :func:`toolbox.testing.check_model`.
+    tiny_cfg: ClassVar[dict[str, Any]] = {}
+    #: The optimizer layout :meth:`train_step` expects: the names of the sub-modules that
+    #: get one optimizer each (``optim_wrapper=dict(constructor=
+    #: 'MultiOptimWrapperConstructor', generator=..., discriminator=...)``: an
+    #: ``OptimWrapperDict``), or ``()`` for one optimizer over the whole model.
+    optim_modules: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, data_preprocessor: dict | Any | None = None,
+                 init_cfg: dict | None = None) -> None:
+        # A config dict is built from the toolbox's MODELS (errors name the config path);
+        # None means the toolbox's InpaintingDataPreprocessor.
+        if data_preprocessor is None or isinstance(data_preprocessor, dict):
+            from toolbox.builder import build_component
+            from toolbox.registry import MODELS
+            data_preprocessor = build_component(
+                MODELS, data_preprocessor or dict(type='InpaintingDataPreprocessor'),
+                'data_preprocessor')
+        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.last_train_vis: dict[str, Tensor] | None = None
 
     # -- size rules ------------------------------------------------------------------------
@@ -100,8 +127,8 @@ class BaseInpaintor(BaseModel):
         metrics read them."""
         output = self.inpaint(batch['gt'], batch['mask'],
                               **{k: batch[k] for k in self.guidance_keys if k in batch})
-        pred01 = ((output.clamp(-1, 1) + 1) / 2).float().cpu()   # [B, 3, H, W] in [0, 1]
-        gt01 = ((batch['gt'] + 1) / 2).float().cpu()
+        pred01 = from_model_range(output).cpu()           # [B, 3, H, W] in [0, 1]
+        gt01 = from_model_range(batch['gt']).cpu()
         mask = batch['mask'].float().cpu()
         samples = batch.get('data_samples') or [{} for _ in range(len(pred01))]
         return [dict(sample, pred=pred01[i], gt=gt01[i], mask=mask[i])

@@ -8,6 +8,7 @@ from mmengine.model import BaseDataPreprocessor
 from mmengine.structures import BaseDataElement
 
 from toolbox.registry import MODELS
+from toolbox.value_range import to_model_range
 
 
 @MODELS.register_module()
@@ -35,7 +36,7 @@ class InpaintingDataPreprocessor(BaseDataPreprocessor):
                 value = torch.stack(list(value))
             value = self.cast_data(value)
             if key == 'gt':
-                value = value.float() / 127.5 - 1.0          # [B, 3, H, W] in [-1, 1]
+                value = to_model_range(value)                 # [B, 3, H, W] in [-1, 1]
             elif key == 'mask':
                 value = (value > 0).float()                   # [B, 1, H, W], 1 = hole
             elif value.dtype == torch.uint8:

@@ -2,11 +2,20 @@
 from __future__ import annotations
 
 from mmengine.device import get_device
-from mmengine.model import MMDistributedDataParallel, MMSeparateDistributedDataParallel
+from mmengine.model import (MMDistributedDataParallel, MMSeparateDistributedDataParallel,
+                            is_model_wrapper)
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
 from toolbox.registry import MODEL_WRAPPERS
+
+
+def unwrap(module: nn.Module | None) -> nn.Module | None:
+    """The module a distributed wrapper (which hides its attributes) holds, else the module
+    itself; ``None`` stays ``None``."""
+    while module is not None and is_model_wrapper(module):
+        module = module.module
+    return module
 
 
 def _wrap(module: nn.Module, **kwargs) -> nn.Module:

@@ -1,4 +1,6 @@
-"""The GAN inpaintor: one generator (one- or multi-stage), an optional discriminator, losses.
+"""The GAN inpaintor: one generator (one- or multi-stage), an optional discriminator, losses;
+and :class:`GANTraining`, the adversarial training step it shares with its peers (the
+progressive inpaintor trains one stage's generator and discriminator with it).
 
 A coarse-to-fine generator needs no separate inpaintor: it returns more named outputs
 (``{'coarse': ..., 'output': ...}``) and each reconstruction loss names the outputs it
@@ -10,7 +12,6 @@ import contextlib
 from collections.abc import Sequence
 
 import torch
-from mmengine.model import is_model_wrapper
 from mmengine.optim import OptimWrapper, OptimWrapperDict
 from torch import Tensor, nn
 
@@ -21,15 +22,14 @@ from toolbox.builder import build_component
 from toolbox.registry import DISCRIMINATORS, GENERATORS, LOSSES, MODELS
 
 from .base import BaseInpaintor
+from .distributed import unwrap
 
 
 class NonFiniteLossError(FloatingPointError):
     """A loss term became NaN or infinite; the message names the iteration and the term."""
 
 
-def _bare(module: nn.Module | None) -> nn.Module | None:
-    """The module itself when a distributed wrapper (which hides its attributes) holds it."""
-    return module.module if module is not None and is_model_wrapper(module) else module
+_bare = unwrap
 
 
 @contextlib.contextmanager
@@ -51,8 +51,205 @@ def composite(output: Tensor, image: Tensor, mask: Tensor) -> Tensor:
     return output * mask + image * (1.0 - mask)
 
 
+class GANTraining:
+    """The GAN training step, shared by inpaintors (a mixin of a :class:`BaseInpaintor`).
+
+    The model says which generator and discriminator train at this step
+    (:meth:`trained_modules`) and what the generator produces
+    (:meth:`training_outputs`); this class builds and checks the losses
+    (:meth:`_init_gan`), and alternates :meth:`discriminator_step` and
+    :meth:`generator_step`. The adversarial loss computes its own terms
+    (:meth:`toolbox.bases.BaseAdversarialLoss.discriminator_terms`), so no objective needs
+    a special case here. It keeps a ``train_steps`` buffer (saved in checkpoints) that
+    counts training steps: a resumed run keeps the alternation in phase, and a progressive
+    model derives its stage from it.
+    """
+
+    def _init_gan(self, has_discriminator: bool, losses: Sequence[dict], disc_steps: int,
+                  disc_input: str, nonfinite: str) -> None:
+        name = type(self).__name__
+        if int(disc_steps) < 1:
+            raise ValueError(f'{name}: disc_steps must be >= 1, got {disc_steps}')
+        self.disc_steps = int(disc_steps)
+        if disc_input not in ('composite', 'output'):
+            raise ValueError(f"{name}: disc_input must be 'composite' or 'output', got "
+                             f'{disc_input!r}')
+        self.disc_input = disc_input
+        if nonfinite not in ('raise', 'skip'):
+            raise ValueError(f"{name}: nonfinite must be 'raise' or 'skip', got {nonfinite!r}")
+        self.nonfinite = nonfinite
+        rec, adv, fm = [], [], []
+        for i, cfg in enumerate(losses):
+            loss = build_component(LOSSES, cfg, f'losses[{i}]')
+            if isinstance(loss, BaseReconstructionLoss):
+                rec.append(loss)
+            elif isinstance(loss, BaseAdversarialLoss):
+                adv.append(loss)
+            elif isinstance(loss, BaseFeatureMatchingLoss):
+                fm.append(loss)
+            else:
+                raise TypeError(f'losses[{i}]: {type(loss).__name__} is neither a '
+                                'reconstruction, an adversarial nor a feature-matching loss')
+        if has_discriminator and len(adv) != 1:
+            raise ValueError(f'{name}: with a discriminator, losses must contain exactly '
+                             f'one adversarial loss (found {len(adv)})')
+        if not has_discriminator and adv:
+            raise ValueError(f'{name}: an adversarial loss is configured but no '
+                             'discriminator')
+        if fm and not has_discriminator:
+            raise ValueError(f'{name}: a feature-matching loss is configured but no '
+                             'discriminator')
+        if not rec and not adv:
+            raise ValueError(f'{name}: no losses configured')
+        self.rec_losses = nn.ModuleList(rec)
+        self.fm_losses = nn.ModuleList(fm)
+        self._fm_names = self._name_losses(fm)
+        self.adv_loss = adv[0] if adv else None
+        self._loss_names = self._name_losses(rec)
+        self.register_buffer('train_steps', torch.zeros((), dtype=torch.long))
+
+    @staticmethod
+    def _name_losses(losses) -> list[str]:
+        names, seen = [], {}
+        for loss in losses:
+            base = type(loss).__name__
+            seen[base] = seen.get(base, 0) + 1
+            names.append(base if seen[base] == 1 else f'{base}{seen[base]}')
+        return names
+
+    # -- what the model provides -----------------------------------------------------------
+    def trained_modules(self) -> tuple[nn.Module, nn.Module | None]:
+        """The generator and the discriminator (or None) that this step trains."""
+        raise NotImplementedError
+
+    def training_outputs(self, batch: dict) -> tuple[dict[str, Tensor], dict]:
+        """Generator outputs to train on, and the batch (targets, mask) they are judged
+        against (a progressive model: the current stage's, at that stage's size)."""
+        raise NotImplementedError
+
+    # -- losses ----------------------------------------------------------------------------
+    def _reconstruction_losses(self, batch: dict, outputs: dict[str, Tensor]) -> dict:
+        losses = {}
+        for name, loss in zip(self._loss_names, self.rec_losses):
+            for key in loss.outputs:
+                if key not in outputs:
+                    raise KeyError(f'loss {name} applies to generator output {key!r}, but '
+                                   f'{type(_bare(self.trained_modules()[0])).__name__} '
+                                   f'returns only {sorted(outputs)}')
+                value = loss(outputs[key], batch['gt'], batch['mask'])
+                losses[f'loss_{name}_{key}'] = value * loss.loss_weight
+        return losses
+
+    @staticmethod
+    def _conditions(disc: nn.Module, batch: dict) -> dict[str, Tensor]:
+        """The batch entries ``disc`` is conditioned on."""
+        bare = _bare(disc)
+        missing = [k for k in bare.conditions if k not in batch]
+        if missing:
+            raise KeyError(f'{type(bare).__name__} is conditioned on {missing}, which '
+                           f'the batch lacks (it has {sorted(batch)}); add them to the data '
+                           'pipeline (e.g. a CannySketch transform for sketch)')
+        return {k: batch[k] for k in bare.conditions}
+
+    def _judge(self, disc: nn.Module, batch: dict):
+        """``image -> logits`` of ``disc`` conditioned on ``batch``."""
+        conditions = self._conditions(disc, batch)
+        return lambda image: disc(image, batch['mask'], **conditions)
+
+    def _finite(self, terms: dict[str, Tensor], optim: OptimWrapper) -> bool:
+        """False (after zeroing the gradients) if a term is not finite and the config says
+        skip; raises if it says raise."""
+        bad = [(k, float(v.detach())) for k, v in terms.items() if not torch.isfinite(v).all()]
+        if not bad:
+            return True
+        where = (f'iteration {int(self.train_steps) - 1}: loss term {bad[0][0]} is '
+                 f'{bad[0][1]}' + (f' (also {", ".join(k for k, _ in bad[1:])})' if bad[1:] else ''))
+        if self.nonfinite == 'raise':
+            raise NonFiniteLossError(where + "; training stopped (set model.nonfinite='skip' "
+                                     'to skip such updates instead)')
+        from mmengine.logging import print_log
+        print_log(where + '; update skipped', logger='current', level=30)
+        optim.zero_grad()
+        return False
+
+    # -- the two updates -------------------------------------------------------------------
+    def _optimizers(self, optim_wrapper, has_discriminator: bool):
+        if isinstance(optim_wrapper, OptimWrapperDict):
+            return (optim_wrapper['generator'],
+                    optim_wrapper['discriminator'] if has_discriminator else None)
+        if has_discriminator:
+            raise TypeError(f'{type(self).__name__} with a discriminator needs one optimizer '
+                            "per sub-module: optim_wrapper=dict(constructor="
+                            "'MultiOptimWrapperConstructor', generator=..., discriminator=...)")
+        return optim_wrapper, None
+
+    def discriminator_step(self, disc: nn.Module, batch: dict, judged: Tensor,
+                           optim: OptimWrapper) -> dict[str, Tensor]:
+        """One update of ``disc`` on real ``batch['gt']`` against the fake ``judged``."""
+        with optim.optim_context(disc):
+            terms, log = self.adv_loss.discriminator_terms(
+                self._judge(disc, batch), batch['gt'], judged.detach(), batch)
+            loss_d = sum(terms.values())
+        if self._finite(terms, optim):
+            optim.update_params(loss_d)
+        return {**{k: v.detach() for k, v in terms.items() if k != 'loss_d'},
+                'loss_d': loss_d.detach(), **log}
+
+    def generator_step(self, generator: nn.Module, disc: nn.Module | None, batch: dict,
+                       outputs: dict[str, Tensor], judged: Tensor,
+                       optim: OptimWrapper) -> dict[str, Tensor]:
+        """One update of ``generator`` from its ``outputs``: reconstruction losses, and with
+        ``disc`` the adversarial and feature-matching terms on the fake ``judged``."""
+        with optim.optim_context(generator):
+            losses = self._reconstruction_losses(batch, outputs)
+            if disc is not None:
+                # Frozen so the generator's backward writes no gradients into D, which
+                # would leak into D's next step (and break exact resumption).
+                with frozen(disc):
+                    fake_logits = None
+                    if self.fm_losses:
+                        bare, cond = _bare(disc), self._conditions(disc, batch)
+                        fake_logits, fake_feats = bare.forward_with_features(
+                            judged, batch['mask'], **cond)
+                        with torch.no_grad():
+                            _, real_feats = bare.forward_with_features(
+                                batch['gt'], batch['mask'], **cond)
+                        for name, loss in zip(self._fm_names, self.fm_losses):
+                            losses[f'loss_{name}'] = (loss(fake_feats, real_feats)
+                                                      * loss.loss_weight)
+                    g_adv = self.adv_loss.generator_terms(
+                        self._judge(disc, batch), judged, batch['gt'], batch,
+                        fake_logits=fake_logits)
+                losses['loss_g_adv'] = g_adv * self.adv_loss.loss_weight
+            loss_g, g_log = self.parse_losses(losses)
+        if self._finite(losses, optim):
+            optim.update_params(loss_g)
+        return {**{k: v for k, v in g_log.items() if k != 'loss'}, 'loss_g': loss_g.detach()}
+
+    def train_step(self, data, optim_wrapper: OptimWrapper | OptimWrapperDict) -> dict:
+        batch = self.data_preprocessor(data, True)
+        generator, disc = self.trained_modules()
+        g_optim, d_optim = self._optimizers(optim_wrapper, disc is not None)
+        update_g = int(self.train_steps) % self.disc_steps == 0
+        self.train_steps += 1
+
+        with g_optim.optim_context(generator), torch.set_grad_enabled(update_g):
+            outputs, batch = self.training_outputs(batch)
+        fake = composite(outputs['output'], batch['gt'], batch['mask'])
+        judged = fake if self.disc_input == 'composite' else outputs['output']
+        log: dict[str, Tensor] = {}
+        if disc is not None:
+            log.update(self.discriminator_step(disc, batch, judged, d_optim))
+        if update_g:
+            log.update(self.generator_step(generator, disc, batch, outputs, judged, g_optim))
+        self.last_train_vis = dict(gt=batch['gt'][:4].detach().cpu(),
+                                   mask=batch['mask'][:4].detach().cpu(),
+                                   output=fake[:4].detach().cpu())
+        return {k: float(v.detach()) for k, v in log.items()}
+
+
 @MODELS.register_module()
-class GANInpaintor(BaseInpaintor):
+class GANInpaintor(GANTraining, BaseInpaintor):
     """Trains ``generator`` with reconstruction losses and, optionally, a discriminator.
 
     Args:
@@ -75,6 +272,12 @@ class GANInpaintor(BaseInpaintor):
         init_cfg: mmengine weight-initialisation config.
     """
 
+    optim_modules = ('generator', 'discriminator')
+    tiny_cfg = dict(
+        generator=dict(type='EncoderDecoderGenerator', base_channels=4, num_downsamples=2),
+        discriminator=dict(type='PatchDiscriminator', base_channels=4, num_layers=1),
+        losses=[dict(type='L1Loss'), dict(type='HingeGANLoss', loss_weight=0.1)])
+
     def __init__(self,
                  generator: dict | BaseGenerator,
                  discriminator: dict | BaseDiscriminator | None = None,
@@ -84,63 +287,17 @@ class GANInpaintor(BaseInpaintor):
                  nonfinite: str = 'raise',
                  data_preprocessor: dict | None = None,
                  init_cfg: dict | None = None) -> None:
-        preprocessor = build_component(
-            MODELS, data_preprocessor or dict(type='InpaintingDataPreprocessor'),
-            'data_preprocessor')
-        super().__init__(data_preprocessor=preprocessor, init_cfg=init_cfg)
-        if int(disc_steps) < 1:
-            raise ValueError(f'GANInpaintor: disc_steps must be >= 1, got {disc_steps}')
-        self.disc_steps = int(disc_steps)
-        if disc_input not in ('composite', 'output'):
-            raise ValueError(f"GANInpaintor: disc_input must be 'composite' or 'output', got "
-                             f'{disc_input!r}')
-        self.disc_input = disc_input
-        if nonfinite not in ('raise', 'skip'):
-            raise ValueError(f"GANInpaintor: nonfinite must be 'raise' or 'skip', got {nonfinite!r}")
-        self.nonfinite = nonfinite
+        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.generator = build_component(GENERATORS, generator, 'generator')
         self.discriminator = build_component(DISCRIMINATORS, discriminator, 'discriminator')
+        self._init_gan(self.discriminator is not None, losses, disc_steps, disc_input,
+                       nonfinite)
 
-        rec, adv, fm = [], [], []
-        for i, cfg in enumerate(losses):
-            loss = build_component(LOSSES, cfg, f'losses[{i}]')
-            if isinstance(loss, BaseReconstructionLoss):
-                rec.append(loss)
-            elif isinstance(loss, BaseAdversarialLoss):
-                adv.append(loss)
-            elif isinstance(loss, BaseFeatureMatchingLoss):
-                fm.append(loss)
-            else:
-                raise TypeError(f'losses[{i}]: {type(loss).__name__} is neither a '
-                                'reconstruction, an adversarial nor a feature-matching loss')
-        if self.discriminator is not None and len(adv) != 1:
-            raise ValueError('GANInpaintor: with a discriminator, losses must contain exactly '
-                             f'one adversarial loss (found {len(adv)})')
-        if self.discriminator is None and adv:
-            raise ValueError('GANInpaintor: an adversarial loss is configured but no '
-                             'discriminator')
-        if fm and self.discriminator is None:
-            raise ValueError('GANInpaintor: a feature-matching loss is configured but no '
-                             'discriminator')
-        if not rec and not adv:
-            raise ValueError('GANInpaintor: no losses configured')
-        self.rec_losses = nn.ModuleList(rec)
-        self.fm_losses = nn.ModuleList(fm)
-        self._fm_names = self._name_losses(fm)
-        self.adv_loss = adv[0] if adv else None
-        self._loss_names = self._name_losses(rec)
-        # Counts training steps; a buffer, so it is saved in checkpoints and a resumed run
-        # keeps the discriminator/generator alternation in phase.
-        self.register_buffer('train_steps', torch.zeros((), dtype=torch.long))
+    def trained_modules(self) -> tuple[nn.Module, nn.Module | None]:
+        return self.generator, self.discriminator
 
-    @staticmethod
-    def _name_losses(losses) -> list[str]:
-        names, seen = [], {}
-        for loss in losses:
-            base = type(loss).__name__
-            seen[base] = seen.get(base, 0) + 1
-            names.append(base if seen[base] == 1 else f'{base}{seen[base]}')
-        return names
+    def training_outputs(self, batch: dict) -> tuple[dict[str, Tensor], dict]:
+        return self.run_generator(batch), batch
 
     # -- inference -------------------------------------------------------------------------
     def run_generator(self, batch: dict) -> dict[str, Tensor]:
@@ -177,19 +334,6 @@ class GANInpaintor(BaseInpaintor):
             return self._reconstruction_losses(batch, self.run_generator(batch))
         raise ValueError(f'GANInpaintor.forward: unknown mode {mode!r}')
 
-    # -- training --------------------------------------------------------------------------
-    def _reconstruction_losses(self, batch: dict, outputs: dict[str, Tensor]) -> dict:
-        losses = {}
-        for name, loss in zip(self._loss_names, self.rec_losses):
-            for key in loss.outputs:
-                if key not in outputs:
-                    raise KeyError(f'loss {name} applies to generator output {key!r}, but '
-                                   f'{type(_bare(self.generator)).__name__} returns only '
-                                   f'{sorted(outputs)}')
-                value = loss(outputs[key], batch['gt'], batch['mask'])
-                losses[f'loss_{name}_{key}'] = value * loss.loss_weight
-        return losses
-
     @property
     def size_multiple(self) -> int:
         """Input height and width must be multiples of this."""
@@ -203,126 +347,3 @@ class GANInpaintor(BaseInpaintor):
     def guidance_keys(self) -> tuple[str, ...]:
         """Batch entries passed to the generator as guidance (e.g. 'sketch')."""
         return tuple(_bare(self.generator).guidance)
-
-    # -- extension points for multi-stage inpaintors ---------------------------------------
-    def training_outputs(self, batch: dict) -> tuple[dict[str, Tensor], dict]:
-        """Generator outputs to train on, and the batch (targets, mask) they are judged
-        against. A progressive inpaintor returns the current stage's outputs and the batch
-        resized to that stage."""
-        return self.run_generator(batch), batch
-
-    @property
-    def active_discriminator(self) -> nn.Module | None:
-        """The discriminator trained at this step."""
-        return self.discriminator
-
-    def _conditions(self, batch: dict) -> dict[str, Tensor]:
-        """The batch entries the active discriminator is conditioned on."""
-        disc = _bare(self.active_discriminator)
-        missing = [k for k in disc.conditions if k not in batch]
-        if missing:
-            raise KeyError(f'{type(disc).__name__} is conditioned on {missing}, which '
-                           f'the batch lacks (it has {sorted(batch)}); add them to the data '
-                           'pipeline (e.g. a CannySketch transform for sketch)')
-        return {k: batch[k] for k in disc.conditions}
-
-    def _disc(self, image: Tensor, batch: dict) -> Tensor:
-        return self.active_discriminator(image, batch['mask'], **self._conditions(batch))
-
-    def _disc_features(self, image: Tensor, batch: dict) -> tuple[Tensor, list[Tensor]]:
-        disc = _bare(self.active_discriminator)
-        return disc.forward_with_features(image, batch['mask'], **self._conditions(batch))
-
-    def _finite(self, terms: dict[str, Tensor], optim: OptimWrapper) -> bool:
-        """False (after zeroing the gradients) if a term is not finite and the config says
-        skip; raises if it says raise."""
-        bad = [(k, float(v.detach())) for k, v in terms.items() if not torch.isfinite(v).all()]
-        if not bad:
-            return True
-        where = (f'iteration {int(self.train_steps) - 1}: loss term {bad[0][0]} is '
-                 f'{bad[0][1]}' + (f' (also {", ".join(k for k, _ in bad[1:])})' if bad[1:] else ''))
-        if self.nonfinite == 'raise':
-            raise NonFiniteLossError(where + "; training stopped (set model.nonfinite='skip' "
-                                     'to skip such updates instead)')
-        from mmengine.logging import print_log
-        print_log(where + '; update skipped', logger='current', level=30)
-        optim.zero_grad()
-        return False
-
-    def train_step(self, data, optim_wrapper: OptimWrapper | OptimWrapperDict) -> dict:
-        batch = self.data_preprocessor(data, True)
-        if isinstance(optim_wrapper, OptimWrapperDict):
-            g_optim = optim_wrapper['generator']
-            d_optim = optim_wrapper['discriminator'] if self.discriminator is not None else None
-        else:
-            if self.discriminator is not None:
-                raise TypeError('GANInpaintor with a discriminator needs one optimizer per '
-                                "sub-module: optim_wrapper=dict(constructor="
-                                "'MultiOptimWrapperConstructor', generator=..., discriminator=...)")
-            g_optim, d_optim = optim_wrapper, None
-        update_g = int(self.train_steps) % self.disc_steps == 0
-        self.train_steps += 1
-        log: dict[str, Tensor] = {}
-
-        with g_optim.optim_context(self.generator), torch.set_grad_enabled(update_g):
-            outputs, batch = self.training_outputs(batch)
-        gt, mask = batch['gt'], batch['mask']
-        fake = composite(outputs['output'], gt, mask)
-        judged = fake if self.disc_input == 'composite' else outputs['output']
-        disc = self.active_discriminator
-        # adversarial losses that weigh patches by the hole mask get it
-        adv_kw = {'mask': mask} if self.adv_loss is not None and self.adv_loss.takes_mask else {}
-
-        if disc is not None:
-            with d_optim.optim_context(disc):
-                penalize = self.adv_loss.penalizes_real
-                real = gt.detach().requires_grad_(True) if penalize else gt
-                real_logits = self._disc(real, batch)
-                fake_logits = self._disc(judged.detach(), batch)
-                loss_d = self.adv_loss.discriminator_loss(real_logits, fake_logits, **adv_kw)
-                d_terms = {'loss_d': loss_d}
-                if penalize:
-                    penalty = self.adv_loss.real_penalty(real, real_logits)
-                    log['loss_d_penalty'] = penalty.detach()
-                    d_terms['loss_d_penalty'] = penalty
-                    loss_d = loss_d + penalty
-            if self._finite(d_terms, d_optim):
-                d_optim.update_params(loss_d)
-            log.update(loss_d=loss_d.detach(), d_real=real_logits.detach().mean(),
-                       d_fake=fake_logits.detach().mean())
-
-        if update_g:
-            with g_optim.optim_context(self.generator):
-                losses = self._reconstruction_losses(batch, outputs)
-                if disc is not None:
-                    # Frozen so the generator's backward writes no gradients into D, which
-                    # would leak into D's next step (and break exact resumption).
-                    with frozen(disc):
-                        real_logits = None
-                        if self.fm_losses:
-                            fake_logits, fake_feats = self._disc_features(judged, batch)
-                            with torch.no_grad():
-                                real_logits, real_feats = self._disc_features(gt, batch)
-                            for name, loss in zip(self._fm_names, self.fm_losses):
-                                losses[f'loss_{name}'] = (loss(fake_feats, real_feats)
-                                                          * loss.loss_weight)
-                        else:
-                            fake_logits = self._disc(judged, batch)
-                        if self.adv_loss.generator_needs_real:
-                            if real_logits is None:
-                                with torch.no_grad():
-                                    real_logits = self._disc(gt, batch)
-                            g_adv = self.adv_loss.generator_loss(fake_logits, real_logits,
-                                                                 **adv_kw)
-                        else:
-                            g_adv = self.adv_loss.generator_loss(fake_logits, **adv_kw)
-                    losses['loss_g_adv'] = g_adv * self.adv_loss.loss_weight
-                loss_g, g_log = self.parse_losses(losses)
-            if self._finite(losses, g_optim):
-                g_optim.update_params(loss_g)
-            log.update({k: v for k, v in g_log.items() if k != 'loss'})
-            log['loss_g'] = loss_g.detach()
-
-        self.last_train_vis = dict(gt=gt[:4].detach().cpu(), mask=mask[:4].detach().cpu(),
-                                   output=fake[:4].detach().cpu())
-        return {k: float(v.detach()) for k, v in log.items()}

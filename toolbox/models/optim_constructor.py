@@ -8,6 +8,8 @@ from mmengine.optim import DefaultOptimWrapperConstructor, OptimWrapperDict
 
 from toolbox.registry import OPTIM_WRAPPER_CONSTRUCTORS
 
+from .distributed import unwrap
+
 
 @OPTIM_WRAPPER_CONSTRUCTORS.register_module()
 class MultiOptimWrapperConstructor:
@@ -35,8 +37,7 @@ class MultiOptimWrapperConstructor:
                              'sub-module entry, not at the top level')
 
     def __call__(self, model) -> OptimWrapperDict:
-        if hasattr(model, 'module'):  # a DDP-style wrapper
-            model = model.module
+        model = unwrap(model)
         wrappers = {}
         for name, cfg in self.optim_wrapper_cfg.items():
             if not hasattr(model, name):

@@ -6,7 +6,9 @@ result upsampled to ``s_k`` and pasted into the known pixels of the input resize
 ``s_k`` (stage 1 sees the downscaled input with its holes zeroed), together with the mask at
 ``s_k``. Stages train one after another; while stage ``k`` trains, the earlier stages are
 frozen (no gradients, eval mode). At inference all stages run in sequence, or up to a
-chosen stage.
+chosen stage. The stage in training follows from the number of training steps taken
+(the ``train_steps`` buffer, saved in checkpoints) and the stage scheduler, so a resumed run
+continues in the right stage with no hook involved.
 
 What differs from the paper (which gives no code): the mask at a lower scale marks a pixel
 as a hole when any part of it was a hole (area downsampling then ``> 0``), so no hole
@@ -21,11 +23,13 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from toolbox.bases import BaseProgressiveScheduler, check_image_and_mask
+from toolbox.bases import BaseStageScheduler, check_image_and_mask
 from toolbox.builder import build_component, config_path
-from toolbox.registry import DISCRIMINATORS, GENERATORS, MODELS, PROGRESSIVE_SCHEDULERS
+from toolbox.registry import DISCRIMINATORS, GENERATORS, MODELS, STAGE_SCHEDULERS
 
-from .inpaintor import GANInpaintor, _bare, composite
+from .base import BaseInpaintor
+from .distributed import unwrap
+from .inpaintor import GANTraining, composite
 
 
 def resize_image(image: Tensor, size: Sequence[int]) -> Tensor:
@@ -47,13 +51,18 @@ def resize_mask(mask: Tensor, size: Sequence[int]) -> Tensor:
 
 
 @MODELS.register_module()
-class ProgressiveInpaintor(GANInpaintor):
+class ProgressiveInpaintor(GANTraining, BaseInpaintor):
     """A stack of generators trained scale by scale.
+
+    The model is composed of its stages: ``generator`` and ``discriminator`` are
+    ``ModuleList`` s with one entry per stage (one entry when shared), and each training
+    step is the GAN step of :class:`~toolbox.models.inpaintor.GANTraining` on the current
+    stage's generator and discriminator.
 
     Args:
         generator: config of one stage's generator; every stage gets its own copy
             (``share_weights=True``: one generator used at every scale).
-        scheduler: config of a ``PROGRESSIVE_SCHEDULERS`` entry; it fixes the number of
+        scheduler: config of a ``STAGE_SCHEDULERS`` entry; it fixes the number of
             stages, their scales and when each trains.
         discriminator: config of one stage's discriminator, one copy per stage
             (``share_discriminator=True``: one for all scales); ``None`` trains without GAN.
@@ -61,15 +70,25 @@ class ProgressiveInpaintor(GANInpaintor):
             against the ground truth resized to that stage.
         share_weights: one generator for all stages.
         share_discriminator: one discriminator for all stages.
-        test_stage: the last stage run by ``val_step``/``test_step`` outside training
-            (``None``: all stages).
-        warm_start: when stage ``k`` begins, copy stage ``k-1``'s generator (and
-            discriminator) weights into it, so it starts from a network that already
-            inpaints at the scale below (the networks are fully convolutional). The paper
-            does not say; off by default.
+        test_stage: the last stage run by ``inpaint``, ``val_step`` and ``test_step``
+            (``None``: all stages). A model in the middle of its schedule runs only the
+            stages trained so far.
+        warm_start: at the first training step of stage ``k``, copy stage ``k-1``'s
+            generator (and discriminator) weights into it, so it starts from a network that
+            already inpaints at the scale below (the networks are fully convolutional). The
+            step count decides, so a run resumed mid-stage keeps its checkpointed weights.
+            The paper does not say; off by default.
         disc_steps, disc_input, nonfinite, data_preprocessor, init_cfg: as for
             :class:`GANInpaintor`.
     """
+
+    optim_modules = ('generator', 'discriminator')
+    tiny_cfg = dict(
+        generator=dict(type='EncoderDecoderGenerator', base_channels=4, num_downsamples=2),
+        scheduler=dict(type='StageScheduler', scales=(0.5, 1.0), stage_iters=(1, 1),
+                       size_multiple=4),
+        discriminator=dict(type='PatchDiscriminator', base_channels=4, num_layers=1),
+        losses=[dict(type='L1Loss'), dict(type='HingeGANLoss', loss_weight=0.1)])
 
     def __init__(self,
                  generator: dict,
@@ -85,39 +104,34 @@ class ProgressiveInpaintor(GANInpaintor):
                  nonfinite: str = 'raise',
                  data_preprocessor: dict | None = None,
                  init_cfg: dict | None = None) -> None:
-        sched = build_component(PROGRESSIVE_SCHEDULERS, scheduler, 'scheduler')
-        if not isinstance(sched, BaseProgressiveScheduler):
-            raise TypeError(f'scheduler: {type(sched).__name__} is not a progressive scheduler')
+        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        sched = build_component(STAGE_SCHEDULERS, scheduler, 'scheduler')
+        if not isinstance(sched, BaseStageScheduler):
+            raise TypeError(f'scheduler: {type(sched).__name__} is not a stage scheduler')
+        self.scheduler = sched
         n = sched.num_stages
         with config_path('generator'):
             gens = [GENERATORS.build(generator) for _ in range(1 if share_weights else n)]
-        if n > 1 and not _bare(gens[0]).uses_estimate:
-            raise ValueError(f'ProgressiveInpaintor: {type(_bare(gens[0])).__name__} reads only '
+        if n > 1 and not gens[0].uses_estimate:
+            raise ValueError(f'ProgressiveInpaintor: {type(gens[0]).__name__} reads only '
                              'the known pixels (uses_estimate = False), so its later stages '
                              'could not build on the earlier ones; use a generator that reads '
                              'the estimate in the holes')
-        discs = None
+        self.generator = nn.ModuleList(gens)
+        self.discriminator = None
         if discriminator is not None:
             with config_path('discriminator'):
-                discs = [DISCRIMINATORS.build(discriminator)
-                         for _ in range(1 if share_discriminator else n)]
-        super().__init__(generator=gens[0], discriminator=discs[0] if discs else None,
-                         losses=losses, disc_steps=disc_steps, disc_input=disc_input,
-                         nonfinite=nonfinite,
-                         data_preprocessor=data_preprocessor, init_cfg=init_cfg)
-        # Replace the single modules by per-stage lists; the optimizer constructor sees
-        # `generator` and `discriminator` as before, covering every stage.
-        self.generator = nn.ModuleList(gens)
-        self.discriminator = nn.ModuleList(discs) if discs else None
-        self.scheduler = sched
+                self.discriminator = nn.ModuleList(
+                    DISCRIMINATORS.build(discriminator)
+                    for _ in range(1 if share_discriminator else n))
+        self._init_gan(self.discriminator is not None, losses, disc_steps, disc_input,
+                       nonfinite)
         if test_stage is not None and not 0 <= test_stage < n:
             raise ValueError(f'test_stage must be in [0, {n - 1}], got {test_stage}')
         self.test_stage = n - 1 if test_stage is None else test_stage
         self.warm_start = bool(warm_start)
-        self.multiple = max(_bare(g).size_multiple for g in gens)
-        #: the stage being trained; set by ProgressiveStageHook (set_stage)
-        self.current_stage = 0
-        self._training_run = False
+        self.multiple = max(g.size_multiple for g in gens)
+        self._frozen_for: int | None = None    # the stage the requires_grad flags are set for
 
     @property
     def size_multiple(self) -> int:
@@ -125,7 +139,7 @@ class ProgressiveInpaintor(GANInpaintor):
 
     @property
     def max_inference_side(self) -> int | None:
-        sides = [getattr(_bare(g), 'max_inference_side', None) for g in self.generator]
+        sides = [getattr(unwrap(g), 'max_inference_side', None) for g in self.generator]
         return None if None in sides else min(sides)
 
     @property
@@ -140,38 +154,36 @@ class ProgressiveInpaintor(GANInpaintor):
             return None
         return self.discriminator[0 if len(self.discriminator) == 1 else stage]
 
-    @property
-    def active_discriminator(self) -> nn.Module | None:
-        return self.stage_discriminator(self.current_stage)
-
     # -- stages ------------------------------------------------------------------------------
-    def set_stage(self, stage: int) -> None:
-        """Train ``stage``: freeze every earlier stage (no gradients, eval mode)."""
-        if not 0 <= stage < self.num_stages:
-            raise ValueError(f'stage must be in [0, {self.num_stages - 1}], got {stage}')
-        self.current_stage = stage
-        self._training_run = True
+    @property
+    def current_stage(self) -> int:
+        """The stage the next training step trains: the scheduler's stage at the number of
+        steps taken so far."""
+        return self.scheduler.stage_at(int(self.train_steps))
+
+    @property
+    def inference_stage(self) -> int:
+        """The last stage ``inpaint`` runs by default: ``test_stage``, or the last stage
+        trained so far when the schedule has not reached it."""
+        steps = int(self.train_steps)
+        if steps == 0:
+            return self.test_stage
+        return min(self.test_stage, self.scheduler.stage_at(steps - 1))
+
+    def frozen_stages(self) -> list[int]:
+        """Stages whose weights the current stage's training leaves unchanged."""
+        return [] if len(self.generator) == 1 else list(range(self.current_stage))
+
+    def _freeze_earlier_stages(self) -> None:
+        stage = self.current_stage
+        if stage == self._frozen_for:
+            return
         shared = len(self.generator) == 1
         for k, gen in enumerate(self.generator):
             trainable = shared or k >= stage
             gen.requires_grad_(trainable)
             gen.train(self.training and trainable)
-
-    @torch.no_grad()
-    def begin_stage(self, stage: int) -> None:
-        """Called once, at the first iteration of ``stage``: the warm start, if configured.
-
-        Not called when a run resumes mid-stage: the stage's weights come from the
-        checkpoint then.
-        """
-        if not self.warm_start or stage == 0:
-            return
-        for modules in (self.generator, self.discriminator):
-            if modules is not None and len(modules) > 1:
-                modules[stage].load_state_dict(modules[stage - 1].state_dict())
-
-    def frozen_stages(self) -> list[int]:
-        return [] if len(self.generator) == 1 else list(range(self.current_stage))
+        self._frozen_for = stage
 
     def train(self, mode: bool = True):
         super().train(mode)
@@ -182,10 +194,30 @@ class ProgressiveInpaintor(GANInpaintor):
     def stage_sizes(self, full_size: Sequence[int]) -> list[tuple[int, int]]:
         return [self.scheduler.stage_size(k, full_size) for k in range(self.num_stages)]
 
+    # -- training ----------------------------------------------------------------------------
+    @torch.no_grad()
+    def _warm_start(self, stage: int) -> None:
+        for modules in (self.generator, self.discriminator):
+            if modules is not None and len(modules) > 1:
+                modules[stage].load_state_dict(modules[stage - 1].state_dict())
+
+    def trained_modules(self) -> tuple[nn.Module, nn.Module | None]:
+        self._freeze_earlier_stages()
+        stage = self.current_stage
+        if (self.warm_start and stage > 0
+                and int(self.train_steps) == self.scheduler.stage_start(stage)):
+            self._warm_start(stage)     # the stage's first step; idempotent if asked twice
+        return self.stage_generator(stage), self.stage_discriminator(stage)
+
+    def training_outputs(self, batch: dict):
+        # train_steps was counted up for this step already
+        stage = self.scheduler.stage_at(int(self.train_steps) - 1)
+        return self.run_stages(batch, stage, grad_stage=stage)
+
     # -- running the stages ------------------------------------------------------------------
     @property
     def guidance_keys(self) -> tuple[str, ...]:
-        return tuple(_bare(self.stage_generator(0)).guidance)
+        return tuple(unwrap(self.stage_generator(0)).guidance)
 
     def _stage_batch(self, batch: dict, size: Sequence[int]) -> dict:
         out = dict(batch)
@@ -217,32 +249,23 @@ class ProgressiveInpaintor(GANInpaintor):
             else:
                 filled = composite(resize_image(previous, size), gt, mask)
             gen = self.stage_generator(k)
-            guidance = {g: sb[g] for g in _bare(gen).guidance if g in sb}
+            guidance = {g: sb[g] for g in unwrap(gen).guidance if g in sb}
             with torch.set_grad_enabled(torch.is_grad_enabled() and k == grad_stage):
                 outputs = gen(filled, mask, **guidance)
             previous = composite(outputs['output'], gt, mask)
         return outputs, sb
 
-    def training_outputs(self, batch: dict):
-        if not self._training_run:
-            raise RuntimeError('ProgressiveInpaintor: no stage set; train with '
-                               "custom_hooks=[dict(type='ProgressiveStageHook')] or call "
-                               'set_stage() first')
-        return self.run_stages(batch, self.current_stage, grad_stage=self.current_stage)
-
     def run_generator(self, batch: dict, stage: int | None = None) -> dict[str, Tensor]:
-        """Stages up to ``stage`` (default: the inference stage, or the one in training);
-        the composited result is upsampled to the input size."""
-        if stage is None:
-            stage = self.current_stage if self._training_run else self.test_stage
-        outputs, sb = self.run_stages(batch, stage)
+        """Stages up to ``stage`` (default: :attr:`inference_stage`); the composited result
+        is upsampled to the input size."""
+        outputs, sb = self.run_stages(batch, self.inference_stage if stage is None else stage)
         out = composite(outputs['output'], sb['gt'], sb['mask'])
         return {'output': resize_image(out, batch['gt'].shape[2:])}
 
     def inpaint(self, image: Tensor, mask: Tensor, stage: int | None = None,
                 **options: Tensor) -> Tensor:
         """Composited result at the input size, running stages up to ``stage``
-        (default: all stages, or the trained ones during training)."""
+        (default: :attr:`inference_stage`)."""
         guidance, _ = self.split_options(options)
         out = self.run_generator(dict(gt=image, mask=mask, **guidance), stage)['output']
         return composite(out, image, mask)

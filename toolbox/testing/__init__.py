@@ -12,17 +12,22 @@ suite runs them over every registered component; a plugin package can do the sam
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import torch
 
-from toolbox.bases import (BaseAdversarialLoss, BaseDiscriminator, BaseFeatureMatchingLoss,
-                           BaseGenerator,
-                           BaseMaskGenerator, BaseProgressiveScheduler, BaseReconstructionLoss)
-from toolbox.registry import (DISCRIMINATORS, GENERATORS, LOSSES, MASK_GENERATORS,
-                              PROGRESSIVE_SCHEDULERS)
+from toolbox.bases import (BaseAdversarialLoss, BaseDenoiser, BaseDiscriminator,
+                           BaseFeatureMatchingLoss, BaseGenerator, BaseMaskGenerator,
+                           BaseNoiseSchedule, BaseReconstructionLoss, BaseSampler,
+                           BaseStageScheduler)
+from toolbox.registry import (DENOISERS, DISCRIMINATORS, GENERATORS, KINDS, LOSSES,
+                              MASK_GENERATORS, NOISE_SCHEDULES, SAMPLERS, STAGE_SCHEDULERS)
+from toolbox.value_range import from_model_range
 
-__all__ = ['check_generator', 'check_progressive', 'check_discriminator', 'check_loss', 'check_mask_generator',
-           'check_progressive_scheduler', 'tiny_batch']
+__all__ = ['check_model', 'models', 'check_generator', 'check_progressive',
+           *(k.check for k in KINDS if k.check != 'check_generator'), 'check_kind',
+           'components', 'tiny_batch', 'tiny_optimizers']
 
 
 def _build(registry, name: str, cfg: dict | None):
@@ -162,25 +167,23 @@ def check_loss(name: str, cfg: dict | None = None):
         same = loss(batch['gt'], batch['gt'], batch['mask'])
         assert float(same) <= float(value), f'{name}: identical inputs should not cost more'
     elif isinstance(loss, BaseAdversarialLoss):
-        pred = torch.randn(2, 1, 4, 4, requires_grad=True)
-        kw = {'mask': batch['mask']} if loss.takes_mask else {}   # [2, 1, 32, 32]
-        if loss.generator_needs_real:
-            value = loss.generator_loss(pred, torch.randn(2, 1, 4, 4), **kw)
-        else:
-            value = loss.generator_loss(pred, **kw)
-        d_value = loss.discriminator_loss(torch.randn(2, 1, 4, 4), torch.randn(2, 1, 4, 4),
-                                          **kw)
-        assert d_value.ndim == 0 and torch.isfinite(d_value), f'{name}: bad discriminator loss'
-        assert float(d_value) != 0, f'{name}: the discriminator loss is zero on random logits'
-        if loss.penalizes_real:
-            real = torch.randn(2, 3, 8, 8, requires_grad=True)
-            weight = torch.randn(1, 3, 1, 1, requires_grad=True)
-            logits = (real * weight).sum(1, keepdim=True)
-            penalty = loss.real_penalty(real, logits)
-            assert penalty.ndim == 0 and torch.isfinite(penalty) and float(penalty) >= 0, \
-                f'{name}: bad real penalty'
-            penalty.backward()
-            assert weight.grad is not None, f'{name}: the penalty must train the discriminator'
+        # a one-layer discriminator, so the terms can be checked to train it
+        disc = torch.nn.Conv2d(3, 1, 4, stride=4)
+        judge = lambda image: disc(image)            # noqa: E731  [B, 1, 8, 8]
+        fake = (batch['gt'] + 0.3 * torch.randn_like(batch['gt'])).requires_grad_(True)
+        terms, log = loss.discriminator_terms(judge, batch['gt'], fake.detach(), batch)
+        assert 'loss_d' in terms, f"{name}: discriminator_terms must return 'loss_d'"
+        for key, term in terms.items():
+            assert term.ndim == 0 and torch.isfinite(term), f'{name}: bad term {key}'
+        assert all(torch.is_tensor(v) for v in log.values()), f'{name}: log values'
+        d_value = sum(terms.values())
+        assert float(terms['loss_d']) != 0, f'{name}: the discriminator loss is zero'
+        d_value.backward()
+        assert disc.weight.grad is not None and disc.weight.grad.abs().sum() > 0, \
+            f'{name}: the discriminator terms do not train the discriminator'
+        disc.zero_grad()
+        value = loss.generator_terms(judge, fake, batch['gt'], batch)
+        pred = fake
     elif isinstance(loss, BaseFeatureMatchingLoss):
         real = [torch.randn(2, 4, 8, 8), torch.randn(2, 8, 4, 4)]
         pred = torch.randn(2, 4, 8, 8, requires_grad=True)
@@ -223,11 +226,11 @@ def check_mask_generator(name: str, cfg: dict | None = None,
     return gen
 
 
-def check_progressive_scheduler(name: str, cfg: dict | None = None,
-                                full_size: tuple[int, int] = (256, 256)):
+def check_stage_scheduler(name: str, cfg: dict | None = None,
+                          full_size: tuple[int, int] = (256, 256)):
     """Defined on every step: stages monotone, frozen = earlier stages, sizes valid."""
-    sched = _build(PROGRESSIVE_SCHEDULERS, name, cfg)
-    assert isinstance(sched, BaseProgressiveScheduler)
+    sched = _build(STAGE_SCHEDULERS, name, cfg)
+    assert isinstance(sched, BaseStageScheduler)
     n = sched.num_stages
     assert n >= 1
     previous = 0
@@ -244,8 +247,191 @@ def check_progressive_scheduler(name: str, cfg: dict | None = None,
     return sched
 
 
+def check_progressive_scheduler(name: str, cfg: dict | None = None,
+                                full_size: tuple[int, int] = (256, 256)):
+    """Deprecated name of :func:`check_stage_scheduler`."""
+    warnings.warn('check_progressive_scheduler is now check_stage_scheduler; the old name '
+                  'goes in the next release', DeprecationWarning, stacklevel=2)
+    return check_stage_scheduler(name, cfg, full_size)
+
+
+def check_denoiser(name: str, cfg: dict | None = None, size: int | None = None):
+    """Shape kept, finite, depends on the timestep, every parameter gets a gradient."""
+    net = _build(DENOISERS, name, cfg)
+    assert isinstance(net, BaseDenoiser), f'{name} is not a BaseDenoiser'
+    size = size or _size(net.size_multiple, 16)
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(2, net.in_channels, size, size, generator=g)
+    t = torch.tensor([0, 999])
+    out = net(x, t)
+    assert out.shape == x.shape, f'{name}: output {list(out.shape)} for input {list(x.shape)}'
+    assert torch.isfinite(out).all(), f'{name}: output is not finite'
+    net.eval()
+    with torch.no_grad():
+        a, b = net(x[:1], torch.tensor([10])), net(x[:1], torch.tensor([500]))
+    net.train()
+    assert not torch.allclose(a, b), f'{name}: the prediction ignores the timestep'
+    net(x, t).square().mean().backward()
+    missing = [n for n, p in net.named_parameters() if p.requires_grad and p.grad is None]
+    assert not missing, f'{name}: no gradient reached the parameters {missing[:5]}'
+    return net
+
+
+def check_noise_schedule(name: str, cfg: dict | None = None):
+    """betas in (0, 1); alpha_bar decreasing; respacing keeps alpha_bar at its steps."""
+    sched = _build(NOISE_SCHEDULES, name, cfg)
+    assert isinstance(sched, BaseNoiseSchedule), f'{name} is not a BaseNoiseSchedule'
+    betas = sched.betas()
+    assert betas.ndim == 1 and len(betas) == sched.num_steps >= 2
+    assert ((betas > 0) & (betas < 1)).all(), f'{name}: betas must lie in (0, 1)'
+    abar = sched.alphas_cumprod()
+    assert (abar[1:] < abar[:-1]).all(), f'{name}: alpha_bar must decrease'
+    for steps in (1, 2, max(2, sched.num_steps // 7), sched.num_steps):
+        timesteps, rbetas = sched.respace(steps)
+        assert len(timesteps) == len(rbetas) == steps
+        assert (timesteps[1:] > timesteps[:-1]).all() and int(timesteps[-1]) < sched.num_steps
+        torch.testing.assert_close(torch.cumprod(1 - rbetas, 0), abar[timesteps])
+    full, fbetas = sched.respace(sched.num_steps)
+    assert torch.equal(full, torch.arange(sched.num_steps)) and torch.allclose(fbetas, betas)
+    return sched
+
+
+def check_sampler(name: str, cfg: dict | None = None, size: int = 16):
+    """On a stand-in denoiser: known pixels exactly kept, holes changed, finite, the same
+    generator seed gives the same result and another seed another."""
+    sampler = _build(SAMPLERS, name, cfg)
+    assert isinstance(sampler, BaseSampler), f'{name} is not a BaseSampler'
+    schedule = NOISE_SCHEDULES.build(dict(type='LinearNoiseSchedule', num_steps=50))
+    batch = tiny_batch(batch=2, size=size)
+    image, mask = batch['gt'], batch['mask']
+
+    def denoise(x_t, t):                 # predicts the noise of a grey image
+        assert x_t.shape == image.shape and t.shape == (image.shape[0],)
+        abar = schedule.alphas_cumprod()[t].float().view(-1, 1, 1, 1)
+        return x_t / (1 - abar).sqrt().clamp_min(1e-3) * 0.5
+
+    def run(seed):
+        return sampler.sample(denoise, image, mask, schedule,
+                              torch.Generator().manual_seed(seed))
+    out = run(0)
+    assert out.shape == image.shape and torch.isfinite(out).all(), f'{name}: bad output'
+    known = (mask == 0).expand_as(image)
+    assert torch.equal(out[known], image[known]), f'{name}: known pixels changed'
+    assert not torch.equal(out[~known], image[~known]), f'{name}: the holes were not filled'
+    assert torch.equal(out, run(0)), f'{name}: the same seed gave different results'
+    assert not torch.equal(out, run(1)), f'{name}: different seeds gave the same result'
+    return sampler
+
+
+def check_kind(key: str, name: str):
+    """Run the contract check of kind ``key`` (``toolbox.registry.KINDS``) on ``name``."""
+    from toolbox.registry import kind_key
+    key = kind_key(key)
+    check = next(k.check for k in KINDS if k.key == key)
+    return globals()[check](name)
+
+
 def components(kind: str) -> list[str]:
     """Names registered under ``kind`` (a key of ``toolbox.registry.KIND_REGISTRIES``)."""
-    from toolbox.registry import KIND_REGISTRIES
-    return sorted(KIND_REGISTRIES[kind].module_dict)
+    from toolbox.registry import KIND_REGISTRIES, kind_key
+    return sorted(KIND_REGISTRIES[kind_key(kind)].module_dict)
 
+
+def models() -> list[str]:
+    """Names of the registered inpainting models (:class:`~toolbox.models.BaseInpaintor`)."""
+    from toolbox.models import BaseInpaintor
+    from toolbox.registry import MODELS
+    return sorted(name for name, cls in MODELS.module_dict.items()
+                  if isinstance(cls, type) and issubclass(cls, BaseInpaintor))
+
+
+def tiny_optimizers(model, lr: float = 1e-3):
+    """Real Adam optimizers in the layout the model declares (``optim_modules``)."""
+    from mmengine.optim import DefaultOptimWrapperConstructor
+
+    from toolbox.models import MultiOptimWrapperConstructor
+    adam = dict(optimizer=dict(type='Adam', lr=lr))
+    if model.optim_modules:
+        return MultiOptimWrapperConstructor({k: adam for k in model.optim_modules})(model)
+    return DefaultOptimWrapperConstructor(adam)(model)
+
+
+def _packed(batch: dict[str, torch.Tensor], keys) -> dict:
+    """``batch`` as the data pipeline packs it: uint8 tensors per sample."""
+    def u8(t: torch.Tensor, signed: bool) -> list[torch.Tensor]:
+        t = from_model_range(t) if signed else t.clamp(0, 1)
+        return list((t * 255).round().byte())
+    inputs = dict(gt=u8(batch['gt'], True), mask=list(batch['mask'].byte()))
+    inputs.update({k: u8(batch[k], False) for k in keys if k in batch})
+    return dict(inputs=inputs, data_samples=[{} for _ in range(len(batch['gt']))])
+
+
+def check_model(name: str, cfg: dict | None = None, size: int | None = None):
+    """The :class:`~toolbox.models.BaseInpaintor` contract of model ``name``, built from
+    its ``tiny_cfg``: two training steps with real optimizers in the declared layout give
+    finite logs, change weights and leave :attr:`last_train_vis`; ``val_step`` returns
+    per-sample ``pred``/``gt``/``mask`` in [0, 1]; ``inpaint`` keeps the known pixels
+    exactly; an unknown option raises; a stochastic model is reproducible per seed."""
+    from toolbox.models import BaseInpaintor
+    from toolbox.registry import MODELS
+    model = _build(MODELS, name, cfg)
+    assert isinstance(model, BaseInpaintor), f'{name} is not a BaseInpaintor'
+    fixed = model.fixed_size
+    if fixed is not None:
+        assert fixed[0] == fixed[1], f'{name}: check_model draws square batches'
+        size = fixed[0]
+    size = size or _size(model.size_multiple)
+    guidance = tuple(model.guidance_keys)
+    batch = tiny_batch(batch=2, size=size)
+    data = _packed(batch, guidance)
+
+    model.train()
+    optim = tiny_optimizers(model)
+    before = {k: p.detach().clone() for k, p in model.named_parameters() if p.requires_grad}
+    for _ in range(2):
+        log = model.train_step(data, optim)
+        assert isinstance(log, dict) and log, f'{name}: train_step must return a log dict'
+        for key, value in log.items():
+            assert isinstance(value, float) and np.isfinite(value), \
+                f'{name}: log entry {key} = {value!r} is not a finite float'
+    changed = [k for k, p in model.named_parameters() if k in before
+               and not torch.equal(before[k], p.detach())]
+    assert not before or changed, f'{name}: two training steps changed no weight'
+    vis = model.last_train_vis
+    assert vis is not None and {'gt', 'mask', 'output'} <= set(vis), \
+        f"{name}: last_train_vis must hold 'gt', 'mask' and 'output' after train_step"
+    assert vis['output'].shape[1] == 3 and vis['mask'].shape[1] == 1
+
+    model.eval()
+    results = model.val_step(data)
+    assert isinstance(results, list) and len(results) == 2, \
+        f'{name}: val_step must return one dict per sample'
+    for r in results:
+        assert r['pred'].shape == (3, size, size) and r['gt'].shape == (3, size, size), \
+            f'{name}: val_step pred/gt must be [3, H, W]'
+        assert r['mask'].shape == (1, size, size)
+        assert 0 <= float(r['pred'].min()) and float(r['pred'].max()) <= 1, \
+            f'{name}: val_step pred must be in [0, 1]'
+
+    gt = batch['gt']
+    extra = {k: batch[k] for k in guidance if k in batch}
+    options = {'seed': 0} if 'seed' in model.sample_options else {}
+    with torch.no_grad():
+        out = model.inpaint(gt, batch['mask'], **extra, **options)
+    assert out.shape == gt.shape, f'{name}: inpaint returned {list(out.shape)}'
+    known = (batch['mask'] == 0).expand_as(gt)
+    assert torch.equal(out[known], gt[known]), f'{name}: inpaint changed known pixels'
+    assert torch.isfinite(out).all(), f'{name}: inpaint output is not finite'
+    try:
+        model.inpaint(gt, batch['mask'], no_such_option=1)
+    except TypeError as exc:
+        assert 'no_such_option' in str(exc), f'{name}: the error must name the option'
+    else:
+        raise AssertionError(f'{name}: inpaint accepted an unknown option')
+    if model.stochastic and 'seed' in model.sample_options:
+        with torch.no_grad():
+            again = model.inpaint(gt, batch['mask'], **extra, seed=0)
+            other = model.inpaint(gt, batch['mask'], **extra, seed=1)
+        assert torch.equal(out, again), f'{name}: the same seed gave different results'
+        assert not torch.equal(out, other), f'{name}: different seeds gave the same result'
+    return model

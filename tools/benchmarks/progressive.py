@@ -42,7 +42,7 @@ def _data(batch, size):
 
 def _measure(model, stage, data, repeats):
     from torch.utils.flop_counter import FlopCounterMode
-    model.set_stage(stage)
+    model.train_steps.fill_(model.scheduler.stage_start(stage))   # the stage follows the steps
     model.train()
     optim = _optim(model)
     model.train_step(data, optim)                       # warm-up

@@ -1,0 +1,87 @@
+"""RePaint sampling cost: seconds per image against the number of respaced steps ``t_T``
+(with the configured jumps), next to the number of denoiser calls and the time of that many
+bare denoiser calls measured in the same rounds (the ratio is the sampler's own overhead:
+noise, injection, posterior steps).
+
+    python tools/benchmark.py repaint [--config configs/demo/repaint_demo.py]
+        [--steps 10 25 50] [--repeats 3] [--threads N]
+
+The paper's setting (configs/repaint_places_256.py, t_T=250, 2,410 calls of a 481M-parameter
+UNet at 256x256) is far too slow for a CPU; pass it with ``--config`` on a GPU machine.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import os.path as osp
+import sys
+
+
+def _cpu() -> str:
+    model, flags = 'unknown CPU', set()
+    try:
+        with open('/proc/cpuinfo') as f:
+            for line in f:
+                if line.startswith('model name') and model == 'unknown CPU':
+                    model = line.split(':', 1)[1].strip()
+                elif line.startswith('flags'):
+                    flags = set(line.split(':', 1)[1].split())
+    except OSError:
+        pass
+    wanted = [f for f in ('avx2', 'avx512f', 'avx512_bf16', 'amx_bf16') if f in flags]
+    return f'{model}; flags: {" ".join(wanted) or "none of avx2/avx512/amx"}'
+
+
+def main(argv) -> int:
+    p = argparse.ArgumentParser(prog='benchmark.py repaint', description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('--config', default='configs/demo/repaint_demo.py')
+    p.add_argument('--steps', type=int, nargs='+', default=[10, 25, 50])
+    p.add_argument('--repeats', type=int, default=3)
+    p.add_argument('--threads', type=int, default=None)
+    p.add_argument('--device', default='cpu')
+    args = p.parse_args(argv)
+    sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))   # tools/
+    from benchmark import load_benchmark
+    interleaved = load_benchmark('deepfill').interleaved
+    import torch
+
+    from toolbox.apis import init_inpaintor
+    threads = args.threads or len(os.sched_getaffinity(0))
+    torch.set_num_threads(threads)
+    load = os.getloadavg()[0] if hasattr(os, 'getloadavg') else float('nan')
+    print(f'torch {torch.__version__}, {threads} thread(s), load average {load:.2f}, {_cpu()}')
+    torch.manual_seed(0)
+    model = init_inpaintor(args.config, device=args.device, random_weights=True)  # cost only
+    sampler = model.sampler
+    size = model.image_size or 64
+    params = sum(p.numel() for p in model.denoiser.parameters())
+    print(f'{args.config}: {type(model.denoiser).__name__} with {params:,} parameters at '
+          f'{size}x{size}; {sampler!r}; best of {args.repeats} interleaved rounds')
+    g = torch.Generator().manual_seed(0)
+    image = (torch.rand(1, 3, size, size, generator=g) * 2 - 1).to(args.device)
+    mask = torch.zeros(1, 1, size, size, device=args.device)
+    mask[..., size // 4: 3 * size // 4, size // 4: 3 * size // 4] = 1
+    t = torch.zeros(1, dtype=torch.long, device=args.device)
+
+    def sync():
+        if args.device.startswith('cuda'):
+            torch.cuda.synchronize()
+
+    print(f'{"t_T":>5} {"calls":>6} {"s/image":>9} {"calls x bare":>13} {"ratio":>6}')
+    for steps in args.steps:
+        calls = sampler.num_denoiser_calls(steps)
+
+        def sample(steps=steps):
+            model.inpaint(image, mask, seed=0, steps=steps)
+            sync()
+
+        def bare(calls=calls):
+            with torch.no_grad():
+                for _ in range(calls):
+                    model.denoiser(image, t)
+            sync()
+        best = interleaved({'sample': sample, 'bare': bare}, args.repeats)
+        print(f'{steps:5d} {calls:6d} {best["sample"]:9.3f} {best["bare"]:13.3f} '
+              f'{best["sample"] / best["bare"]:6.3f}')
+    return 0
