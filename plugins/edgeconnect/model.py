@@ -184,6 +184,10 @@ class EdgeConnectInpaintor(BaseInpaintor):
         init_cfg: mmengine weight-initialisation config.
     """
 
+    #: one optimizer per network; a phase steps those it trains (the others are frozen)
+    optim_modules = ('edge_generator', 'edge_discriminator', 'inpaint_generator',
+                     'inpaint_discriminator')
+
     tiny_cfg = dict(
         edge_generator=dict(type='EdgeConnectEdgeGenerator', base_channels=8, num_blocks=1),
         inpaint_generator=dict(type='EdgeConnectInpaintGenerator', base_channels=8,

@@ -49,7 +49,7 @@ def test_mask_of_the_wrong_size_is_named():
 def test_trainable_model_without_checkpoint_is_refused():
     from toolbox.apis import CheckpointRequiredError
     with pytest.raises(CheckpointRequiredError,
-                       match=r'EncoderDecoderGenerator of .*basic_demo.py has learned '
+                       match=r'EncoderDecoderGenerator, PatchDiscriminator of .*basic_demo.py has learned '
                              'parameters: give its checkpoint'):
         init_inpaintor(DEMO)
 

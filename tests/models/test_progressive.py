@@ -137,40 +137,50 @@ def test_gan_options_reach_every_stage():
         _model(nonfinite='ignore')
 
 
-class _Runner:
-    def __init__(self, model, iteration):
-        import logging
-        self.model, self.iter, self.logger = model, iteration, logging.getLogger('test')
-
 
 def _stage_weights(model, stage):
     return [p.detach().clone() for p in model.generator[stage].parameters()]
 
 
+def _same(a, b):
+    return all(torch.equal(x, y) for x, y in zip(a, b))
+
+
 def test_warm_start_copies_the_previous_stage_when_a_stage_begins_only():
-    from toolbox.engine.progressive_hook import ProgressiveStageHook
     torch.manual_seed(0)
-    model = _model(warm_start=True)
-    hook = ProgressiveStageHook()
-    hook.before_train_iter(_Runner(model, 0), 0)
+    model = _model(warm_start=True)                 # stages start at steps 0, 2 and 4
+    optim = _optim(model)
+    model.train()
+    for _ in range(2):
+        model.train_step(_data(size=32), optim)
     stage0 = _stage_weights(model, 0)
-    assert not all(torch.equal(a, b) for a, b in zip(stage0, _stage_weights(model, 1)))
-    hook.before_train_iter(_Runner(model, 2), 2)        # stage 2 begins at iteration 2
-    assert all(torch.equal(a, b) for a, b in zip(stage0, _stage_weights(model, 1)))
-    assert all(torch.equal(a, b) for a, b in zip(model.discriminator[0].state_dict().values(),
-                                                 model.discriminator[1].state_dict().values()))
-    # A run resumed in the middle of a stage keeps the stage's own (checkpointed) weights.
+    assert not _same(stage0, _stage_weights(model, 1))
+    d0 = [v.clone() for v in model.discriminator[0].state_dict().values()]
+    before = _stage_weights(model, 1)
+    model.train_step(_data(size=32), optim)        # the first step of stage 2
+    after = _stage_weights(model, 1)
+    # stage 2 began from stage 1's weights, then took one step of its own
+    assert not _same(before, after)
+    delta_from_copy = max((a - b).abs().max() for a, b in zip(after, stage0))
+    delta_from_own = max((a - b).abs().max() for a, b in zip(after, before))
+    assert delta_from_copy < delta_from_own
+    # A model resumed in the middle of stage 2 keeps its (checkpointed) weights.
     resumed = _model(warm_start=True)
-    before = _stage_weights(resumed, 1)
-    hook.before_train_iter(_Runner(resumed, 3), 3)
-    assert resumed.current_stage == 1
-    assert all(torch.equal(a, b) for a, b in zip(before, _stage_weights(resumed, 1)))
+    resumed.load_state_dict(model.state_dict())
+    mid = _stage_weights(resumed, 1)
+    resumed.train()
+    resumed.trained_modules()
+    assert _same(mid, _stage_weights(resumed, 1))
+    assert len(d0) == len(model.discriminator[1].state_dict())
 
 
 def test_without_warm_start_stages_keep_their_own_initialisation():
-    from toolbox.engine.progressive_hook import ProgressiveStageHook
     torch.manual_seed(0)
     model = _model()
+    optim = _optim(model)
+    model.train()
+    for _ in range(2):
+        model.train_step(_data(size=32), optim)
     before = _stage_weights(model, 1)
-    ProgressiveStageHook().before_train_iter(_Runner(model, 2), 2)
-    assert all(torch.equal(a, b) for a, b in zip(before, _stage_weights(model, 1)))
+    model.trained_modules()
+    assert _same(before, _stage_weights(model, 1))
