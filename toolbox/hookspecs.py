@@ -63,6 +63,13 @@ def toolbox_progressive_schedulers() -> list[type]:
     :class:`toolbox.bases.BaseProgressiveScheduler`."""
 
 
+@hookspec
+def toolbox_weight_converters() -> list[type]:
+    """Importers of other projects' released checkpoints: subclasses of
+    :class:`toolbox.converters.BaseWeightConverter`, looked up by their ``format`` by
+    :func:`toolbox.apis.convert_weights` and ``tools/convert_weights.py``."""
+
+
 # --- components for mmengine's Runner --------------------------------------------------------
 
 @hookspec
@@ -97,6 +104,7 @@ HOOK_TO_REGISTRY = {
     'toolbox_losses': 'losses',
     'toolbox_mask_generators': 'mask_generators',
     'toolbox_progressive_schedulers': 'progressive_schedulers',
+    'toolbox_weight_converters': 'weight_converters',
     'toolbox_models': 'models',
     'toolbox_transforms': 'transforms',
     'toolbox_datasets': 'datasets',

@@ -236,13 +236,14 @@ def register_plugin(module: object, info: PluginInfo) -> None:
 
 
 def _check_hook_result(hook_name: str, reg_key: str, result: object) -> str | None:
-    from toolbox import bases
+    from toolbox import bases, converters
     expected = {
         'generators': bases.BaseGenerator,
         'discriminators': bases.BaseDiscriminator,
         'losses': bases.BaseLoss,
         'mask_generators': bases.BaseMaskGenerator,
         'progressive_schedulers': bases.BaseProgressiveScheduler,
+        'weight_converters': converters.BaseWeightConverter,
     }.get(reg_key)
     if result is None:
         return None

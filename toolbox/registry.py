@@ -23,7 +23,7 @@ from mmengine.registry import Registry
 __all__ = [
     'ToolboxRegistry', 'KIND_REGISTRIES', 'ALL_REGISTRIES',
     'GENERATORS', 'DISCRIMINATORS', 'LOSSES', 'MASK_GENERATORS', 'PROGRESSIVE_SCHEDULERS',
-    'RUNNERS', 'RUNNER_CONSTRUCTORS', 'LOOPS', 'HOOKS', 'STRATEGIES', 'DATASETS',
+    'WEIGHT_CONVERTERS', 'RUNNERS', 'RUNNER_CONSTRUCTORS', 'LOOPS', 'HOOKS', 'STRATEGIES', 'DATASETS',
     'DATA_SAMPLERS', 'TRANSFORMS', 'MODELS', 'MODEL_WRAPPERS', 'WEIGHT_INITIALIZERS',
     'OPTIMIZERS', 'OPTIM_WRAPPERS', 'OPTIM_WRAPPER_CONSTRUCTORS', 'PARAM_SCHEDULERS',
     'METRICS', 'EVALUATOR', 'TASK_UTILS', 'VISUALIZERS', 'VISBACKENDS', 'LOG_PROCESSORS',
@@ -95,6 +95,8 @@ DISCRIMINATORS = _kind('discriminator', 'discriminator')
 LOSSES = _kind('loss', 'loss')
 MASK_GENERATORS = _kind('mask generator', 'mask generator')
 PROGRESSIVE_SCHEDULERS = _kind('progressive scheduler', 'progressive scheduler')
+#: importers of released checkpoints (looked up by their ``format``, see toolbox.converters)
+WEIGHT_CONVERTERS = _kind('weight converter', 'weight converter')
 
 KIND_REGISTRIES: dict[str, ToolboxRegistry] = {
     'generators': GENERATORS,
@@ -102,6 +104,7 @@ KIND_REGISTRIES: dict[str, ToolboxRegistry] = {
     'losses': LOSSES,
     'mask_generators': MASK_GENERATORS,
     'progressive_schedulers': PROGRESSIVE_SCHEDULERS,
+    'weight_converters': WEIGHT_CONVERTERS,
 }
 
 

@@ -1,7 +1,9 @@
 """Entry points for user code and the command-line tools."""
 from .config import (ConfigError, apply_amp, load_config, set_work_dir, setup_launcher,
                      shutdown_distributed)
+from .convert import WeightConversionError, convert_weights, weight_formats
 from .inference import init_inpaintor, inpaint
 
 __all__ = ['load_config', 'ConfigError', 'apply_amp', 'set_work_dir', 'setup_launcher',
-           'shutdown_distributed', 'init_inpaintor', 'inpaint']
+           'shutdown_distributed', 'init_inpaintor', 'inpaint', 'convert_weights',
+           'weight_formats', 'WeightConversionError']

@@ -8,12 +8,14 @@ from collections.abc import Callable
 def user_errors() -> tuple[type[BaseException], ...]:
     from toolbox.builder import ConfigKeywordError, UnknownComponentError
     from toolbox.datasets import ImageLoadError
+    from toolbox.converters import WeightConversionError
     from toolbox.engine import CheckpointLoadError, CheckpointMismatchError
     from toolbox.models import NonFiniteLossError
 
     from .config import ConfigError
     return (ConfigError, UnknownComponentError, ConfigKeywordError, CheckpointMismatchError,
-            CheckpointLoadError, ImageLoadError, FileNotFoundError, NonFiniteLossError)
+            CheckpointLoadError, ImageLoadError, FileNotFoundError, NonFiniteLossError,
+            WeightConversionError)
 
 
 def run_reporting_errors(main: Callable[[], None], context: str) -> int:
