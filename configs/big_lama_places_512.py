@@ -3,7 +3,8 @@
 # 512x512 as the paper evaluates it. The generator runs on [0, 1] images with a sigmoid
 # output as LaMa's does (value_range='[0,1]'; see plugins/lama/README.md).
 #
-#   python tools/convert_weights.py big-lama big-lama/models/best.ckpt checkpoints/big_lama_places.pth
+#   python tools/convert_weights.py big-lama checkpoints/big-lama/models/best.ckpt \
+#       checkpoints/big_lama_places.pth
 #   python tools/inpaint.py --config configs/big_lama_places_512.py \
 #       --checkpoint checkpoints/big_lama_places.pth --image I --mask M --out O
 _base_ = ['./lama_fourier_places_256_released.py']

@@ -3,8 +3,9 @@
 # configs/deepfillv2_places_256_mmagic.py, the data that of configs/deepfillv2_celeba_256.py.
 #
 #   python tools/convert_weights.py mmagic-deepfillv2 \
-#       deepfillv2_256x256_8x2_celeba_20200619-c96e5f12.pth checkpoints/deepfillv2_celeba_256_mmagic.pth \
-#       --config configs/deepfillv2_celeba_256_mmagic.py
+#       --config configs/deepfillv2_celeba_256_mmagic.py \
+#       checkpoints/deepfillv2_256x256_8x2_celeba_20200619-c96e5f12.pth \
+#       checkpoints/deepfillv2_celeba_256_mmagic.pth
 _base_ = ['./deepfillv2_celeba_256.py']
 model = dict(
     generator=dict(

@@ -3,8 +3,8 @@
 # sigmoid output as LaMa's does, and so does the discriminator (value_range='[0,1]'; see
 # plugins/lama/README.md).
 #
-#   python tools/convert_weights.py lama-fourier lama-fourier/models/best.ckpt \
-#       checkpoints/lama_fourier_places_256.pth
+#   python tools/convert_weights.py lama-fourier checkpoints/lama-fourier/models/best.ckpt \
+#       checkpoints/lama_fourier_places.pth
 #
 # The losses are LaMa's except the high-receptive-field perceptual loss, whose network
 # has weights of its own that the released file does not hold (add it back to fine-tune

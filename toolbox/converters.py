@@ -95,9 +95,10 @@ def read_foreign_checkpoint(filename: str, map_location='cpu', max_placeholders:
                 raise WeightConversionError(f'{filename} cannot be read as a weights file: '
                                             f'{reason}') from exc
             names.append(found.group(1))
-        except (RuntimeError, EOFError) as exc:
-            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise WeightConversionError(f'{filename} is not a readable torch file: {first}') \
+        except Exception as exc:  # noqa: BLE001 - a damaged file fails in many ways
+            first = str(exc).splitlines()[0] if str(exc) else ''
+            raise WeightConversionError(f'{filename} is not a readable torch file '
+                                        f'({type(exc).__name__}{": " + first if first else ""})') \
                 from exc
 
 

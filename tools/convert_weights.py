@@ -32,7 +32,7 @@ def parse_args(argv=None):
                    help='accept a file without discriminator weights (the config\'s '
                         'discriminator is then freshly initialised)')
     p.add_argument('--list', action='store_true', help='list the formats and exit')
-    args = p.parse_args(argv)
+    args = p.parse_intermixed_args(argv)   # options may sit between the positionals
     if not args.list and not (args.source_format and args.input and args.output):
         p.error('SOURCE_FORMAT, IN and OUT are required (or --list)')
     return args

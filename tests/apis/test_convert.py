@@ -235,8 +235,9 @@ def test_width_mismatch_names_the_key(tmp_path):
     state = random_state(recorded_shapes('lama_fourier_ngf8_keys.txt'))
     src = tmp_path / 'best.ckpt'
     torch.save({'state_dict': state}, src)
-    with pytest.raises(WeightConversionError, match=r'generator\.encoder\.1\.ffc\.l2l\.weight is '
-                                                    r'\[8, 4, 7, 7\] in the file but \[64, 4, 7, 7\]'):
+    with pytest.raises(WeightConversionError,
+                       match=r'generator\.encoder\.1\.ffc\.l2l\.weight is \[8, 4, 7, 7\] in the '
+                             r'file but \[64, 4, 7, 7\]'):
         convert_weights('lama-fourier', str(src), str(tmp_path / 'out.pth'))
 
 
@@ -253,3 +254,20 @@ def test_cli_wrong_model_is_one_line_exit_2(tmp_path):
     assert len(lines) == 1 and "is not a 'mmagic-deepfillv2' checkpoint" in lines[0], proc.stderr
     assert 'another model: 1 tensors under model.*' in lines[0]
     assert not out.exists()
+
+
+def test_unreadable_and_missing_files_are_one_line_errors(tmp_path):
+    bad = tmp_path / 'bad.ckpt'
+    bad.write_text('not a checkpoint')
+    with pytest.raises(WeightConversionError,
+                       match=r'bad\.ckpt (is not a readable torch file|cannot be read as a '
+                             r'weights file)'):
+        convert_weights('big-lama', str(bad), str(tmp_path / 'out.pth'))
+    with pytest.raises(FileNotFoundError, match='no such file'):
+        convert_weights('big-lama', str(tmp_path / 'missing.ckpt'), str(tmp_path / 'out.pth'))
+    with pytest.raises(WeightConversionError, match="unknown source format 'biglama'; did you "
+                                                    "mean 'big-lama'"):
+        convert_weights('biglama', str(bad), str(tmp_path / 'out.pth'))
+    torch.save({'w': torch.ones(1)}, tmp_path / 'same.pth')
+    with pytest.raises(WeightConversionError, match='must not overwrite the input'):
+        convert_weights('big-lama', str(tmp_path / 'same.pth'), str(tmp_path / 'same.pth'))

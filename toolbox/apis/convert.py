@@ -113,7 +113,8 @@ def convert_weights(source_format: str, src: str, dst: str, config: str | None =
     from .config import load_config
     converter = find_converter(source_format)
     if not osp.isfile(src):
-        raise FileNotFoundError(f'{src}: no such file')
+        raise FileNotFoundError(f'{src}: no such file' if not osp.exists(src)
+                                else f'{src} is not a file')
     if osp.abspath(src) == osp.abspath(dst):
         raise WeightConversionError(f'{dst}: the output must not overwrite the input')
     state = source_state_dict(read_foreign_checkpoint(src), src)
