@@ -23,7 +23,8 @@ from torch import Tensor, nn
 
 __all__ = ['BaseGenerator', 'BaseDiscriminator', 'BaseLoss', 'BaseReconstructionLoss',
            'BaseAdversarialLoss', 'BaseFeatureMatchingLoss', 'BaseMaskGenerator', 'BaseStageScheduler',
-           'BaseDenoiser', 'BaseNoiseSchedule', 'BaseSampler', 'check_image_and_mask']
+           'BaseDenoiser', 'BaseNoiseSchedule', 'BaseSampler', 'BaseWeightConverter',
+           'check_image_and_mask']
 
 
 def check_image_and_mask(image: Tensor, mask: Tensor, *, where: str, channels: int = 3,
@@ -377,3 +378,8 @@ class BaseSampler:
 
     def __repr__(self) -> str:
         return f'{type(self).__name__}()'
+
+
+# The importers of released checkpoints live with their reading helpers; their base is
+# re-exported here beside the other kinds' bases.
+from .converters import BaseWeightConverter  # noqa: E402

@@ -134,6 +134,10 @@ KINDS: tuple[Kind, ...] = (
     Kind('samplers', 'SAMPLERS', 'sampler', 'BaseSampler', 'check_sampler',
          'Samplers that fill the holes by running a denoiser backwards through a noise '
          'schedule (e.g. RePaint\'s resampling).'),
+    Kind('weight_converters', 'WEIGHT_CONVERTERS', 'weight converter', 'BaseWeightConverter',
+         'check_weight_converter',
+         "Importers of other projects' released checkpoints, looked up by their ``format`` "
+         'by :func:`toolbox.apis.convert_weights` and ``tools/convert_weights.py``.'),
 )
 
 KIND_REGISTRIES: dict[str, ToolboxRegistry] = {k.key: _kind(k.name, k.name) for k in KINDS}

@@ -1,6 +1,7 @@
 """DeepFill v2 (Yu et al., ICCV 2019): hook implementations only; see README.md."""
 from toolbox import hookimpl
 
+from .convert import MMagicDeepFillv2Converter
 from .discriminator import SNPatchGANDiscriminator
 from .generator import DeepFillv2Generator
 from .transforms import CannySketch
@@ -19,3 +20,8 @@ def toolbox_discriminators():
 @hookimpl
 def toolbox_transforms():
     return [CannySketch]
+
+
+@hookimpl
+def toolbox_weight_converters():
+    return [MMagicDeepFillv2Converter]

@@ -44,6 +44,15 @@ skip them (the bigger the hole, the cheaper). At 512² input in DeepFill v2 (``n
 pasting. Large maps are processed in chunks of foreground rows (``max_elements``), so
 memory stays bounded, but time grows with the square of the pixel count: see the plugin
 README for the strategy for very large images.
+
+``formulation='mmagic'`` computes MMagic's ``ContextualAttentionModule`` instead (the
+layer its released DeepFill v1/v2 weights were trained with): the foreground patch is not
+normalised; a background patch is valid when its 3x3 neighbourhood on the mask sampled
+every ``rate`` pixels (nearest neighbour) has no hole; propagation runs along the
+flattened row-major and then column-major position indices, so it wraps from the end of
+one row (column) into the next, as MMagic's 2-D convolution over the flattened score map
+does. Masking before the softmax and division by the overlap count are as here (MMagic
+does both). That variant is not chunked: its scores take ``B (H W / rate^2)^2`` floats.
 """
 from __future__ import annotations
 
@@ -53,7 +62,10 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-__all__ = ['ContextualAttention', 'contextual_attention', 'offsets_to_rgb']
+__all__ = ['ContextualAttention', 'contextual_attention', 'offsets_to_rgb', 'FORMULATIONS']
+
+#: ``'toolbox'`` (the cosine formulation above) or ``'mmagic'`` (MMagic's layer).
+FORMULATIONS = ('toolbox', 'mmagic')
 
 
 def _propagate(scores: Tensor, dims: tuple[int, int], radius: int) -> Tensor:
@@ -69,6 +81,18 @@ def _propagate(scores: Tensor, dims: tuple[int, int], radius: int) -> Tensor:
         out[tuple(lead)] += scores[tuple(lag)]   # neighbour at -k
         out[tuple(lag)] += scores[tuple(lead)]   # neighbour at +k
     return out
+
+
+def _propagate_flat(scores: Tensor, hw: tuple[int, int], radius: int) -> Tensor:
+    """MMagic's propagation of ``scores [B, hb, wb, hf, wf]``: diagonal sums along the
+    row-major flattened indices of both maps, then along the column-major ones; a shift
+    past the end of a row (column) continues on the next one."""
+    bsz, (h, w) = scores.shape[0], hw
+    n = h * w
+    out = _propagate(scores.reshape(bsz, n, n), (1, 2), radius)
+    out = out.view(bsz, h, w, h, w).permute(0, 2, 1, 4, 3).reshape(bsz, n, n)
+    out = _propagate(out, (1, 2), radius)
+    return out.view(bsz, w, h, w, h).permute(0, 2, 1, 4, 3).contiguous()
 
 
 def _patch_norms(x: Tensor, k: int) -> Tensor:
@@ -90,7 +114,8 @@ def contextual_attention(foreground: Tensor,
                          fuse_size: int = 3,
                          softmax_scale: float = 10.0,
                          return_offsets: bool = True,
-                         max_elements: int = 1 << 26) -> tuple[Tensor, Tensor | None]:
+                         max_elements: int = 1 << 26,
+                         formulation: str = 'toolbox') -> tuple[Tensor, Tensor | None]:
     """Reconstruct ``foreground`` from known patches of ``background``.
 
     Args:
@@ -107,6 +132,8 @@ def contextual_attention(foreground: Tensor,
         return_offsets: also return the offset to each position's best patch.
         max_elements: largest score tensor (``B * L * rows * W / rate``) computed at
             once; bigger maps are processed in chunks of foreground rows.
+        formulation: ``'toolbox'`` (cosine similarity, max-pooled mask, zero borders) or
+            ``'mmagic'`` (MMagic's layer; see the module docstring).
 
     Returns:
         ``(out [B, C, H, W], offsets [B, 2, H/rate, W/rate] or None)`` where ``offsets``
@@ -129,6 +156,10 @@ def contextual_attention(foreground: Tensor,
                              or mask.shape[2:] != f.shape[2:]):
         raise ValueError(f'contextual_attention: mask must be [B, 1, H, W] = '
                          f'[{bsz}, 1, {H}, {W}], got {list(mask.shape)}')
+    if formulation not in FORMULATIONS:
+        raise ValueError(f'contextual_attention: formulation must be one of {FORMULATIONS}, '
+                         f'got {formulation!r}')
+    mmagic = formulation == 'mmagic'
     r, k, p, e = rate, patch_size, patch_size // 2, fuse_size // 2
     h, w = H // r, W // r
     n = h * w                                                  # background patches L
@@ -147,6 +178,8 @@ def contextual_attention(foreground: Tensor,
     else:
         fd = f[:, :, ::r, ::r]
         fv, fnorm = fd.reshape(bsz, c, n), _patch_norms(fd, k)
+    if mmagic:
+        fnorm = torch.ones_like(bnorm)                         # foreground not normalised
     bvt = bv.transpose(1, 2)                                   # [B, L, C]
     # the softmax scale goes with the background norms (propagation is linear)
     bscale = (softmax_scale / bnorm).view(bsz, h, w, 1, 1)
@@ -154,7 +187,8 @@ def contextual_attention(foreground: Tensor,
     any_valid = torch.ones(bsz, 1, dtype=torch.bool, device=f.device)
     keep = pick = None
     if mask is not None:
-        md = F.max_pool2d(mask.to(f.dtype), r)                 # [B, 1, h, w]
+        md = (mask.to(f.dtype)[:, :, ::r, ::r] if mmagic      # [B, 1, h, w]
+              else F.max_pool2d(mask.to(f.dtype), r))
         md = F.max_pool2d(md, k, stride=1, padding=p)
         valid = (md == 0).reshape(bsz, n)                      # [B, L]
         any_valid = valid.any(dim=1, keepdim=True)             # [B, 1]
@@ -172,6 +206,8 @@ def contextual_attention(foreground: Tensor,
     none_known = not bool(any_valid.all())                     # some sample: no known patch
     halo = p + e
     rows = max(1, min(h, max_elements // max(1, bsz * n * w) - 2 * halo))
+    if mmagic:
+        rows = h                       # its propagation wraps between rows: one chunk
     cols, best = [], []
     for y0 in range(0, h, rows):
         y1 = min(h, y0 + rows)
@@ -181,7 +217,9 @@ def contextual_attention(foreground: Tensor,
         if p:
             s = _propagate(_propagate(s, (2, 4), p), (1, 3), p)    # patch inner products
         s = s.mul_(bscale).mul_(1.0 / fnorm[:, a0 * w:a1 * w].view(bsz, 1, 1, a1 - a0, w))
-        if e:
+        if e and mmagic:
+            s = _propagate_flat(s, (h, w), e)
+        elif e:
             s = _propagate(_propagate(s, (2, 4), e), (1, 3), e)    # attention propagation
         s = s[:, :, :, y0 - a0:y1 - a0].reshape(bsz, n, (y1 - y0) * w).float()
         if pick is not None:
@@ -221,8 +259,13 @@ class ContextualAttention(nn.Module):
                  rate: int = 2,
                  fuse_size: int = 3,
                  softmax_scale: float = 10.0,
-                 max_elements: int = 1 << 26) -> None:
+                 max_elements: int = 1 << 26,
+                 formulation: str = 'toolbox') -> None:
         super().__init__()
+        if formulation not in FORMULATIONS:
+            raise ValueError(f'ContextualAttention: formulation must be one of {FORMULATIONS}, '
+                             f'got {formulation!r}')
+        self.formulation = formulation
         self.patch_size = patch_size
         self.rate = rate
         self.fuse_size = fuse_size
@@ -235,11 +278,12 @@ class ContextualAttention(nn.Module):
                                     rate=self.rate, fuse_size=self.fuse_size,
                                     softmax_scale=self.softmax_scale,
                                     return_offsets=return_offsets,
-                                    max_elements=self.max_elements)
+                                    max_elements=self.max_elements,
+                                    formulation=self.formulation)
 
     def extra_repr(self) -> str:
         return (f'patch_size={self.patch_size}, rate={self.rate}, fuse_size={self.fuse_size}, '
-                f'softmax_scale={self.softmax_scale}')
+                f'softmax_scale={self.softmax_scale}, formulation={self.formulation!r}')
 
 
 def offsets_to_rgb(offsets: Tensor, max_norm: float | None = None) -> Tensor:

@@ -65,6 +65,7 @@ class GatedConv2d(nn.Module):
             (identity) applied to the feature half.
         gated: ``False`` makes a plain convolution with ``out_channels`` outputs and the
             activation (``None``: raw), as DeepFill v2 uses for its RGB output layers.
+        padding_mode: ``'zeros'`` (default) or ``'reflect'`` (MMagic's DeepFill v2).
     """
 
     def __init__(self,
@@ -74,7 +75,8 @@ class GatedConv2d(nn.Module):
                  stride: int = 1,
                  dilation: int = 1,
                  activation: str | None = 'elu',
-                 gated: bool = True) -> None:
+                 gated: bool = True,
+                 padding_mode: str = 'zeros') -> None:
         super().__init__()
         if kernel_size % 2 != 1:
             raise ValueError(f'GatedConv2d: kernel_size must be odd, got {kernel_size}')
@@ -84,7 +86,7 @@ class GatedConv2d(nn.Module):
         self._act = _activation(activation)
         self.conv = nn.Conv2d(in_channels, out_channels * (2 if gated else 1), kernel_size,
                               stride=stride, padding=dilation * (kernel_size - 1) // 2,
-                              dilation=dilation)
+                              dilation=dilation, padding_mode=padding_mode)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -118,8 +120,10 @@ class GatedUpConv2d(GatedConv2d):
     (the authors' ``gen_deconv``): no transposed convolution, so no checkerboard."""
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int = 3,
-                 scale: int = 2, activation: str | None = 'elu') -> None:
-        super().__init__(in_channels, out_channels, kernel_size, activation=activation)
+                 scale: int = 2, activation: str | None = 'elu',
+                 padding_mode: str = 'zeros') -> None:
+        super().__init__(in_channels, out_channels, kernel_size, activation=activation,
+                         padding_mode=padding_mode)
         self.scale = int(scale)
 
     def forward(self, x: Tensor) -> Tensor:

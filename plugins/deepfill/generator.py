@@ -35,29 +35,31 @@ from .gated_conv import GatedConv2d, GatedUpConv2d
 __all__ = ['DeepFillv2Generator']
 
 
-def _trunk(c_in: int, w1: int, w2: int, w4: int, dilations=(2, 4, 8, 16)) -> list[nn.Module]:
+def _trunk(c_in: int, w1: int, w2: int, w4: int, dilations=(2, 4, 8, 16),
+           **kw) -> list[nn.Module]:
     """5x5 stem, two stride-2 stages, two 3x3 and the dilated convs at quarter resolution."""
     return [
-        GatedConv2d(c_in, w1, 5),
-        GatedConv2d(w1, w2, 3, stride=2),
-        GatedConv2d(w2, w2, 3),
-        GatedConv2d(w2, w4, 3, stride=2),
-        GatedConv2d(w4, w4, 3),
-        GatedConv2d(w4, w4, 3),
-        *[GatedConv2d(w4, w4, 3, dilation=d) for d in dilations],
+        GatedConv2d(c_in, w1, 5, **kw),
+        GatedConv2d(w1, w2, 3, stride=2, **kw),
+        GatedConv2d(w2, w2, 3, **kw),
+        GatedConv2d(w2, w4, 3, stride=2, **kw),
+        GatedConv2d(w4, w4, 3, **kw),
+        GatedConv2d(w4, w4, 3, **kw),
+        *[GatedConv2d(w4, w4, 3, dilation=d, **kw) for d in dilations],
     ]
 
 
-def _decoder(c_in: int, w4: int, w2: int, w1: int) -> list[nn.Module]:
+def _decoder(c_in: int, w4: int, w2: int, w1: int, gated_output: bool = False,
+             **kw) -> list[nn.Module]:
     """Two 3x3 gated convs, two (up-sample + gated conv, gated conv) stages, RGB output."""
     return [
-        GatedConv2d(c_in, w4, 3),
-        GatedConv2d(w4, w4, 3),
-        GatedUpConv2d(w4, w2),
-        GatedConv2d(w2, w2, 3),
-        GatedUpConv2d(w2, w1),
-        GatedConv2d(w1, w1 // 2, 3),
-        GatedConv2d(w1 // 2, 3, 3, activation=None, gated=False),
+        GatedConv2d(c_in, w4, 3, **kw),
+        GatedConv2d(w4, w4, 3, **kw),
+        GatedUpConv2d(w4, w2, **kw),
+        GatedConv2d(w2, w2, 3, **kw),
+        GatedUpConv2d(w2, w1, **kw),
+        GatedConv2d(w1, w1 // 2, 3, **kw),
+        GatedConv2d(w1 // 2, 3, 3, activation=None, gated=gated_output, **kw),
     ]
 
 
@@ -84,6 +86,22 @@ class DeepFillv2Generator(BaseGenerator):
         in_channels: image channels (3).
         channels_last: run the network on channels-last (NHWC) tensors; same results,
             faster oneDNN convolutions on the CPU (outputs are channels-last too).
+
+    MMagic's DeepFill v2 (``configs/deepfillv2_places_256_mmagic.py`` sets all of these):
+
+    Args:
+        padding_mode: ``'zeros'`` (default) or ``'reflect'`` for every convolution.
+        gated_output: the two RGB output convolutions are gated too (``x * sigmoid(g)``
+            before the ``tanh``) instead of plain.
+        refine_with_mask: the refinement network sees ``[pasted image, ones, mask]``
+            instead of the pasted image alone.
+        attention_activation: activation of the last layer before the contextual
+            attention (``'relu'``, as the authors' code; MMagic: ``'elu'``).
+        refine_decoder_cnum: width unit of the merged refinement decoder (``None``: ``cnum``;
+            MMagic's is 64 while the rest of its network uses 48).
+        attention: ``'toolbox'`` or ``'mmagic'``: the contextual attention's formulation
+            (see :mod:`.contextual_attention`) and how the mask is brought to quarter
+            resolution (max-pooled, or MMagic's nearest-neighbour sampling).
     """
 
     size_multiple = 8
@@ -100,8 +118,21 @@ class DeepFillv2Generator(BaseGenerator):
                  softmax_scale: float = 10.0,
                  fuse_size: int = 3,
                  in_channels: int = 3,
-                 channels_last: bool = True) -> None:
+                 channels_last: bool = True,
+                 padding_mode: str = 'zeros',
+                 gated_output: bool = False,
+                 refine_with_mask: bool = False,
+                 attention_activation: str | None = 'relu',
+                 refine_decoder_cnum: int | None = None,
+                 attention: str = 'toolbox') -> None:
         super().__init__()
+        if padding_mode not in ('zeros', 'reflect'):
+            raise ValueError(f"DeepFillv2Generator: padding_mode must be 'zeros' or 'reflect', "
+                             f'got {padding_mode!r}')
+        if refine_decoder_cnum is not None and (refine_decoder_cnum < 4
+                                                or refine_decoder_cnum % 4):
+            raise ValueError('DeepFillv2Generator: refine_decoder_cnum must be a positive '
+                             f'multiple of 4 or None, got {refine_decoder_cnum}')
         if cnum < 4 or cnum % 4:
             raise ValueError(f'DeepFillv2Generator: cnum must be a positive multiple of 4, '
                              f'got {cnum}')
@@ -117,33 +148,41 @@ class DeepFillv2Generator(BaseGenerator):
         self.memory_format = torch.channels_last if channels_last else torch.contiguous_format
         w1, w2, w4 = cnum // 2, cnum, 2 * cnum        # feature channels after the split
         c_in = in_channels + 2 + (1 if sketch else 0)   # image, ones, mask (, sketch)
+        self.refine_with_mask = bool(refine_with_mask)
+        c_refine = in_channels + (2 if refine_with_mask else 0)
+        self.attention_mode = attention
+        kw = dict(padding_mode=padding_mode)
 
         # Stage 1: coarse network.
-        self.coarse = nn.Sequential(*_trunk(c_in, w1, w2, w4), *_decoder(w4, w4, w2, w1))
+        self.coarse = nn.Sequential(*_trunk(c_in, w1, w2, w4, **kw),
+                                    *_decoder(w4, w4, w2, w1, gated_output, **kw))
         # Stage 2: dilated ("hallucination") branch on the pasted coarse result.
         self.refine_conv = nn.Sequential(
-            GatedConv2d(in_channels, w1, 5),
-            GatedConv2d(w1, w1, 3, stride=2),
-            GatedConv2d(w1, w2, 3),
-            GatedConv2d(w2, w2, 3, stride=2),
-            GatedConv2d(w2, w4, 3),
-            GatedConv2d(w4, w4, 3),
-            *[GatedConv2d(w4, w4, 3, dilation=d) for d in (2, 4, 8, 16)],
+            GatedConv2d(c_refine, w1, 5, **kw),
+            GatedConv2d(w1, w1, 3, stride=2, **kw),
+            GatedConv2d(w1, w2, 3, **kw),
+            GatedConv2d(w2, w2, 3, stride=2, **kw),
+            GatedConv2d(w2, w4, 3, **kw),
+            GatedConv2d(w4, w4, 3, **kw),
+            *[GatedConv2d(w4, w4, 3, dilation=d, **kw) for d in (2, 4, 8, 16)],
         )
         # Stage 2: contextual-attention branch.
         self.refine_attn_enc = nn.Sequential(
-            GatedConv2d(in_channels, w1, 5),
-            GatedConv2d(w1, w1, 3, stride=2),
-            GatedConv2d(w1, w2, 3),
-            GatedConv2d(w2, w4, 3, stride=2),
-            GatedConv2d(w4, w4, 3),
-            GatedConv2d(w4, w4, 3, activation='relu'),
+            GatedConv2d(c_refine, w1, 5, **kw),
+            GatedConv2d(w1, w1, 3, stride=2, **kw),
+            GatedConv2d(w1, w2, 3, **kw),
+            GatedConv2d(w2, w4, 3, stride=2, **kw),
+            GatedConv2d(w4, w4, 3, **kw),
+            GatedConv2d(w4, w4, 3, activation=attention_activation, **kw),
         )
         self.attention = ContextualAttention(patch_size=3, rate=attention_rate,
-                                             fuse_size=fuse_size, softmax_scale=softmax_scale)
-        self.refine_attn_dec = nn.Sequential(GatedConv2d(w4, w4, 3), GatedConv2d(w4, w4, 3))
+                                             fuse_size=fuse_size, softmax_scale=softmax_scale,
+                                             formulation=attention)
+        self.refine_attn_dec = nn.Sequential(GatedConv2d(w4, w4, 3, **kw),
+                                             GatedConv2d(w4, w4, 3, **kw))
         # Stage 2: the merged decoder.
-        self.refine_dec = nn.Sequential(*_decoder(2 * w4, w4, w2, w1))
+        d = cnum if refine_decoder_cnum is None else refine_decoder_cnum
+        self.refine_dec = nn.Sequential(*_decoder(2 * w4, 2 * d, d, d // 2, gated_output, **kw))
 
     def forward(self, masked_image: Tensor, mask: Tensor, sketch: Tensor | None = None,
                 return_attention: bool = False) -> dict[str, Tensor]:
@@ -165,10 +204,16 @@ class DeepFillv2Generator(BaseGenerator):
         coarse_in = torch.cat(parts, dim=1).contiguous(memory_format=fmt)
         coarse = torch.tanh(self.coarse(coarse_in))                 # [B, 3, H, W]
 
-        x = (coarse * mask + x_in * (1.0 - mask)).contiguous(memory_format=fmt)  # pasted
+        x = coarse * mask + x_in * (1.0 - mask)                     # pasted
+        if self.refine_with_mask:
+            x = torch.cat([x, ones, mask], dim=1)
+        x = x.contiguous(memory_format=fmt)
         hallu = self.refine_conv(x)                                 # [B, 2c, H/4, W/4]
         feat = self.refine_attn_enc(x)                              # [B, 2c, H/4, W/4]
-        mask_q = F.max_pool2d(mask, 4)                              # [B, 1, H/4, W/4]
+        if self.attention_mode == 'mmagic':
+            mask_q = mask[:, :, ::4, ::4]                           # nearest neighbour
+        else:
+            mask_q = F.max_pool2d(mask, 4)                          # [B, 1, H/4, W/4]
         feat, offsets = self.attention(feat, feat, mask_q, return_offsets=return_attention)
         feat = self.refine_attn_dec(feat)
         out = torch.tanh(self.refine_dec(torch.cat([hallu, feat], dim=1)))  # [B, 3, H, W]

@@ -24,6 +24,8 @@ class NLayerDiscriminator(BaseDiscriminator):
         max_channels: width cap (512).
         in_channels: image channels.
         with_mask: append the hole mask as one more input channel.
+        value_range: ``'[-1,1]'`` (default) or ``'[0,1]'``: images are mapped to [0, 1]
+            first, the range LaMa's discriminator was trained on (for its weights).
     """
 
     tiny_cfg = dict(base_channels=8, num_layers=2)
@@ -33,8 +35,13 @@ class NLayerDiscriminator(BaseDiscriminator):
                  num_layers: int = 4,
                  max_channels: int = 512,
                  in_channels: int = 3,
-                 with_mask: bool = False) -> None:
+                 with_mask: bool = False,
+                 value_range: str = '[-1,1]') -> None:
         super().__init__()
+        if value_range not in ('[-1,1]', '[0,1]'):
+            raise ValueError("NLayerDiscriminator: value_range must be '[-1,1]' or '[0,1]', "
+                             f'got {value_range!r}')
+        self.value_range = value_range
         self.with_mask = bool(with_mask)
         act = lambda: nn.LeakyReLU(0.2, inplace=True)  # noqa: E731
         c = base_channels
@@ -52,6 +59,8 @@ class NLayerDiscriminator(BaseDiscriminator):
 
     def forward_with_features(self, image: Tensor, mask: Tensor,
                               **conditions: Tensor) -> tuple[Tensor, list[Tensor]]:
+        if self.value_range == '[0,1]':
+            image = (image + 1) / 2
         x = torch.cat([image, mask.to(image.dtype)], 1) if self.with_mask else image
         feats = []
         for stage in self.stages:

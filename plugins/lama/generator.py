@@ -6,8 +6,11 @@ Fourier Convolutions", WACV 2022.
 
 What differs from the paper (details in README.md): the output activation is ``tanh``
 (images are in [-1, 1] here; the authors use a sigmoid on [0, 1] images, the same function
-up to an affine map); the Fourier unit runs in float32 under autocast (``torch.fft`` has no
-bf16); optional channels-last memory format.
+up to an affine map; ``value_range='[0,1]'`` runs the network on the authors' ranges, for
+their weights); the Fourier unit runs in float32 under autocast (``torch.fft`` has no
+bf16); optional channels-last memory format. The stride-2 downsampling convolutions pad
+by reflection, as the authors' ``FFC_BN_ACT`` does (``downsample_padding='zeros'`` gives
+the zero padding of this module before it was matched to the reference).
 """
 from __future__ import annotations
 
@@ -55,6 +58,13 @@ class FFCResNetGenerator(BaseGenerator):
             published models).
         channels_last: run the network in channels-last memory format (faster oneDNN
             convolutions on the CPU); outputs are returned contiguous.
+        downsample_padding: padding mode of the stride-2 convolutions: ``'reflect'`` (the
+            authors') or ``'zeros'``.
+        value_range: ``'[-1,1]'`` (default): the network sees the masked image in [-1, 1]
+            and ends in ``tanh``. ``'[0,1]'``: the authors' convention, for their weights:
+            the image is mapped to [0, 1] and masked there (holes 0), the network ends in a
+            sigmoid, and its output is mapped back to [-1, 1]. The two are the same function
+            family (``2 sigmoid(z) - 1 = tanh(z / 2)``) but not with the same weights.
     """
 
     size_multiple = 8
@@ -70,8 +80,17 @@ class FFCResNetGenerator(BaseGenerator):
                  enable_lfu: bool = False,
                  channels_last: bool = False,
                  in_channels: int = 4,
-                 out_channels: int = 3) -> None:
+                 out_channels: int = 3,
+                 downsample_padding: str = 'reflect',
+                 value_range: str = '[-1,1]') -> None:
         super().__init__()
+        if downsample_padding not in ('reflect', 'zeros'):
+            raise ValueError("FFCResNetGenerator: downsample_padding must be 'reflect' or "
+                             f"'zeros', got {downsample_padding!r}")
+        if value_range not in ('[-1,1]', '[0,1]'):
+            raise ValueError("FFCResNetGenerator: value_range must be '[-1,1]' or '[0,1]', got "
+                             f'{value_range!r}')
+        self.value_range = value_range
         if preset is not None and preset not in PRESETS:
             raise ValueError(f'FFCResNetGenerator: unknown preset {preset!r}; '
                              f'choose one of {sorted(PRESETS)} or None')
@@ -94,7 +113,7 @@ class FFCResNetGenerator(BaseGenerator):
             last = i == num_down - 1
             layers.append(FFCBlock(width[i], width[i + 1], 3, ratio_in=0.0,
                                    ratio_out=global_ratio if last else 0.0,
-                                   stride=2, padding=1))
+                                   stride=2, padding=1, padding_mode=downsample_padding))
         layers += [FFCResBlock(width[-1], global_ratio, enable_lfu=enable_lfu)
                    for _ in range(blocks)]
         self.encoder = nn.Sequential(*layers)
@@ -103,7 +122,8 @@ class FFCResNetGenerator(BaseGenerator):
             up += [nn.ConvTranspose2d(width[i], width[i - 1], 3, stride=2, padding=1,
                                       output_padding=1),
                    nn.BatchNorm2d(width[i - 1]), nn.ReLU(inplace=True)]
-        up += [nn.ReflectionPad2d(3), nn.Conv2d(width[0], out_channels, 7), nn.Tanh()]
+        up += [nn.ReflectionPad2d(3), nn.Conv2d(width[0], out_channels, 7),
+               nn.Sigmoid() if value_range == '[0,1]' else nn.Tanh()]
         self.decoder = nn.Sequential(*up)
         if self.channels_last:
             self.to(memory_format=torch.channels_last)
@@ -111,11 +131,16 @@ class FFCResNetGenerator(BaseGenerator):
     def forward(self, masked_image: Tensor, mask: Tensor, **guidance: Tensor) -> dict[str, Tensor]:
         check_image_and_mask(masked_image, mask, where=type(self).__name__,
                              multiple=self.size_multiple)
-        x = torch.cat([masked_image, mask.to(masked_image.dtype)], dim=1)   # [B, 4, H, W]
+        mask = mask.to(masked_image.dtype)
+        if self.value_range == '[0,1]':
+            masked_image = (masked_image + 1) / 2 * (1 - mask)     # holes 0 in [0, 1]
+        x = torch.cat([masked_image, mask], dim=1)                  # [B, 4, H, W]
         if self.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
         x_l, x_g = self.encoder((x, None))          # [B, C/4, H/8, W/8], [B, 3C/4, H/8, W/8]
         out = self.decoder(_Concat()((x_l, x_g)))   # [B, 3, H, W]
+        if self.value_range == '[0,1]':
+            out = out * 2 - 1
         return {'output': out.contiguous()}
 
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 def user_errors() -> tuple[type[BaseException], ...]:
     from toolbox.builder import ConfigKeywordError, UnknownComponentError
     from toolbox.datasets import ImageLoadError
+    from toolbox.converters import WeightConversionError
     from toolbox.engine import CheckpointLoadError, CheckpointMismatchError
     from toolbox.models import NonFiniteLossError
 
@@ -15,7 +16,7 @@ def user_errors() -> tuple[type[BaseException], ...]:
     from .inference import CheckpointRequiredError
     return (ConfigError, UnknownComponentError, ConfigKeywordError, CheckpointMismatchError,
             CheckpointLoadError, CheckpointRequiredError, ImageLoadError, FileNotFoundError,
-            NonFiniteLossError)
+            NonFiniteLossError, WeightConversionError)
 
 
 def run_reporting_errors(main: Callable[[], None], context: str) -> int:

@@ -323,6 +323,31 @@ def check_sampler(name: str, cfg: dict | None = None, size: int = 16):
     return sampler
 
 
+def check_weight_converter(name: str):
+    """A named format, a description and a config that exists; an empty or foreign state
+    dict is not taken for this format."""
+    import os.path as osp
+
+    from toolbox.bases import BaseWeightConverter
+    from toolbox.registry import WEIGHT_CONVERTERS
+    cls = WEIGHT_CONVERTERS.get(name)
+    assert isinstance(cls, type) and issubclass(cls, BaseWeightConverter), \
+        f'{name} is not a BaseWeightConverter'
+    conv = cls()
+    assert conv.format and conv.source and conv.config, \
+        f'{name}: format, source and config must be set'
+    others = [c.format for n, c in WEIGHT_CONVERTERS.module_dict.items() if n != name]
+    assert conv.format not in others, f'{name}: format {conv.format!r} is taken'
+    from toolbox.apis.convert import CONFIG_ROOT
+    if osp.isdir(CONFIG_ROOT):       # a checkout (an installed wheel ships no configs)
+        assert osp.isfile(osp.join(CONFIG_ROOT, conv.config)), \
+            f'{name}: config {conv.config} is not in {CONFIG_ROOT}'
+    assert not conv.matches({}), f'{name}: an empty state dict matched'
+    assert not conv.matches({'generator.foo.weight': torch.zeros(1)}), \
+        f'{name}: a foreign state dict matched'
+    return conv
+
+
 def check_kind(key: str, name: str):
     """Run the contract check of kind ``key`` (``toolbox.registry.KINDS``) on ``name``."""
     from toolbox.registry import kind_key
