@@ -151,6 +151,9 @@ def contextual_attention(foreground: Tensor,
     # the softmax scale goes with the background norms (propagation is linear)
     bscale = (softmax_scale / bnorm).view(bsz, h, w, 1, 1)
 
+    # torch.export (ONNX) traces one graph for every mask: no branch on the mask's values,
+    # no chunks (a graph of symbolic size); invalid patches are masked, not skipped.
+    exporting = torch.compiler.is_exporting()
     any_valid = torch.ones(bsz, 1, dtype=torch.bool, device=f.device)
     keep = pick = None
     if mask is not None:
@@ -158,8 +161,10 @@ def contextual_attention(foreground: Tensor,
         md = F.max_pool2d(md, k, stride=1, padding=p)
         valid = (md == 0).reshape(bsz, n)                      # [B, L]
         any_valid = valid.any(dim=1, keepdim=True)             # [B, 1]
-        most = int(valid.sum(dim=1).max())
-        if most < n:
+        most = n if exporting else int(valid.sum(dim=1).max())
+        if exporting:
+            keep = valid
+        elif most < n:
             # Patches touching a hole get exactly zero weight, so the softmax and the
             # pasting run over the known patches only (padded to the largest count in
             # the batch; the padding is masked out like an invalid patch).
@@ -169,9 +174,10 @@ def contextual_attention(foreground: Tensor,
         elif not bool(valid.all()):                            # one sample has no hole
             keep = valid
 
-    none_known = not bool(any_valid.all())                     # some sample: no known patch
+    # some sample: no known patch
+    none_known = exporting or not bool(any_valid.all())
     halo = p + e
-    rows = max(1, min(h, max_elements // max(1, bsz * n * w) - 2 * halo))
+    rows = h if exporting else max(1, min(h, max_elements // max(1, bsz * n * w) - 2 * halo))
     cols, best = [], []
     for y0 in range(0, h, rows):
         y1 = min(h, y0 + rows)
