@@ -183,3 +183,14 @@ def test_a_kill_while_writing_leaves_no_partial_output(tmp_path):
     assert (out / '0.png').stat().st_mtime_ns == first
     for i in range(3):
         assert np.array_equal(cv2.imread(str(out / f'{i}.png')), np.full((64, 64, 3), 7))
+
+
+def test_progress_bar_shows_images_per_second(tmp_path, capsys):
+    items = [BatchItem('i', 'm', str(tmp_path / f'{i}.png')) for i in range(3)]
+    items.append(BatchItem('i', None, str(tmp_path / 'x.png'), problem='no mask named x.*'))
+    summary = run_batch(items, lambda item: np.zeros((8, 8, 3), np.uint8))
+    err = capsys.readouterr().err
+    assert 'inpainting' in err and '4/4' in err and 'img/s' in err
+    assert (summary.done, summary.failed) == (3, 1)
+    assert summary.failures[0]['reason'] == 'no mask named x.*'
+    assert summary.lines()[0].startswith('3 done, 0 skipped (output exists), 1 failed')
