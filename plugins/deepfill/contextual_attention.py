@@ -59,6 +59,8 @@ __all__ = ['ContextualAttention', 'contextual_attention', 'offsets_to_rgb']
 def _propagate(scores: Tensor, dims: tuple[int, int], radius: int) -> Tensor:
     """``out(p, q) = sum_{|k| <= radius} scores(p + k, q + k)`` along one axis of both the
     background (``dims[0]``) and foreground (``dims[1]``) positions; zero outside."""
+    if torch.compiler.is_exporting():
+        return _propagate_padded(scores, dims, radius)
     out = scores.clone()
     for k in range(1, radius + 1):
         lead = [slice(None)] * scores.ndim
@@ -68,6 +70,27 @@ def _propagate(scores: Tensor, dims: tuple[int, int], radius: int) -> Tensor:
             lag[d] = slice(None, -k)
         out[tuple(lead)] += scores[tuple(lag)]   # neighbour at -k
         out[tuple(lag)] += scores[tuple(lead)]   # neighbour at +k
+    return out
+
+
+def _propagate_padded(scores: Tensor, dims: tuple[int, int], radius: int) -> Tensor:
+    """:func:`_propagate` without in-place slice updates: zero-pad both axes by ``radius``
+    and add the shifted views. Exported, slice updates become ScatterND with one index per
+    element (gigabytes of indices at 512²); this becomes Pad, Slice and Add."""
+    lo = min(dims)
+    pad = []
+    for d in range(scores.ndim - 1, lo - 1, -1):     # F.pad lists the last dim first
+        pad += [radius, radius] if d in dims else [0, 0]
+    padded = F.pad(scores, pad)
+    out = scores
+    for k in range(-radius, radius + 1):
+        if k == 0:
+            continue
+        shifted = padded
+        for d in range(lo, scores.ndim):
+            start = radius + k if d in dims else 0
+            shifted = shifted.narrow(d, start, scores.shape[d])
+        out = out + shifted
     return out
 
 
