@@ -7,11 +7,22 @@
 ``--checkpoint`` is required for models with learned parameters; the classical ones
 (``configs/classical_telea.py``, ``classical_ns.py``) run without.
 
+    python tools/inpaint.py --onnx MODEL.onnx --image I --mask M --out O
+
 ``--image``, ``--mask`` (white = hole) and ``--sketch`` (white strokes on black, for models
 trained with a sketch channel) are files, or folders: then every image of ``--image`` is
 paired with the mask (and sketch) of the same file stem, and ``--out`` is a folder that
 receives ``<stem>.png`` per image. A single mask file may also serve a whole folder of
-images of its size.
+images of its size. ``--manifest FILE`` lists the pairs instead (CSV/TSV with a header
+row ``image,mask[,output][,sketch]``, or JSON lines; see ``toolbox.apis.batch``).
+
+Folder and manifest runs are batches: pairs whose output exists are skipped (rerun to
+resume), outputs are written atomically, a bad pair is reported and the others go on, and
+a summary (also ``<out>/inpaint_summary.json``) names each failure; the exit status is 1
+when some pair failed.
+
+``--onnx`` runs a graph written by ``tools/export.py`` in onnxruntime instead of a config
+and checkpoint, with the same padding and large-image handling.
 
 Sizes that are not a multiple of the generator's size multiple (8 for DeepFill v2) are
 padded and cropped back. Images larger than the training size are processed at full
@@ -23,7 +34,6 @@ once the image is longer than ``--crop-trigger``) or window: see ``toolbox.apis.
 from __future__ import annotations
 
 import argparse
-import os
 import os.path as osp
 import sys
 
@@ -36,16 +46,21 @@ def parse_args(argv=None):
     from toolbox.apis.hd import CROP_MARGIN, CROP_TRIGGER, HD_STRATEGIES
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--config', required=True, help='config file of the model')
+    p.add_argument('--config', help='config file of the model')
     p.add_argument('--checkpoint', help='checkpoint (.pth) to load; not needed by models '
                                          'without learned parameters (classical ones)')
-    p.add_argument('--image', required=True, help='image file or folder')
-    p.add_argument('--mask', required=True, help='mask file or folder (white = hole)')
+    p.add_argument('--onnx', metavar='FILE', help='a graph from tools/export.py, instead of '
+                                                  '--config and --checkpoint')
+    p.add_argument('--image', help='image file or folder')
+    p.add_argument('--mask', help='mask file or folder (white = hole)')
+    p.add_argument('--manifest', help='CSV/TSV/JSON-lines file of (image, mask) pairs, '
+                                      'instead of --image and --mask')
     p.add_argument('--sketch', help='sketch file or folder (white strokes on black); only for '
                                     'models with a sketch channel')
     p.add_argument('--invert-sketch', action='store_true',
                    help='the sketch is dark strokes on a white background')
     p.add_argument('--out', required=True, help='output file, or folder for folder input')
+    p.add_argument('--no-progress', action='store_true', help='no progress bar in batches')
     p.add_argument('--device', default='cpu', help='cpu, cuda, cuda:1 ...')
     p.add_argument('--max-side', type=int, default=None,
                    help='longest side processed in one piece (default: the generator\'s)')
@@ -70,18 +85,16 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
-def _images(folder: str) -> dict[str, str]:
-    from toolbox.datasets.image_folder import IMG_EXTENSIONS
-    found = {}
-    for name in sorted(os.listdir(folder)):
-        stem, ext = osp.splitext(name)
-        if ext.lower() in IMG_EXTENSIONS and osp.isfile(osp.join(folder, name)):
-            found.setdefault(stem, osp.join(folder, name))
-    return found
-
-
-def _jobs(args) -> list[tuple[str, str, str | None, str]]:
-    """(image, mask, sketch or None, output) per image to process."""
+def _jobs(args):
+    """The pairs to process, and whether they are a batch (folder or manifest input)."""
+    from toolbox.apis import ConfigError
+    from toolbox.apis.batch import BatchItem, folder_items, read_manifest
+    if args.manifest:
+        if args.image or args.mask or args.sketch:
+            raise ConfigError('--manifest replaces --image, --mask and --sketch')
+        return read_manifest(args.manifest, args.out), True
+    if not args.image or not args.mask:
+        raise ConfigError('give --image and --mask, or --manifest')
     for name in ('image', 'mask', 'sketch'):
         path = getattr(args, name)
         if path is not None and not osp.exists(path):
@@ -90,22 +103,26 @@ def _jobs(args) -> list[tuple[str, str, str | None, str]]:
         for name in ('mask', 'sketch'):
             if getattr(args, name) and osp.isdir(getattr(args, name)):
                 raise FileNotFoundError(f'--{name} is a folder but --image is a file')
-        return [(args.image, args.mask, args.sketch, args.out)]
-    images = _images(args.image)
-    if not images:
-        raise FileNotFoundError(f'--image folder {args.image} holds no images')
+        return [BatchItem(args.image, args.mask, args.out, args.sketch)], False
+    return folder_items(args.image, args.mask, args.out, args.sketch), True
 
-    def partner(kind: str, folder: str | None, stem: str) -> str | None:
-        if folder is None or not osp.isdir(folder):
-            return folder
-        found = _images(folder).get(stem)
-        if found is None:
-            raise FileNotFoundError(f'no {kind} named {stem}.* in {folder} for image '
-                                    f'{images[stem]}')
-        return found
 
-    return [(path, partner('mask', args.mask, stem), partner('sketch', args.sketch, stem),
-             osp.join(args.out, stem + '.png')) for stem, path in images.items()]
+def _model(args):
+    from toolbox.apis import ConfigError, init_inpaintor
+    if args.onnx:
+        if args.config or args.checkpoint:
+            raise ConfigError('--onnx replaces --config and --checkpoint')
+        from toolbox.apis.onnx_model import OnnxInpaintor
+        model = OnnxInpaintor(args.onnx, threads=args.threads)
+        return model, f'{model.model_name} of {args.onnx}'
+    if not args.config:
+        raise ConfigError('give --config (and --checkpoint for a trained model), or --onnx')
+    if args.checkpoint is not None and not osp.isfile(args.checkpoint):
+        raise FileNotFoundError(f'checkpoint {args.checkpoint} does not exist')
+    # no checkpoint: fine for models without learned parameters, refused for the others
+    model = init_inpaintor(args.config, args.checkpoint, device=args.device,
+                           cfg_options=args.cfg_options)
+    return model, f'{type(model).__name__} of {args.config}'
 
 
 def main(argv=None) -> int:
@@ -114,49 +131,59 @@ def main(argv=None) -> int:
     if not args.default_malloc:
         from toolbox.apis.memory import keep_freed_memory
         keep_freed_memory()      # before torch allocates its first large tensor
+    status = []
 
     def run():
-        import cv2
         import torch
 
-        from toolbox.apis import ConfigError, init_inpaintor, inpaint
+        from toolbox.apis import ConfigError, inpaint
+        from toolbox.apis.batch import SUMMARY_NAME, run_batch, write_image
         from toolbox.datasets import read_image
         if args.threads:
             torch.set_num_threads(args.threads)
-        jobs = _jobs(args)
-        if args.checkpoint is not None and not osp.isfile(args.checkpoint):
-            raise FileNotFoundError(f'checkpoint {args.checkpoint} does not exist')
-        model = init_inpaintor(args.config, args.checkpoint, device=args.device,
-                               cfg_options=args.cfg_options)
+        jobs, batch = _jobs(args)
+        model, name = _model(args)
         wants_sketch = 'sketch' in model.guidance_keys
-        if args.sketch and not wants_sketch:
-            raise ConfigError(f'--sketch given, but {type(model).__name__} '
-                                    f'of {args.config} was not built with a sketch channel')
+        if not wants_sketch and (args.sketch or any(job.sketch for job in jobs)):
+            raise ConfigError(f'a sketch is given, but {name} was not built with a sketch '
+                              'channel')
         # sampler options go to the sampler, apart from the guidance images
         options = {k: v for k, v in (('seed', args.seed), ('steps', args.steps))
                    if v is not None}
-        refused = sorted(set(options) - set(model.sample_options))
+        refused = sorted(set(options) - set(getattr(model, 'sample_options', ())))
         if refused:
-            raise ConfigError(f'--{refused[0]} given, but {type(model).__name__} of '
-                              f'{args.config} takes no such sampler option (it takes '
-                              f'{list(model.sample_options) or "none"})')
-        for image, mask, sketch, out in jobs:
-            guidance = {}
-            if sketch is not None:
-                s = read_image(sketch)[..., 0]
-                guidance['sketch'] = 255 - s if args.invert_sketch else s
-            result = inpaint(model, image, mask, max_side=args.max_side,
-                             hd_strategy=args.hd_strategy, crop_trigger=args.crop_trigger,
-                             crop_margin=args.crop_margin, sample_options=options,
-                             **guidance)
-            folder = osp.dirname(osp.abspath(out))
-            os.makedirs(folder, exist_ok=True)
-            if not cv2.imwrite(out, result[..., ::-1]):
-                raise FileNotFoundError(f'cannot write {out} (unknown extension or '
-                                        'unwritable folder)')
-            print(f'{image} -> {out}')
+            raise ConfigError(f'--{refused[0]} given, but {name} takes no such sampler '
+                              f'option (it takes '
+                              f'{list(getattr(model, "sample_options", ())) or "none"})')
 
-    return run_reporting_errors(run, args.config)
+        def process(job):
+            guidance = {}
+            if job.sketch is not None:
+                s = read_image(job.sketch)[..., 0]
+                guidance['sketch'] = 255 - s if args.invert_sketch else s
+            return inpaint(model, job.image, job.mask, max_side=args.max_side,
+                           hd_strategy=args.hd_strategy, crop_trigger=args.crop_trigger,
+                           crop_margin=args.crop_margin, sample_options=options, **guidance)
+
+        if not batch:
+            job = jobs[0]
+            try:
+                write_image(job.output, process(job))
+            except ValueError as exc:
+                if not str(exc).startswith('cannot encode'):
+                    raise
+                raise FileNotFoundError(f'{exc} (unknown extension)') from exc
+            print(f'{job.image} -> {job.output}')
+            return
+        summary = run_batch(jobs, process, osp.join(args.out, SUMMARY_NAME),
+                            progress=not args.no_progress)
+        print('\n'.join(summary.lines()))
+        print(f'summary: {summary.summary_path}')
+        if summary.failed:
+            status.append(1)
+
+    code = run_reporting_errors(run, args.onnx or args.config or 'inpaint')
+    return code or (status[0] if status else 0)
 
 
 if __name__ == '__main__':

@@ -71,6 +71,8 @@ FORMULATIONS = ('toolbox', 'mmagic')
 def _propagate(scores: Tensor, dims: tuple[int, int], radius: int) -> Tensor:
     """``out(p, q) = sum_{|k| <= radius} scores(p + k, q + k)`` along one axis of both the
     background (``dims[0]``) and foreground (``dims[1]``) positions; zero outside."""
+    if torch.compiler.is_exporting():
+        return _propagate_padded(scores, dims, radius)
     out = scores.clone()
     for k in range(1, radius + 1):
         lead = [slice(None)] * scores.ndim
@@ -93,6 +95,27 @@ def _propagate_flat(scores: Tensor, hw: tuple[int, int], radius: int) -> Tensor:
     out = out.view(bsz, h, w, h, w).permute(0, 2, 1, 4, 3).reshape(bsz, n, n)
     out = _propagate(out, (1, 2), radius)
     return out.view(bsz, w, h, w, h).permute(0, 2, 1, 4, 3).contiguous()
+
+
+def _propagate_padded(scores: Tensor, dims: tuple[int, int], radius: int) -> Tensor:
+    """:func:`_propagate` without in-place slice updates: zero-pad both axes by ``radius``
+    and add the shifted views. Exported, slice updates become ScatterND with one index per
+    element (gigabytes of indices at 512²); this becomes Pad, Slice and Add."""
+    lo = min(dims)
+    pad = []
+    for d in range(scores.ndim - 1, lo - 1, -1):     # F.pad lists the last dim first
+        pad += [radius, radius] if d in dims else [0, 0]
+    padded = F.pad(scores, pad)
+    out = scores
+    for k in range(-radius, radius + 1):
+        if k == 0:
+            continue
+        shifted = padded
+        for d in range(lo, scores.ndim):
+            start = radius + k if d in dims else 0
+            shifted = shifted.narrow(d, start, scores.shape[d])
+        out = out + shifted
+    return out
 
 
 def _patch_norms(x: Tensor, k: int) -> Tensor:
@@ -184,6 +207,9 @@ def contextual_attention(foreground: Tensor,
     # the softmax scale goes with the background norms (propagation is linear)
     bscale = (softmax_scale / bnorm).view(bsz, h, w, 1, 1)
 
+    # torch.export (ONNX) traces one graph for every mask: no branch on the mask's values,
+    # no chunks (a graph of symbolic size); invalid patches are masked, not skipped.
+    exporting = torch.compiler.is_exporting()
     any_valid = torch.ones(bsz, 1, dtype=torch.bool, device=f.device)
     keep = pick = None
     if mask is not None:
@@ -192,8 +218,10 @@ def contextual_attention(foreground: Tensor,
         md = F.max_pool2d(md, k, stride=1, padding=p)
         valid = (md == 0).reshape(bsz, n)                      # [B, L]
         any_valid = valid.any(dim=1, keepdim=True)             # [B, 1]
-        most = int(valid.sum(dim=1).max())
-        if most < n:
+        most = n if exporting else int(valid.sum(dim=1).max())
+        if exporting:
+            keep = valid
+        elif most < n:
             # Patches touching a hole get exactly zero weight, so the softmax and the
             # pasting run over the known patches only (padded to the largest count in
             # the batch; the padding is masked out like an invalid patch).
@@ -203,9 +231,10 @@ def contextual_attention(foreground: Tensor,
         elif not bool(valid.all()):                            # one sample has no hole
             keep = valid
 
-    none_known = not bool(any_valid.all())                     # some sample: no known patch
+    # some sample: no known patch
+    none_known = exporting or not bool(any_valid.all())
     halo = p + e
-    rows = max(1, min(h, max_elements // max(1, bsz * n * w) - 2 * halo))
+    rows = h if exporting else max(1, min(h, max_elements // max(1, bsz * n * w) - 2 * halo))
     if mmagic:
         rows = h                       # its propagation wraps between rows: one chunk
     cols, best = [], []

@@ -24,6 +24,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from .dft import irfft2_ortho, rfft2_ortho
+
 
 def split_channels(channels: int, ratio: float) -> tuple[int, int]:
     """``(local, global)`` channel counts: ``global = int(channels * ratio)``."""
@@ -38,7 +40,14 @@ class FourierUnit(nn.Module):
 
     ``[B, C, H, W] -> [B, C_out, H, W]`` for any H and W (orthonormal FFT, so the scale of
     the features does not depend on the image size).
+
+    ``use_dft``: compute the transforms as products with DFT matrices (:mod:`.dft`; the
+    same values to float32 rounding) instead of ``torch.fft``. ``None`` (default): only
+    while ``torch.export`` traces the module, so an exported ONNX graph holds MatMuls that
+    every runtime runs rather than the ``DFT`` operator that most lack.
     """
+
+    use_dft: bool | None = None
 
     def __init__(self, in_channels: int, out_channels: int) -> None:
         super().__init__()
@@ -49,14 +58,23 @@ class FourierUnit(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         dtype = x.dtype
         b, c, h, w = x.shape
+        dft = torch.compiler.is_exporting() if self.use_dft is None else self.use_dft
         with torch.autocast(x.device.type, enabled=False):
-            freq = torch.fft.rfftn(x.float(), dim=(-2, -1), norm='ortho')    # [B, C, H, W//2+1] complex
+            if dft:
+                y = torch.stack(rfft2_ortho(x.float()), dim=2)   # [B, C, 2, H, W//2+1]
+            else:
+                freq = torch.fft.rfftn(x.float(), dim=(-2, -1), norm='ortho')    # [B, C, H, W//2+1] complex
+                y = torch.view_as_real(freq).permute(0, 1, 4, 2, 3)
             # [B, C, 2, H, W'] -> [B, 2C, H, W'], channel 2k real and 2k+1 imaginary of k
-            y = torch.view_as_real(freq).permute(0, 1, 4, 2, 3).reshape(b, 2 * c, h, -1)
+            y = y.reshape(b, 2 * c, h, -1)
             y = self.act(self.bn(self.conv(y)))
-            y = y.view(b, -1, 2, h, y.shape[-1]).permute(0, 1, 3, 4, 2).contiguous()
-            out = torch.fft.irfftn(torch.view_as_complex(y), s=(h, w), dim=(-2, -1),
-                                   norm='ortho')                              # [B, C_out, H, W]
+            y = y.view(b, -1, 2, h, y.shape[-1])                  # [B, C_out, 2, H, W']
+            if dft:
+                out = irfft2_ortho(y[:, :, 0], y[:, :, 1], w)
+            else:
+                y = y.permute(0, 1, 3, 4, 2).contiguous()
+                out = torch.fft.irfftn(torch.view_as_complex(y), s=(h, w), dim=(-2, -1),
+                                       norm='ortho')                          # [B, C_out, H, W]
         return out.to(dtype)
 
 

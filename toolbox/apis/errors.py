@@ -12,11 +12,15 @@ def user_errors() -> tuple[type[BaseException], ...]:
     from toolbox.engine import CheckpointLoadError, CheckpointMismatchError
     from toolbox.models import NonFiniteLossError
 
+    from .batch import ManifestError
     from .config import ConfigError
+    from .export import ExportError
     from .inference import CheckpointRequiredError
+    from .onnx_model import OnnxModelError
     return (ConfigError, UnknownComponentError, ConfigKeywordError, CheckpointMismatchError,
             CheckpointLoadError, CheckpointRequiredError, ImageLoadError, FileNotFoundError,
-            NonFiniteLossError, WeightConversionError)
+            NonFiniteLossError, WeightConversionError, ExportError, OnnxModelError,
+            ManifestError)
 
 
 def run_reporting_errors(main: Callable[[], None], context: str) -> int:
