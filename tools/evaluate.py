@@ -26,7 +26,6 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 def parse_args(argv=None):
-    from mmengine.config import DictAction
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('config')
@@ -62,7 +61,7 @@ def parse_args(argv=None):
     p.add_argument('--save-images', metavar='DIR', nargs='?', const='',
                    help='save the inpainted images (default folder: <out>/images)')
     p.add_argument('--no-progress', action='store_true', help='no progress bar')
-    p.add_argument('--cfg-options', nargs='+', action=DictAction, metavar='KEY=VALUE')
+    p.add_argument('--cfg-options', nargs='+', action='extend', metavar='KEY=VALUE')
     return p.parse_args(argv)
 
 
@@ -106,10 +105,10 @@ def run(args) -> None:
     checkpoint = None if args.checkpoint.lower() == 'none' else args.checkpoint
     device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
     model = init_inpaintor(cfg, checkpoint, device=device)
-    generator = getattr(model, 'generator', None)
-    if checkpoint is None and getattr(generator, 'trainable', True):
+    from toolbox.engine.checkpoint import has_learned_weights
+    if checkpoint is None and has_learned_weights(model):
         raise UsageError(f"CHECKPOINT 'none' is only for training-free baselines, but "
-                         f'{type(generator).__name__} has learned parameters: give its '
+                         f'{type(model.generator).__name__} has learned parameters: give its '
                          'checkpoint')
 
     out = args.out or osp.join('work_dirs', 'evaluate',

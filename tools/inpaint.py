@@ -28,7 +28,6 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from 
 
 
 def parse_args(argv=None):
-    from mmengine.config import DictAction
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--config', required=True, help='config file of the model')
@@ -40,6 +39,8 @@ def parse_args(argv=None):
     p.add_argument('--invert-sketch', action='store_true',
                    help='the sketch is dark strokes on a white background')
     p.add_argument('--out', required=True, help='output file, or folder for folder input')
+    p.add_argument('--resize-mask', action='store_true',
+                   help='resize a mask of another size than its image (nearest neighbour)')
     p.add_argument('--device', default='cpu', help='cpu, cuda, cuda:1 ...')
     p.add_argument('--max-side', type=int, default=None,
                    help='longest side processed in one piece (default: the generator\'s)')
@@ -50,7 +51,7 @@ def parse_args(argv=None):
                    help="keep glibc's default policy of returning large freed blocks at once "
                         '(by default the tool keeps them: 512² DeepFill inference took 0.83x '
                         'the time)')
-    p.add_argument('--cfg-options', nargs='+', action=DictAction, metavar='KEY=VALUE',
+    p.add_argument('--cfg-options', nargs='+', action='extend', metavar='KEY=VALUE',
                    help='override config entries, as in tools/train.py')
     return p.parse_args(argv)
 
@@ -101,14 +102,16 @@ def main(argv=None) -> int:
         keep_freed_memory()      # before torch allocates its first large tensor
 
     def run():
-        import cv2
         import torch
 
         from toolbox.apis import ConfigError, init_inpaintor, inpaint
-        from toolbox.datasets import read_image
+        from toolbox.datasets import MaskSizeError, fit_mask, read_image, read_mask
+        from toolbox.fileio import check_image_path, write_image
         if args.threads:
             torch.set_num_threads(args.threads)
         jobs = _jobs(args)
+        for *_, out in jobs:      # before any work: an unknown extension costs nothing
+            check_image_path(out, '--out')
         if not osp.isfile(args.checkpoint):
             raise FileNotFoundError(f'checkpoint {args.checkpoint} does not exist')
         model = init_inpaintor(args.config, args.checkpoint, device=args.device,
@@ -122,13 +125,16 @@ def main(argv=None) -> int:
             if sketch is not None:
                 s = read_image(sketch)[..., 0]
                 guidance['sketch'] = 255 - s if args.invert_sketch else s
-            result = inpaint(model, image, mask, max_side=args.max_side,
-                             large_strategy=args.large_strategy, **guidance)
-            folder = osp.dirname(osp.abspath(out))
-            os.makedirs(folder, exist_ok=True)
-            if not cv2.imwrite(out, result[..., ::-1]):
-                raise FileNotFoundError(f'cannot write {out} (unknown extension or '
-                                        'unwritable folder)')
+            img = read_image(image)
+            if args.resize_mask:
+                mask = fit_mask(read_mask(mask), img.shape[:2], f'mask {mask}', resize=True)
+            try:
+                result = inpaint(model, img, mask, max_side=args.max_side,
+                                 large_strategy=args.large_strategy, **guidance)
+            except MaskSizeError as exc:
+                raise MaskSizeError(f'{exc} ({image}); pass --resize-mask to resize masks '
+                                    'to their images') from exc
+            write_image(out, result, '--out')
             print(f'{image} -> {out}')
 
     return run_reporting_errors(run, args.config)

@@ -7,13 +7,15 @@ from collections.abc import Callable
 
 def user_errors() -> tuple[type[BaseException], ...]:
     from toolbox.builder import ConfigKeywordError, UnknownComponentError
-    from toolbox.datasets import ImageLoadError
+    from toolbox.datasets import DatasetError, ImageLoadError, MaskSizeError
     from toolbox.engine import CheckpointLoadError, CheckpointMismatchError
+    from toolbox.fileio import WriteError
     from toolbox.models import NonFiniteLossError
 
     from .config import ConfigError
     return (ConfigError, UnknownComponentError, ConfigKeywordError, CheckpointMismatchError,
-            CheckpointLoadError, ImageLoadError, FileNotFoundError, NonFiniteLossError)
+            CheckpointLoadError, ImageLoadError, MaskSizeError, DatasetError, WriteError,
+            FileNotFoundError, NonFiniteLossError)
 
 
 def run_reporting_errors(main: Callable[[], None], context: str) -> int:
@@ -27,6 +29,7 @@ def run_reporting_errors(main: Callable[[], None], context: str) -> int:
     except user_errors() as exc:
         if os.environ.get('TOOLBOX_TRACEBACK'):
             raise
-        print(f'error: {context}: {exc}', file=sys.stderr)
+        message = ' '.join(str(exc).splitlines())      # one line, whatever the exception held
+        print(f'error: {context}: {message}', file=sys.stderr)
         return 2
     return 0

@@ -69,6 +69,9 @@ class GANInpaintor(BaseModel):
         nonfinite: what a NaN or infinite loss does: ``'raise'`` stops training with
             :class:`NonFiniteLossError` naming the iteration and the loss term (checkpoints
             saved so far stay as they are); ``'skip'`` skips that update with a warning.
+        max_consecutive_skips: with ``nonfinite='skip'``, training stops with
+            :class:`NonFiniteLossError` once this many iterations in a row had an update
+            skipped: a model that diverged for good is not trained on for nothing.
         data_preprocessor: config of the data preprocessor.
         init_cfg: mmengine weight-initialisation config.
     """
@@ -81,7 +84,8 @@ class GANInpaintor(BaseModel):
                  disc_input: str = 'composite',
                  nonfinite: str = 'raise',
                  data_preprocessor: dict | None = None,
-                 init_cfg: dict | None = None) -> None:
+                 init_cfg: dict | None = None,
+                 max_consecutive_skips: int = 10) -> None:
         preprocessor = build_component(
             MODELS, data_preprocessor or dict(type='InpaintingDataPreprocessor'),
             'data_preprocessor')
@@ -96,6 +100,11 @@ class GANInpaintor(BaseModel):
         if nonfinite not in ('raise', 'skip'):
             raise ValueError(f"GANInpaintor: nonfinite must be 'raise' or 'skip', got {nonfinite!r}")
         self.nonfinite = nonfinite
+        if int(max_consecutive_skips) < 1:
+            raise ValueError('GANInpaintor: max_consecutive_skips must be >= 1, got '
+                             f'{max_consecutive_skips}')
+        self.max_consecutive_skips = int(max_consecutive_skips)
+        self._skips = (-2, 0)   # (last iteration with a skipped update, run length)
         self.generator = build_component(GENERATORS, generator, 'generator')
         self.discriminator = build_component(DISCRIMINATORS, discriminator, 'discriminator')
 
@@ -260,6 +269,14 @@ class GANInpaintor(BaseModel):
         if self.nonfinite == 'raise':
             raise NonFiniteLossError(where + "; training stopped (set model.nonfinite='skip' "
                                      'to skip such updates instead)')
+        it = int(self.train_steps) - 1
+        last, run = self._skips
+        run = run if it == last else run + 1 if it == last + 1 else 1
+        self._skips = (it, run)
+        if run >= self.max_consecutive_skips:
+            raise NonFiniteLossError(
+                f'{where}; training stopped: {run} iterations in a row had an update skipped '
+                f'(model.max_consecutive_skips={self.max_consecutive_skips})')
         from mmengine.logging import print_log
         print_log(where + '; update skipped', logger='current', level=30)
         optim.zero_grad()

@@ -63,7 +63,8 @@ class ProgressiveInpaintor(GANInpaintor):
         share_discriminator: one discriminator for all stages.
         test_stage: the last stage run by ``val_step``/``test_step`` outside training
             (``None``: all stages).
-        disc_steps, disc_input, nonfinite, data_preprocessor, init_cfg: as for
+        disc_steps, disc_input, nonfinite, max_consecutive_skips, data_preprocessor,
+        init_cfg: as for
             :class:`GANInpaintor`.
     """
 
@@ -79,7 +80,8 @@ class ProgressiveInpaintor(GANInpaintor):
                  disc_input: str = 'composite',
                  nonfinite: str = 'raise',
                  data_preprocessor: dict | None = None,
-                 init_cfg: dict | None = None) -> None:
+                 init_cfg: dict | None = None,
+                 max_consecutive_skips: int = 10) -> None:
         sched = build_component(PROGRESSIVE_SCHEDULERS, scheduler, 'scheduler')
         if not isinstance(sched, BaseProgressiveScheduler):
             raise TypeError(f'scheduler: {type(sched).__name__} is not a progressive scheduler')
@@ -93,7 +95,7 @@ class ProgressiveInpaintor(GANInpaintor):
                          for _ in range(1 if share_discriminator else n)]
         super().__init__(generator=gens[0], discriminator=discs[0] if discs else None,
                          losses=losses, disc_steps=disc_steps, disc_input=disc_input,
-                         nonfinite=nonfinite,
+                         nonfinite=nonfinite, max_consecutive_skips=max_consecutive_skips,
                          data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         # Replace the single modules by per-stage lists; the optimizer constructor sees
         # `generator` and `discriminator` as before, covering every stage.
