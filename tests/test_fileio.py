@@ -5,6 +5,7 @@ import signal
 import numpy as np
 import pytest
 
+from toolbox import fileio
 from toolbox.fileio import (FAULT_ENV, WriteError, atomic_write, check_image_path,
                             remove_partial_files, write_image)
 
@@ -27,6 +28,7 @@ def test_a_kill_inside_the_write_leaves_the_previous_file(tmp_path):
 
 def test_the_fault_point_counts_only_matching_files(tmp_path, monkeypatch):
     monkeypatch.setenv(FAULT_ENV, '2:*.pth')
+    monkeypatch.setattr(fileio, '_writes_seen', 0)
     killed = []
     monkeypatch.setattr(os, 'kill', lambda pid, sig: killed.append(sig))
     atomic_write(tmp_path / 'note', b'x')           # not a .pth: not counted
@@ -63,3 +65,40 @@ def test_images_are_written_atomically_and_the_extension_checked_first(tmp_path)
     with pytest.raises(WriteError, match=r"--out x\.xyz: cannot write images with extension '\.xyz'"):
         check_image_path('x.xyz', '--out')
     assert sorted(p.name for p in tmp_path.iterdir()) == ['a.png']
+
+
+def _table(tmp_path, value):
+    from toolbox.evaluation.report import TypeTable
+    table = TypeTable(columns=[])
+    table.set('Thick', {'PSNR': value}, 1)
+    return table.save(str(tmp_path))
+
+
+def _grid(tmp_path, value):
+    import torch
+
+    from toolbox.engine import save_result_grid
+    x = torch.full((1, 3, 4, 4), value / 100)
+    return [save_result_grid(str(tmp_path / 'grid.png'), x, torch.zeros(1, 1, 4, 4), x)]
+
+
+def _image(tmp_path, value):
+    write_image(str(tmp_path / 'out.png'), np.full((4, 4, 3), value, np.uint8))
+    return [str(tmp_path / 'out.png')]
+
+
+@pytest.mark.parametrize('writer', [_table, _grid, _image], ids=['evaluation table',
+                                                                 'result grid', 'inpainted image'])
+def test_the_tools_files_go_through_the_atomic_writer(tmp_path, monkeypatch, writer):
+    """Killed inside the second save, each of these files still holds the first one."""
+    first = {os.path.basename(p): open(p, 'rb').read() for p in writer(tmp_path, 10)}
+
+    def die(pid, sig):
+        raise SystemExit('killed inside the write')
+    monkeypatch.setattr(os, 'kill', die)
+    monkeypatch.setattr(fileio, '_writes_seen', 0)
+    monkeypatch.setenv(FAULT_ENV, '1')
+    with pytest.raises(SystemExit):
+        writer(tmp_path, 20)
+    for name, data in first.items():
+        assert (tmp_path / name).read_bytes() == data, name

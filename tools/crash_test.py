@@ -65,11 +65,15 @@ def _run(cmd, log, timeout, kill_after=None, env=None) -> str:
 
 def check_left_checkpoints(work_dir: str, wrote_one: bool) -> list[str]:
     """Problems with what a killed run left: a checkpoint that does not load, or none."""
+    import contextlib
+    import io
+
     from toolbox.engine.checkpoint import CheckpointLoadError, read_checkpoint
     problems, found = [], sorted(f for f in os.listdir(work_dir) if f.endswith('.pth'))
     for name in found:
         try:
-            read_checkpoint(osp.join(work_dir, name))
+            with contextlib.redirect_stdout(io.StringIO()):     # mmengine's "Loads ..." line
+                read_checkpoint(osp.join(work_dir, name))
         except CheckpointLoadError as exc:
             problems.append(f'{name} does not load: {exc}')
     if wrote_one and not found:

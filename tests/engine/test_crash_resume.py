@@ -62,6 +62,13 @@ def test_the_new_checkpoint_is_written_before_the_old_one_is_pruned(tmp_path, de
         hook._save_checkpoint_with_step(runner, 2, dict(iter=2))
     assert (tmp_path / 'iter_1.pth').read_bytes() == b'the only checkpoint'
 
+    # The next save completes: the new file and the note first, then what is too old,
+    # including iter_1, which the interrupted save had already dropped from its list.
+    runner.save_checkpoint = lambda out_dir, name, *a, **k: (tmp_path / name).write_bytes(b'3')
+    hook._save_checkpoint_with_step(runner, 3, dict(iter=3))
+    assert sorted(p.name for p in tmp_path.glob('*.pth')) == ['iter_3.pth']
+    assert (tmp_path / 'last_checkpoint').read_text() == str(tmp_path / 'iter_3.pth')
+
 
 def _train(tmp_path, demo_root, iters, *extra, resume=False):
     work = tmp_path / 'work'

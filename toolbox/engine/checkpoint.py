@@ -312,12 +312,27 @@ class ToolboxCheckpointHook(CheckpointHook):
         if not is_main_process():
             return
         atomic_write(osp.join(runner.work_dir, 'last_checkpoint'), self.last_ckpt.encode())
+        if self.keep_ckpt_ids:
+            doomed += self._orphans(min(self.keep_ckpt_ids))
         for old in doomed:
             path = self.file_backend.join_path(self.out_dir, self.filename_tmpl.format(old))
             if self.file_backend.isfile(path):
                 self.file_backend.remove(path)
             elif self.file_backend.isdir(path):   # deepspeed saves folders
                 self.file_backend.rmtree(path)
+
+    def _orphans(self, oldest_kept: int) -> list[int]:
+        """Steps of older checkpoints a kill left between a save and its pruning (the
+        resumed run's list of kept checkpoints does not name them)."""
+        if not osp.isdir(str(self.out_dir)) or self.filename_tmpl.count('{}') != 1:
+            return []
+        pattern = re.compile(re.escape(self.filename_tmpl).replace(re.escape('{}'), r'(\d+)'))
+        steps = []
+        for name in os.listdir(str(self.out_dir)):
+            match = pattern.fullmatch(name)
+            if match and int(match.group(1)) < oldest_kept:
+                steps.append(int(match.group(1)))
+        return steps
 
 
 def checkpoint_candidates(work_dir: str) -> list[str]:
