@@ -312,7 +312,7 @@ class ToolboxCheckpointHook(CheckpointHook):
         if not is_main_process():
             return
         atomic_write(osp.join(runner.work_dir, 'last_checkpoint'), self.last_ckpt.encode())
-        if self.keep_ckpt_ids:
+        if self.max_keep_ckpts > 0 and self.keep_ckpt_ids:   # the list exists only then
             doomed += self._orphans(min(self.keep_ckpt_ids))
         for old in doomed:
             path = self.file_backend.join_path(self.out_dir, self.filename_tmpl.format(old))
