@@ -9,8 +9,8 @@ check that nothing was lost.
    with ``--resume`` each time, then lets it finish. Three kills in four land *inside a
    write*: the run is started with ``TOOLBOX_FAULT_KILL_IN_WRITE`` (see toolbox/fileio.py),
    so it SIGKILLs itself half-way through writing its first or second checkpoint or
-   ``last_checkpoint`` note; the others come after a random delay (start-up, training
-   steps, writes);
+   ``last_checkpoint`` note; the others come at a random moment of start-up, or within
+   two iterations after the run's first new checkpoint (training steps, writes);
 3. after every kill, every checkpoint left in the work dir must load, and at least one
    must be there once one was written (``max_keep_ckpts=1`` makes pruning part of each
    save);
@@ -47,17 +47,35 @@ def _command(config, work_dir, iters, resume, extra):
                   *extra]
 
 
-def _run(cmd, log, timeout, kill_after=None, env=None) -> str:
-    """'finished', 'killed', or 'failed'."""
+def _checkpoints(work_dir: str) -> set[str]:
+    return {f for f in os.listdir(work_dir) if f.endswith('.pth')} if osp.isdir(work_dir) else set()
+
+
+def _run(cmd, log, timeout, kill_after=None, env=None, watch=None, first_ckpt=None) -> str:
+    """'finished', 'killed', or 'failed'.
+
+    ``kill_after``: SIGKILL after this many seconds, or, with ``watch`` (a work dir), this
+    many seconds after a checkpoint appears there that was not there at the start.
+    ``first_ckpt``: a list that receives the seconds until the run's first checkpoint.
+    """
+    work_dir = cmd[cmd.index('--work-dir') + 1]
+    before = _checkpoints(watch) if watch else set()
+    start = time.monotonic()
+    deadline = start + kill_after if kill_after is not None and watch is None else None
     with open(log, 'a') as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT,
                                 env={**os.environ, **(env or {})})
-        try:
-            proc.wait(timeout=min(timeout, kill_after) if kill_after else timeout)
-        except subprocess.TimeoutExpired:
-            proc.send_signal(signal.SIGKILL)
-            proc.wait()
-            return 'killed'
+        while proc.poll() is None:
+            now = time.monotonic()
+            if first_ckpt is not None and not first_ckpt and _checkpoints(work_dir):
+                first_ckpt.append(now - start)
+            if watch is not None and deadline is None and _checkpoints(watch) - before:
+                deadline = now + kill_after
+            if now - start > timeout or (deadline is not None and now >= deadline):
+                proc.send_signal(signal.SIGKILL)
+                proc.wait()
+                return 'killed'
+            time.sleep(0.02)
     if proc.returncode == -signal.SIGKILL:      # killed itself inside a write
         return 'killed'
     return 'finished' if proc.returncode == 0 else 'failed'
@@ -138,31 +156,40 @@ def main(argv=None) -> int:
     wrote_one = False
 
     start = time.monotonic()
+    first: list[float] = []
     status = _run(_command(args.config, ref_dir, args.iters, False, args.cfg_options), log,
-                  args.timeout)
+                  args.timeout, first_ckpt=first)
     duration = time.monotonic() - start
     if status != 'finished':
         print(f'reference run {status}; see {log}')
         return 1
-    print(f'reference: {args.iters} iterations in {duration:.1f} s')
+    startup = first[0] if first else duration / 2
+    per_iter = max(duration - startup, 0.1) / max(args.iters - 1, 1)
+    print(f'reference: {args.iters} iterations in {duration:.1f} s (first checkpoint after '
+          f'{startup:.1f} s, then {per_iter:.2f} s per iteration)')
 
     kills = in_write = 0
     for attempt in range(args.kills):
         resume = osp.isdir(crash_dir)
-        env, what = None, ''
+        env, what, kill_after = None, '', None
         if attempt % 4 != 3:
             # Die half-way through the 1st or 2nd checkpoint or note this run writes.
             target = rng.choice(['iter_*.pth', 'last_checkpoint'])
             count = rng.randint(1, 2)
             env = {FAULT_ENV: f'{count}:{target}'}
             what = f'in write #{count} of {target}'
-            kill_after = None
-        else:
-            # Uniform over most of the run, start-up included.
-            kill_after = rng.uniform(0.35, 0.8) * duration
-            what = f'after {kill_after:.1f} s'
+        watch = None
+        if env is None:
+            # Random moments: during start-up (and resume), or within the two iterations
+            # after the run's first new checkpoint (training steps and writes).
+            if rng.random() < 0.5:
+                kill_after = rng.uniform(0.2, 1.0) * startup
+                what = f'after {kill_after:.1f} s (start-up)'
+            else:
+                kill_after, watch = rng.uniform(0.0, 2.0) * per_iter, crash_dir
+                what = f'{kill_after:.2f} s after its first checkpoint'
         status = _run(_command(args.config, crash_dir, args.iters, resume, args.cfg_options),
-                      log, args.timeout, kill_after=kill_after, env=env)
+                      log, args.timeout, kill_after=kill_after, env=env, watch=watch)
         saved = sorted(f for f in os.listdir(crash_dir) if f.endswith('.pth')) \
             if osp.isdir(crash_dir) else []
         print(f'run {attempt + 1}: {status} {what}; checkpoints: {saved}', flush=True)
