@@ -5,7 +5,7 @@ import torch
 
 from toolbox.cli import main as toolbox_main
 
-from .utils import REPO, run_python
+from .utils import REPO, load_tool, run_python
 
 DEMO = osp.join(REPO, 'configs/demo/basic_demo.py')
 
@@ -66,15 +66,7 @@ def test_toolbox_info_and_list(capsys):
     assert "did you mean 'losses'" in capsys.readouterr().err
 
 
-def _tool(name):
-    import importlib.util
-    spec = importlib.util.spec_from_file_location(f'tool_{name}', osp.join(REPO, 'tools', f'{name}.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_missing_checkpoint_is_one_line(tmp_path, capsys):
-    assert _tool('test').main([DEMO, str(tmp_path / 'gone.pth')]) == 2
+    assert load_tool('test').main([DEMO, str(tmp_path / 'gone.pth')]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1] == f'error: {DEMO}: checkpoint {tmp_path / "gone.pth"} does not exist'

@@ -16,3 +16,13 @@ def run_python(args: list[str], cwd: str | None = None, env: dict | None = None,
     full_env.update(env or {})
     return subprocess.run([sys.executable, *args], cwd=cwd or REPO, env=full_env,
                           capture_output=True, text=True, timeout=timeout)
+
+
+def load_tool(name: str):
+    """``tools/<name>.py`` as a module, to call its ``main(argv)`` in this process."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(f'tool_{name}', osp.join(REPO, 'tools',
+                                                                          f'{name}.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -17,7 +17,7 @@ from typing import Any
 from mmengine.registry import build_from_cfg
 
 __all__ = ['UnknownComponentError', 'ConfigKeywordError', 'build_component', 'config_path',
-           'build_checked', 'checked_build_func']
+           'build_checked', 'checked_build_func', 'check_component']
 
 _PATH: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar('toolbox_cfg_path',
                                                                         default=())
@@ -151,3 +151,11 @@ def build_component(registry, cfg, *path: str, **default_args):
         return cfg
     with config_path(*path):
         return registry.build(cfg, default_args=default_args or None)
+
+
+def check_component(registry, cfg, *path: str, **default_args) -> None:
+    """The checks of :func:`build_component` without building: an unknown ``type`` or a
+    wrong keyword raises, naming the config path. For configs that mmengine's Runner
+    builds itself through its root registries (datasets, optimizers), which bypass them."""
+    with config_path(*path):
+        _precheck(cfg, registry, default_args or None)

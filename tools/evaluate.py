@@ -26,7 +26,6 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 def parse_args(argv=None):
-    from mmengine.config import DictAction
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('config')
@@ -62,7 +61,7 @@ def parse_args(argv=None):
     p.add_argument('--save-images', metavar='DIR', nargs='?', const='',
                    help='save the inpainted images (default folder: <out>/images)')
     p.add_argument('--no-progress', action='store_true', help='no progress bar')
-    p.add_argument('--cfg-options', nargs='+', action=DictAction, metavar='KEY=VALUE')
+    p.add_argument('--cfg-options', nargs='+', action='extend', metavar='KEY=VALUE')
     return p.parse_args(argv)
 
 

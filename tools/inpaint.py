@@ -41,8 +41,6 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from 
 
 
 def parse_args(argv=None):
-    from mmengine.config import DictAction
-
     from toolbox.apis.hd import CROP_MARGIN, CROP_TRIGGER, HD_STRATEGIES
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -61,6 +59,8 @@ def parse_args(argv=None):
                    help='the sketch is dark strokes on a white background')
     p.add_argument('--out', required=True, help='output file, or folder for folder input')
     p.add_argument('--no-progress', action='store_true', help='no progress bar in batches')
+    p.add_argument('--resize-mask', action='store_true',
+                   help='resize a mask of another size than its image (nearest neighbour)')
     p.add_argument('--device', default='cpu', help='cpu, cuda, cuda:1 ...')
     p.add_argument('--max-side', type=int, default=None,
                    help='longest side processed in one piece (default: the generator\'s)')
@@ -80,7 +80,7 @@ def parse_args(argv=None):
                    help="keep glibc's default policy of returning large freed blocks at once "
                         '(by default the tool keeps them: 512² DeepFill inference took 0.83x '
                         'the time)')
-    p.add_argument('--cfg-options', nargs='+', action=DictAction, metavar='KEY=VALUE',
+    p.add_argument('--cfg-options', nargs='+', action='extend', metavar='KEY=VALUE',
                    help='override config entries, as in tools/train.py')
     return p.parse_args(argv)
 
@@ -137,11 +137,14 @@ def main(argv=None) -> int:
         import torch
 
         from toolbox.apis import ConfigError, inpaint
-        from toolbox.apis.batch import SUMMARY_NAME, run_batch, write_image
-        from toolbox.datasets import read_image
+        from toolbox.apis.batch import SUMMARY_NAME, run_batch
+        from toolbox.datasets import MaskSizeError, fit_mask, read_image, read_mask
+        from toolbox.fileio import check_image_path, write_image
         if args.threads:
             torch.set_num_threads(args.threads)
         jobs, batch = _jobs(args)
+        for job in jobs:          # before any work: an unknown extension costs nothing
+            check_image_path(job.output, '--out')
         model, name = _model(args)
         wants_sketch = 'sketch' in model.guidance_keys
         if not wants_sketch and (args.sketch or any(job.sketch for job in jobs)):
@@ -161,18 +164,21 @@ def main(argv=None) -> int:
             if job.sketch is not None:
                 s = read_image(job.sketch)[..., 0]
                 guidance['sketch'] = 255 - s if args.invert_sketch else s
-            return inpaint(model, job.image, job.mask, max_side=args.max_side,
-                           hd_strategy=args.hd_strategy, crop_trigger=args.crop_trigger,
-                           crop_margin=args.crop_margin, sample_options=options, **guidance)
+            img, mask = read_image(job.image), job.mask
+            if args.resize_mask:
+                mask = fit_mask(read_mask(mask), img.shape[:2], f'mask {mask}', resize=True)
+            try:
+                return inpaint(model, img, mask, max_side=args.max_side,
+                               hd_strategy=args.hd_strategy, crop_trigger=args.crop_trigger,
+                               crop_margin=args.crop_margin, sample_options=options,
+                               **guidance)
+            except MaskSizeError as exc:
+                raise MaskSizeError(f'{exc} ({job.image}); pass --resize-mask to resize masks '
+                                    'to their images') from exc
 
         if not batch:
             job = jobs[0]
-            try:
-                write_image(job.output, process(job))
-            except ValueError as exc:
-                if not str(exc).startswith('cannot encode'):
-                    raise
-                raise FileNotFoundError(f'{exc} (unknown extension)') from exc
+            write_image(job.output, process(job), '--out')
             print(f'{job.image} -> {job.output}')
             return
         summary = run_batch(jobs, process, osp.join(args.out, SUMMARY_NAME),

@@ -14,20 +14,23 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 def parse_args(argv=None):
-    from mmengine.config import DictAction
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument('config')
     p.add_argument('checkpoint', help="checkpoint file, or 'none' for a training-free "
                    'baseline (configs/classical_*.py)')
+    p.add_argument('--allow-untrained', action='store_true',
+                   help="with CHECKPOINT 'none', evaluate a model with learned weights at its "
+                        'random initialisation (refused without this flag)')
     p.add_argument('--work-dir')
-    p.add_argument('--cfg-options', nargs='+', action=DictAction, metavar='KEY=VALUE')
+    p.add_argument('--cfg-options', nargs='+', action='extend', metavar='KEY=VALUE')
     p.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'], default='none')
     return p.parse_args(argv)
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    from toolbox.apis import load_config, set_work_dir, setup_launcher, shutdown_distributed
+    from toolbox.apis import (ConfigError, load_config, set_work_dir, setup_launcher,
+                              shutdown_distributed)
     from toolbox.apis.errors import run_reporting_errors
 
     def test():
@@ -42,7 +45,14 @@ def main(argv=None) -> int:
         cfg.resume = False
         setup_launcher(cfg, args.launcher)
         from toolbox.engine import ToolboxRunner
-        metrics = ToolboxRunner.from_cfg(cfg).test()
+        from toolbox.engine.checkpoint import has_learned_weights
+        runner = ToolboxRunner.from_cfg(cfg)
+        if cfg.load_from is None and not args.allow_untrained and has_learned_weights(
+                runner.model):
+            raise ConfigError(f"CHECKPOINT 'none': {type(runner.model).__name__} has learned "
+                              'weights, which would be scored at their random '
+                              'initialisation; give its checkpoint (or --allow-untrained)')
+        metrics = runner.test()
         shutdown_distributed()
         for key, value in metrics.items():
             print(f'{key}: {value:.4f}')

@@ -2,7 +2,8 @@
 """Train a model from a config: ``python tools/train.py CONFIG [options]``.
 
 ``--cfg-options`` takes ``key=value`` pairs; values are literals (numbers, strings,
-``[a,b]`` lists, ``(a,b)`` tuples) and nested keys use dots, e.g.
+``[a,b]`` lists, ``(a,b)`` tuples; other text is a string exactly as given, spaces
+included) and must have the type of the entry they replace; nested keys use dots, e.g.
 ``--cfg-options train_cfg.max_iters=10 model.generator.base_channels=8``. A list of dicts
 (``custom_hooks``) cannot be given this way: write a small config that inherits from the
 original with ``_base_ = ['original.py']`` and sets it.
@@ -18,7 +19,6 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from 
 
 
 def parse_args(argv=None):
-    from mmengine.config import DictAction
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('config', help='config file')
@@ -29,7 +29,7 @@ def parse_args(argv=None):
                         'in the work dir')
     p.add_argument('--amp', action='store_true',
                    help='mixed precision (float16 on CUDA, bfloat16 autocast on the CPU)')
-    p.add_argument('--cfg-options', nargs='+', action=DictAction, metavar='KEY=VALUE',
+    p.add_argument('--cfg-options', nargs='+', action='extend', metavar='KEY=VALUE',
                    help='override config entries')
     p.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'], default='none',
                    help='distributed launcher (tools/dist_train.sh uses pytorch)')

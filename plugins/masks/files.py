@@ -60,13 +60,15 @@ def list_mask_files(root: str | None, list_file: str | None) -> list[str]:
 
 
 def read_mask(path: str, threshold: int, invert: bool) -> np.ndarray:
-    """``path`` as uint8 ``(H, W)``, 1 = hole."""
-    gray = cv2.imread(path, cv2.IMREAD_GRAYSCALE)
-    if gray is None or gray.size == 0:
+    """``path`` as uint8 ``(H, W)``, 1 = hole: the engine's reader (EXIF orientation, any
+    non-black channel is a hole)."""
+    from toolbox.datasets import ImageLoadError
+    from toolbox.datasets import read_mask as read_engine_mask
+    try:
+        return read_engine_mask(path, threshold, invert)
+    except ImageLoadError as exc:
         raise ValueError(f'MaskFiles: cannot read mask file {path!r} (missing, corrupt or '
-                         'not an image)')
-    mask = (gray > threshold).view(np.uint8)
-    return 1 - mask if invert else mask
+                         f'not an image): {exc}') from exc
 
 
 class MaskFiles(BaseMaskGenerator):

@@ -31,13 +31,62 @@ def test_yaml_configs_are_read_with_safe_load(tmp_path):
 
 def test_cfg_options_are_literals_not_code(tmp_path):
     cfg = tmp_path / 'c.py'
-    cfg.write_text("model = dict(type='GANInpaintor', width=1)\n")
-    from mmengine.config import DictAction
-    import argparse
-    parser = argparse.ArgumentParser()
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
-    args = parser.parse_args(['--cfg-options', "model.width=__import__('os').getcwd()",
-                              'model.depth=[1,2]'])
-    loaded = load_config(str(cfg), args.cfg_options)
-    assert loaded.model.width == "__import__('os').getcwd()"       # a string, never run
-    assert loaded.model.depth == [1, 2]
+    cfg.write_text("model = dict(type='GANInpaintor', name='a', width=1)\n")
+    marker = tmp_path / 'ran'
+    loaded = load_config(str(cfg), [f"model.name=__import__('os').system('touch {marker}')",
+                                    'model.depth=[1,2]'])
+    assert loaded.model.name == f"__import__('os').system('touch {marker}')"   # text, never run
+    assert loaded.model.depth == [1, 2] and not marker.exists()
+    with pytest.raises(ConfigError, match=r"model\.width is an integer in the config \(1\), got "
+                                          r'"__import__\(\'os\'\)'):
+        load_config(str(cfg), ["model.width=__import__('os').getcwd()"])
+
+
+@pytest.fixture
+def cfg():
+    from mmengine.config import Config
+    return Config(dict(model=dict(width=1, lr=0.1, flag=True, name='x', size=(64, 64),
+                                  sub=dict(a=1))))
+
+
+def test_cfg_option_values_keep_their_spaces_and_their_type(cfg):
+    """Issue 13: mmengine's DictAction turned data_root=/x/with space into /x/withspace."""
+    from toolbox.apis.config import parse_cfg_options
+    got = parse_cfg_options(['model.name=/x/with space', 'model.width=8', 'model.lr=1',
+                             'model.flag=false', 'model.size=[32,48]', 'model.new=[a,b]',
+                             "model.quoted='it is'", 'model.name2=None'], cfg)
+    assert got == {'model.name': '/x/with space', 'model.width': 8, 'model.lr': 1.0,
+                   'model.flag': False, 'model.size': [32, 48], 'model.new': ['a', 'b'],
+                   'model.quoted': 'it is', 'model.name2': None}
+    assert isinstance(got['model.lr'], float)
+    assert parse_cfg_options(['model.name=123'], cfg) == {'model.name': '123'}   # text stays text
+
+
+@pytest.mark.parametrize('item, message', [
+    ('model.width=[1,2', 'the brackets of model.width do not match'),
+    ('model.width=abc', r"model\.width is an integer in the config \(1\), got 'abc'"),
+    ('model.width=2.5', r"model\.width is an integer in the config \(1\), got '2.5'"),
+    ('model.width', r"'model\.width': expected KEY=VALUE"),
+    ('=3', "'=3': expected KEY=VALUE"),
+    ('model.flag=2', r'model\.flag is True or False'),
+    ('model.sub=3', r'model\.sub is a dict'),
+    ('model.size=abc', r'model\.size is a list'),
+])
+def test_malformed_cfg_options_name_the_item(cfg, item, message):
+    from toolbox.apis.config import parse_cfg_options
+    with pytest.raises(ConfigError, match=message):
+        parse_cfg_options([item], cfg)
+
+
+def test_the_distributed_timeout_reaches_the_process_group():
+    """Issue 13.8: env_cfg.dist_cfg.timeout was ignored on the gloo (CPU) path."""
+    import datetime
+
+    from mmengine.config import Config
+
+    from toolbox.apis.config import process_group_options
+    cfg = Config(dict(env_cfg=dict(dist_cfg=dict(backend='nccl', timeout=90))))
+    assert process_group_options(cfg) == {'timeout': datetime.timedelta(seconds=90)}
+    assert process_group_options(Config(dict(env_cfg=dict()))) == {}
+    with pytest.raises(ConfigError, match="timeout must be a number of seconds, got '90'"):
+        process_group_options(Config(dict(env_cfg=dict(dist_cfg=dict(timeout='90')))))

@@ -32,7 +32,9 @@ def test_checkpoint_of_another_model_is_rejected_by_key(tmp_path):
     model = init_inpaintor(DEMO, cfg_options={'model.generator.base_channels': 8},
                            random_weights=True)
     torch.save(dict(state_dict=model.state_dict()), tmp_path / 'other.pth')
-    with pytest.raises(RuntimeError, match='size mismatch for generator.stem.conv.weight'):
+    with pytest.raises(CheckpointMismatchError,
+                       match=r'generator\.stem\.conv\.weight is \[8, 4, 5, 5\] in the file but '
+                             r'\[16, 4, 5, 5\] in the model'):
         init_inpaintor(DEMO, str(tmp_path / 'other.pth'))          # widths differ
     with pytest.raises(CheckpointMismatchError, match='unexpected keys: generator.down.2'):
         init_inpaintor(DEMO, str(tmp_path / 'other.pth'),           # one layer fewer

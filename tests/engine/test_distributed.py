@@ -75,3 +75,20 @@ def test_progressive_flagship_trains_every_stage_on_two_processes(tmp_path, demo
     b = torch.load(tmp_path / 'resumed' / 'iter_10.pth', weights_only=True)['state_dict']
     assert not any('.module.' in k for k in a)
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_a_missing_rank_fails_within_the_configured_timeout(tmp_path, demo_root):
+    """Issue 13.8: gloo waited its default 30 minutes for a rank that never came, because
+    env_cfg.dist_cfg's timeout did not reach the CPU process group."""
+    import time
+    env = dict(os.environ, RANK='0', WORLD_SIZE='2', LOCAL_RANK='0', MASTER_ADDR='127.0.0.1',
+               MASTER_PORT=str(_free_port()), OMP_NUM_THREADS='1')
+    start = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, osp.join(REPO, 'tools/train.py'), osp.join(REPO, 'configs/demo/basic_demo.py'),
+         '--launcher', 'pytorch', '--work-dir', str(tmp_path / 'w'), '--cfg-options',
+         'env_cfg.dist_cfg.timeout=3', f'train_dataloader.dataset.data_root={demo_root}'],
+        cwd=str(tmp_path), env=env, capture_output=True, text=True, timeout=240)
+    assert result.returncode != 0
+    assert 'Timed out after' in result.stderr and '1/2 clients joined' in result.stderr
+    assert time.monotonic() - start < 200          # not gloo's 1800 s

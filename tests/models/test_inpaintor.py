@@ -212,6 +212,22 @@ def test_nonfinite_loss_can_skip_the_update(caplog):
     assert all(torch.isfinite(p).all() for p in model.generator.parameters())
 
 
+def test_skipping_nonfinite_updates_stops_after_a_run_of_them():
+    """Issue 13.6: 'skip' skipped 19 of 20 iterations and exited 0 with PSNR nan."""
+    from toolbox.models import NonFiniteLossError
+    model = _model(losses=[dict(type='L1Loss'), _NaNAfter(), dict(type='HingeGANLoss')],
+                   nonfinite='skip', max_consecutive_skips=3)
+    optim = _optim(model)
+    model.train_step(_data(), optim)                 # iteration 0 is finite
+    model.train_step(_data(), optim)                 # 1, 2: skipped, training goes on
+    model.train_step(_data(), optim)
+    with pytest.raises(NonFiniteLossError,
+                       match=r'iteration 3: loss term loss__NaNAfter_output is nan.*3 iterations '
+                             r'in a row.*max_consecutive_skips=3'):
+        model.train_step(_data(), optim)
+    assert _model(nonfinite='skip').max_consecutive_skips == 10     # the default
+
+
 class _SpyDisc(_FeatureDisc):
     """Records every image it judges."""
 

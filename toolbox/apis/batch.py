@@ -29,6 +29,8 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from toolbox.fileio import write_image
+
 #: file name of the summary written into the output folder
 SUMMARY_NAME = 'inpaint_summary.json'
 MANIFEST_KEYS = ('image', 'mask', 'output', 'sketch')
@@ -182,22 +184,6 @@ def _table_rows(path: str, delimiter: str):
         yield number, dict(zip(header, cells))
 
 
-def write_image(path: str, rgb: np.ndarray) -> None:
-    """Encode ``rgb`` (uint8 (H, W, 3)) by the extension of ``path`` and write it
-    atomically (temporary file, fsync, rename)."""
-    import cv2
-
-    from toolbox.engine.checkpoint import AtomicLocalBackend
-    ext = osp.splitext(path)[1] or '.png'
-    try:
-        ok, data = cv2.imencode(ext, np.ascontiguousarray(rgb[..., ::-1]))
-    except cv2.error as exc:
-        raise ValueError(f'cannot encode {path}: unknown image extension {ext!r}') from exc
-    if not ok:
-        raise ValueError(f'cannot encode {path} as {ext}')
-    AtomicLocalBackend().put(data.tobytes(), path)
-
-
 def run_batch(items: list[BatchItem], process: Callable[[BatchItem], np.ndarray],
               summary_path: str | None = None, progress: bool = True) -> BatchSummary:
     """Inpaint every item whose output does not exist yet: ``process(item)`` returns the
@@ -219,7 +205,7 @@ def run_batch(items: list[BatchItem], process: Callable[[BatchItem], np.ndarray]
         try:
             if item.problem is not None:
                 raise FileNotFoundError(item.problem)
-            write_image(item.output, process(item))
+            write_image(item.output, process(item), f'output of {item.image}')
             summary.done += 1
         except Exception as exc:     # one bad pair must not stop the others
             summary.failed += 1

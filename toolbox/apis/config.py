@@ -1,8 +1,11 @@
 """Loading configs and preparing them for the Runner (shared by tools/*.py)."""
 from __future__ import annotations
 
+import ast
+import datetime
 import os
 import os.path as osp
+from collections.abc import Mapping, Sequence
 
 import torch
 from mmengine.config import Config
@@ -26,8 +29,12 @@ def install_safe_yaml() -> None:
             return yaml.safe_load(file)
 
 
-def load_config(path: str, cfg_options: dict | None = None) -> Config:
-    """Read a config file (Python; it is code and runs when loaded) and merge overrides."""
+def load_config(path: str, cfg_options: Mapping | Sequence[str] | None = None) -> Config:
+    """Read a config file (Python; it is code and runs when loaded) and merge overrides.
+
+    ``cfg_options``: a dict of dotted keys, or the ``KEY=VALUE`` strings of
+    ``--cfg-options`` (see :func:`parse_cfg_options`).
+    """
     if not osp.isfile(path):
         raise ConfigError(f'config file {path} does not exist')
     install_safe_yaml()
@@ -37,10 +44,114 @@ def load_config(path: str, cfg_options: dict | None = None) -> Config:
         raise ConfigError(f'config file {path} cannot be loaded: {type(exc).__name__}: '
                           f'{exc}') from exc
     if cfg_options:
-        cfg.merge_from_dict(cfg_options)
+        if not isinstance(cfg_options, Mapping):
+            cfg_options = parse_cfg_options(cfg_options, cfg)
+        cfg.merge_from_dict(dict(cfg_options))
     if 'model' not in cfg:
         raise ConfigError(f'config file {path} defines no `model`')
     return cfg
+
+
+_MISSING = object()
+
+
+def _lookup(cfg, key: str):
+    node = cfg
+    for part in key.split('.'):
+        if (isinstance(node, (Mapping, Config))) and part in node:
+            node = node[part]
+        elif isinstance(node, (list, tuple)) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return _MISSING
+    return node
+
+
+def _balanced(text: str) -> bool:
+    depth = []
+    pairs = {')': '(', ']': '['}
+    for char in text:
+        if char in '([':
+            depth.append(char)
+        elif char in ')]':
+            if not depth or depth.pop() != pairs[char]:
+                return False
+    return not depth
+
+
+def _literal(item: str, key: str, raw: str):
+    try:
+        return ast.literal_eval(raw)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        pass
+    text = raw.strip()
+    if text[:1] in ('[', '('):
+        if not _balanced(text):
+            raise ConfigError(f'--cfg-options {item}: the brackets of {key} do not match')
+        from mmengine.config import DictAction
+        return DictAction._parse_iterable(text)     # bare words: [a,b] -> ['a', 'b']
+    return raw
+
+
+def _fit(item: str, key: str, raw: str, value, current):
+    """``value`` checked against the type of the config's ``current`` value."""
+    if current is _MISSING or current is None:
+        return value
+
+    def wrong(expected: str):
+        return ConfigError(f'--cfg-options {item}: {key} is {expected} in the config '
+                           f'({current!r}), got {raw!r}')
+    if isinstance(current, bool):
+        if isinstance(value, bool):
+            return value
+        if raw.strip().lower() in ('true', 'false'):
+            return raw.strip().lower() == 'true'
+        raise wrong('True or False')
+    if isinstance(current, int):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        raise wrong('an integer')
+    if isinstance(current, float):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        raise wrong('a number')
+    if isinstance(current, str):
+        return value if isinstance(value, str) else raw     # the text exactly as given
+    if isinstance(current, (list, tuple)):
+        if isinstance(value, str) and ',' in value:
+            from mmengine.config import DictAction
+            value = DictAction._parse_iterable(value)
+        if isinstance(value, (list, tuple)):
+            return value
+        raise wrong('a list')
+    if isinstance(current, Mapping):
+        if isinstance(value, Mapping):
+            return value
+        raise wrong('a dict')
+    return value
+
+
+def parse_cfg_options(items: Sequence[str], cfg=None) -> dict:
+    """``{key: value}`` from ``KEY=VALUE`` strings, raising :class:`ConfigError` naming the
+    item at fault.
+
+    A value is a Python literal when it parses as one (``8``, ``1e-4``, ``'text'``,
+    ``[1, 2]``, ``(64, 64)``, ``None``); a bracketed list of bare words (``[a,b]``) is a
+    list of strings; anything else is the text as given, spaces included. With ``cfg``,
+    a value must have the type of the value it replaces (an integer for an integer, ...),
+    and replaces a string as the text given.
+    """
+    out = {}
+    for item in items:
+        key, sep, raw = item.partition('=')
+        key = key.strip()
+        if not sep or not key:
+            raise ConfigError(f'--cfg-options {item!r}: expected KEY=VALUE')
+        value = _literal(item, key, raw)
+        if cfg is not None:
+            value = _fit(item, key, raw, value, _lookup(cfg, key))
+        out[key] = value
+    return out
 
 
 def set_work_dir(cfg: Config, config_path: str, work_dir: str | None = None) -> str:
@@ -81,7 +192,9 @@ def setup_launcher(cfg: Config, launcher: str) -> None:
         return
     import torch.distributed as dist
     if not torch.cuda.is_available() and not dist.is_initialized():
-        dist.init_process_group(backend='gloo')
+        # mmengine passes dist_cfg (timeout included) to the process group only on its
+        # own (CUDA) path; without it gloo waits 30 minutes for a rank that has stopped.
+        dist.init_process_group(backend='gloo', **process_group_options(cfg))
     wrapper = cfg.get('model_wrapper_cfg') or {}
     # scoped: mmengine's Runner looks the type up in its root registry
     wrapper.setdefault('type', 'toolbox.StagewiseDistributedDataParallel')
@@ -91,6 +204,18 @@ def setup_launcher(cfg: Config, launcher: str) -> None:
         # mmengine passes device_ids=[local_rank], which DDP rejects for CPU modules.
         wrapper.setdefault('device_ids', None)
     cfg.model_wrapper_cfg = wrapper
+
+
+def process_group_options(cfg: Config) -> dict:
+    """``init_process_group`` keywords from ``env_cfg.dist_cfg``: its ``timeout`` (seconds)."""
+    dist_cfg = (cfg.get('env_cfg') or {}).get('dist_cfg') or {}
+    timeout = dist_cfg.get('timeout')
+    if timeout is None:
+        return {}
+    if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or timeout <= 0:
+        raise ConfigError(f'env_cfg.dist_cfg.timeout must be a number of seconds, got '
+                          f'{timeout!r}')
+    return {'timeout': datetime.timedelta(seconds=timeout)}
 
 
 def shutdown_distributed() -> None:

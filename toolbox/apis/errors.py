@@ -7,9 +7,10 @@ from collections.abc import Callable
 
 def user_errors() -> tuple[type[BaseException], ...]:
     from toolbox.builder import ConfigKeywordError, UnknownComponentError
-    from toolbox.datasets import ImageLoadError
     from toolbox.converters import WeightConversionError
+    from toolbox.datasets import DatasetError, ImageLoadError, MaskSizeError
     from toolbox.engine import CheckpointLoadError, CheckpointMismatchError
+    from toolbox.fileio import WriteError
     from toolbox.models import NonFiniteLossError
 
     from .batch import ManifestError
@@ -18,9 +19,9 @@ def user_errors() -> tuple[type[BaseException], ...]:
     from .inference import CheckpointRequiredError
     from .onnx_model import OnnxModelError
     return (ConfigError, UnknownComponentError, ConfigKeywordError, CheckpointMismatchError,
-            CheckpointLoadError, CheckpointRequiredError, ImageLoadError, FileNotFoundError,
-            NonFiniteLossError, WeightConversionError, ExportError, OnnxModelError,
-            ManifestError)
+            CheckpointLoadError, CheckpointRequiredError, ImageLoadError, MaskSizeError,
+            DatasetError, WriteError, FileNotFoundError, NonFiniteLossError,
+            WeightConversionError, ExportError, OnnxModelError, ManifestError)
 
 
 def run_reporting_errors(main: Callable[[], None], context: str) -> int:
@@ -34,6 +35,7 @@ def run_reporting_errors(main: Callable[[], None], context: str) -> int:
     except user_errors() as exc:
         if os.environ.get('TOOLBOX_TRACEBACK'):
             raise
-        print(f'error: {context}: {exc}', file=sys.stderr)
+        message = ' '.join(str(exc).splitlines())      # one line, whatever the exception held
+        print(f'error: {context}: {message}', file=sys.stderr)
         return 2
     return 0

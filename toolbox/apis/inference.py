@@ -71,16 +71,14 @@ def _to_image(image) -> np.ndarray:
 
 
 def _to_mask(mask, shape) -> np.ndarray:
+    from toolbox.datasets import MaskSizeError, binarise_mask, read_mask
     if isinstance(mask, str):
-        from toolbox.datasets import read_image
-        path, mask = mask, read_image(mask)[..., 0] > 127
+        path, mask = mask, read_mask(mask)
     else:
-        path, mask = 'mask', np.asarray(mask)
-        mask = mask[..., 0] if mask.ndim == 3 else mask
-        mask = mask > (127 if mask.dtype == np.uint8 and mask.max() > 1 else 0)
+        path, mask = 'mask', binarise_mask(mask)
     if mask.shape != tuple(shape):
-        raise ValueError(f'inpaint: {path} is {mask.shape[1]}x{mask.shape[0]} but the image '
-                         f'is {shape[1]}x{shape[0]}')
+        raise MaskSizeError(f'inpaint: {path} is {mask.shape[1]}x{mask.shape[0]} but the '
+                            f'image is {shape[1]}x{shape[0]}')
     return mask.astype(np.float32)
 
 
@@ -90,7 +88,8 @@ def inpaint(model, image, mask, *, hd_strategy: str | None = None, max_side: int
             large_strategy: str | None = None, sample_options: dict | None = None,
             **guidance) -> np.ndarray:
     """Fill the holes of ``image`` (RGB uint8 (H, W, 3) or a path) where ``mask`` is set
-    (nonzero / white = hole; an array or a path). Returns RGB uint8 (H, W, 3).
+    (nonzero / white = hole, any channel; an array or a path). Files are read upright by
+    their EXIF orientation. Returns RGB uint8 (H, W, 3).
 
     ``model`` is any :class:`~toolbox.models.BaseInpaintor`; only its declared attributes
     are used. Inputs whose size is not a multiple of its ``size_multiple`` are padded

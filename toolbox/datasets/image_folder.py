@@ -6,50 +6,15 @@ import os.path as osp
 import warnings
 from collections.abc import Sequence
 
-import cv2
-import numpy as np
 from mmengine.dataset import BaseDataset
-from mmengine.fileio import get as get_bytes
 
 from toolbox.builder import build_component
 from toolbox.registry import DATASETS, TRANSFORMS
 
-from .demo import DEMO_ROOT, materialise_demo
+from .demo import DEMO_ROOT, is_demo_folder, materialise_demo
+from .reading import DatasetError, ImageLoadError, read_image  # noqa: F401 (re-exported)
 
 IMG_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp', '.ppm', '.pgm')
-
-
-class ImageLoadError(ValueError):
-    """An image file that cannot be decoded; the message names the file."""
-
-
-def read_image(path: str) -> np.ndarray:
-    """Read ``path`` as RGB uint8 ``(H, W, 3)``.
-
-    Conversions: grayscale -> RGB (channel copied), RGBA -> RGB (alpha dropped),
-    16-bit -> 8-bit (scaled by 1/257), CMYK JPEG -> RGB (by the decoder).
-    """
-    try:
-        content = get_bytes(path)
-    except OSError as exc:
-        raise ImageLoadError(f'cannot read image file {path}: {exc}') from exc
-    if not content:
-        raise ImageLoadError(f'image file {path} is empty (0 bytes)')
-    img = cv2.imdecode(np.frombuffer(content, np.uint8), cv2.IMREAD_UNCHANGED)
-    if img is None or img.size == 0:
-        raise ImageLoadError(f'image file {path} cannot be decoded (corrupt, truncated or '
-                             'not an image)')
-    if img.dtype == np.uint16:
-        img = (img.astype(np.float32) / 257.0 + 0.5).astype(np.uint8)
-    elif img.dtype != np.uint8:
-        raise ImageLoadError(f'image file {path} has unsupported pixel type {img.dtype}')
-    if img.ndim == 2:
-        return np.repeat(img[..., None], 3, axis=2)
-    if img.shape[2] == 4:
-        img = img[..., :3]
-    elif img.shape[2] == 1:
-        return np.repeat(img, 3, axis=2)
-    return np.ascontiguousarray(img[..., ::-1])  # BGR -> RGB
 
 
 def scan_images(root: str, extensions: Sequence[str] = IMG_EXTENSIONS,
@@ -145,7 +110,7 @@ class ImageFolderDataset(BaseDataset):
             paths = kept
         if not paths:
             where = self.list_file or self.data_root
-            raise ValueError(f'no images found in {where} (extensions: '
+            raise DatasetError(f'no images found in {where} (extensions: '
                              f'{", ".join(self.extensions)})')
         masks = None
         if self.mask_dir is not None:
@@ -153,7 +118,7 @@ class ImageFolderDataset(BaseDataset):
                 raise FileNotFoundError(f'mask_dir {self.mask_dir!r} is not a folder')
             masks = scan_images(self.mask_dir, IMG_EXTENSIONS, self.recursive)
             if not masks:
-                raise ValueError(f'mask_dir {self.mask_dir} contains no mask images')
+                raise DatasetError(f'mask_dir {self.mask_dir} contains no mask images')
         data = []
         for i, p in enumerate(paths):
             info = dict(img_path=p)
@@ -165,13 +130,24 @@ class ImageFolderDataset(BaseDataset):
 
 @DATASETS.register_module()
 class DemoDataset(ImageFolderDataset):
-    """The demo photos from scikit-image, written to ``data_root/<split>`` on first use."""
+    """The demo photos from scikit-image, written to ``data_root/<split>`` on first use.
+
+    ``data_root`` is the demo folder (``data/demo``) or another folder that
+    :func:`materialise_demo` made; any other folder is refused, so that a config pointed
+    at the user's own images never copies the demo photos into it and trains on those.
+    """
 
     def __init__(self, split: str = 'train', data_root: str = DEMO_ROOT,
                  pipeline: Sequence[dict] = (), test_mode: bool = False,
                  serialize_data: bool = True) -> None:
         if split not in ('train', 'val'):
-            raise ValueError(f"DemoDataset: split must be 'train' or 'val', got {split!r}")
+            raise DatasetError(f"DemoDataset: split must be 'train' or 'val', got {split!r}")
+        if osp.realpath(data_root) != osp.realpath(DEMO_ROOT) and not is_demo_folder(data_root):
+            raise DatasetError(
+                f'DemoDataset: data_root {data_root!r} is not the demo folder ({DEMO_ROOT}); '
+                "DemoDataset only reads its own photos. For your images use type="
+                f"'ImageFolderDataset' with data_root={osp.join(data_root, split)!r} "
+                '(set the dataloader\'s whole dataset, e.g. in a config that inherits this one)')
         materialise_demo(data_root)
         super().__init__(data_root=osp.join(data_root, split), pipeline=pipeline,
                          test_mode=test_mode, serialize_data=serialize_data)

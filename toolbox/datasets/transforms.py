@@ -9,7 +9,6 @@ from __future__ import annotations
 import os.path as osp
 from collections.abc import Sequence
 
-import cv2
 import mmcv
 import numpy as np
 import torch
@@ -19,7 +18,7 @@ from mmengine.structures import BaseDataElement
 from toolbox.builder import build_component
 from toolbox.registry import MASK_GENERATORS, TRANSFORMS
 
-from .image_folder import ImageLoadError, read_image
+from .reading import fit_mask, read_image, read_mask
 
 for _cls in (Resize, RandomResize, RandomFlip, CenterCrop):
     TRANSFORMS.register_module(module=_cls)
@@ -97,7 +96,8 @@ class GenerateMask(BaseTransform):
 class LoadMask(BaseTransform):
     """Read ``results['mask_path']`` into ``results['mask']`` (1 = hole).
 
-    Pixels brighter than ``threshold`` are holes, so anti-aliased masks are binarised.
+    Pixels with any channel brighter than ``threshold`` are holes (white or any painted
+    colour; anti-aliased edges are binarised); a mask without holes, or all hole, warns.
     ``results['mask_type']`` becomes the name of the mask's folder (a frozen mask set made
     by ``tools/make_mask_set.py`` keeps each type in its own folder).
     A mask whose size differs from the image is an error unless ``resize=True``, which
@@ -111,19 +111,11 @@ class LoadMask(BaseTransform):
 
     def transform(self, results: dict) -> dict:
         path = results['mask_path']
-        try:
-            mask = read_image(path)[..., 0]
-        except ImageLoadError as exc:
-            raise ImageLoadError(f'mask {exc}') from exc
-        h, w = results['img'].shape[:2]
-        if mask.shape != (h, w):
-            if not self.resize:
-                raise ValueError(f'mask {path} is {mask.shape[1]}x{mask.shape[0]} but image '
-                                 f'{results.get("img_path")} is {w}x{h}; set LoadMask(resize=True) '
-                                 'to resize masks to their images')
-            mask = cv2.resize(mask, (w, h), interpolation=cv2.INTER_NEAREST)
-        mask = (mask > self.threshold).astype(np.uint8)
-        results['mask'] = 1 - mask if self.invert else mask
+        mask = read_mask(path, self.threshold, self.invert)
+        mask = fit_mask(mask, results['img'].shape[:2], f'mask {path}',
+                        f'image {results.get("img_path")}', self.resize,
+                        'set LoadMask(resize=True) to resize masks to their images')
+        results['mask'] = mask
         results['mask_type'] = osp.basename(osp.dirname(osp.abspath(path)))
         return results
 

@@ -1,11 +1,13 @@
 """Engine pieces around mmengine's Runner: the toolbox runner, checkpoints, hooks."""
 from .checkpoint import (CheckpointLoadError, CheckpointMismatchError, SafeCheckpointHook,
-                         from_safe, load_weights, read_checkpoint, to_safe)
+                         ToolboxCheckpointHook, from_safe, load_weights, read_checkpoint,
+                         to_safe)
 from .consistency_hook import RankConsistencyHook, RankDivergenceError, weights_digest
 from .progressive_hook import ProgressiveStageHook
 from .visualization import InpaintingVisualizationHook, save_result_grid
 
-__all__ = ['ToolboxRunner', 'SafeCheckpointHook', 'CheckpointMismatchError', 'CheckpointLoadError',
+__all__ = ['ToolboxRunner', 'SafeCheckpointHook', 'ToolboxCheckpointHook',
+           'CheckpointMismatchError', 'CheckpointLoadError',
            'read_checkpoint', 'load_weights', 'to_safe',
            'from_safe', 'InpaintingVisualizationHook', 'save_result_grid',
            'ProgressiveStageHook', 'RankConsistencyHook', 'RankDivergenceError',

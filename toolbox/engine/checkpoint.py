@@ -18,13 +18,15 @@ from collections import OrderedDict
 
 import numpy as np
 import torch
+from mmengine.dist import is_main_process
 from mmengine.fileio import LocalBackend, register_backend
 from mmengine.fileio import io as _mm_io
-from mmengine.hooks import Hook
+from mmengine.hooks import CheckpointHook, Hook
 from mmengine.logging import HistoryBuffer
 from mmengine.model import is_model_wrapper
 
 from toolbox.models.distributed import unwrap
+from toolbox.fileio import atomic_write
 from toolbox.registry import HOOKS
 
 _TAG = '__toolbox_type__'
@@ -47,11 +49,16 @@ ENV_UNSAFE = 'TOOLBOX_ALLOW_UNSAFE_CHECKPOINTS'
 def read_checkpoint(filename: str, map_location='cpu') -> dict:
     """Load ``filename`` with torch's weights-only unpickler (mmengine's loaders, so URLs
     and other backends work); refuse files that need full unpickling, saying why, unless
-    ``TOOLBOX_ALLOW_UNSAFE_CHECKPOINTS=1`` is set and the file is local."""
+    ``TOOLBOX_ALLOW_UNSAFE_CHECKPOINTS=1`` is set and the file is local. An empty,
+    truncated or corrupt file raises :class:`CheckpointLoadError` naming it."""
     from mmengine.runner.checkpoint import _load_checkpoint
+    if osp.isfile(filename) and osp.getsize(filename) == 0:
+        raise CheckpointLoadError(f'checkpoint {filename} is empty (0 bytes)')
     try:
-        return _load_checkpoint(filename, map_location=map_location)
+        checkpoint = _load_checkpoint(filename, map_location=map_location)
     except pickle.UnpicklingError as exc:
+        if 'global' not in str(exc).lower():     # garbage, not a pickled object
+            raise _corrupt(filename, exc) from exc
         if os.environ.get(ENV_UNSAFE, '') == '1' and osp.isfile(filename):
             return torch.load(filename, map_location=map_location, weights_only=False)
         raise CheckpointLoadError(
@@ -59,6 +66,21 @@ def read_checkpoint(filename: str, map_location='cpu') -> dict:
             'not loaded: unpickling them could run code hidden in the file. Checkpoints '
             'saved by the toolbox never need this. If you trust the file, set '
             f'{ENV_UNSAFE}=1 to load it anyway, or re-save it as a plain state dict.') from exc
+    except (FileNotFoundError, IsADirectoryError, PermissionError):
+        raise
+    except (RuntimeError, EOFError, KeyError, ValueError, OSError, AttributeError,
+            IndexError, TypeError) as exc:     # torch's readers fail in many ways
+        raise _corrupt(filename, exc) from exc
+    if not isinstance(checkpoint, dict):
+        raise CheckpointLoadError(f'checkpoint {filename} holds a {type(checkpoint).__name__}, '
+                                  'not a dict of weights')
+    return checkpoint
+
+
+def _corrupt(filename: str, exc: BaseException) -> CheckpointLoadError:
+    first = (str(exc).strip().splitlines() or [''])[0][:120]
+    return CheckpointLoadError(f'checkpoint {filename} cannot be read: it is truncated, '
+                               f'corrupt or not a checkpoint ({type(exc).__name__}: {first})')
 
 
 def load_weights(model: torch.nn.Module, checkpoint: dict, filename: str) -> None:
@@ -158,12 +180,13 @@ def add_wrapper_prefixes(state: dict, prefixes: list[str]) -> OrderedDict:
 
 def check_keys(model: torch.nn.Module, state: dict, filename: str) -> None:
     """Raise :class:`CheckpointMismatchError` unless ``state`` (bare keys) fits ``model``."""
-    expected = set(strip_wrapper_prefixes(model.state_dict(), wrapper_prefixes(model)))
-    given = set(state)
+    live = strip_wrapper_prefixes(model.state_dict(), wrapper_prefixes(model))
+    expected, given = set(live), set(state)
     missing, unexpected = sorted(expected - given), sorted(given - expected)
+
+    def show(keys):
+        return ', '.join(keys[:8]) + (f' ... ({len(keys)} in all)' if len(keys) > 8 else '')
     if missing or unexpected:
-        def show(keys):
-            return ', '.join(keys[:8]) + (f' ... ({len(keys)} in all)' if len(keys) > 8 else '')
         parts = []
         if missing:
             parts.append(f'missing keys: {show(missing)}')
@@ -172,6 +195,14 @@ def check_keys(model: torch.nn.Module, state: dict, filename: str) -> None:
         raise CheckpointMismatchError(
             f'checkpoint {filename} does not fit the model {type(model).__name__}: '
             + '; '.join(parts) + '. Was it saved by another config?')
+    shapes = [f'{k} is {list(v.shape)} in the file but {list(live[k].shape)} in the model'
+              for k, v in state.items() if isinstance(v, torch.Tensor)
+              and isinstance(live[k], torch.Tensor) and v.shape != live[k].shape]
+    if shapes:
+        raise CheckpointMismatchError(
+            f'checkpoint {filename} does not fit the model {type(model).__name__}: '
+            + '; '.join(shapes[:3]) + (f' ... ({len(shapes)} in all)' if len(shapes) > 3 else '')
+            + '. Was it saved by another config (other widths)?')
 
 
 def share_like_model(state: dict, model: torch.nn.Module,
@@ -227,55 +258,123 @@ class SafeCheckpointHook(Hook):
 
 
 class AtomicLocalBackend(LocalBackend):
-    """mmengine's local file backend, but every write goes to a temporary file that is
-    flushed, synced and renamed over the target: a process killed while saving leaves the
-    previous file intact, never a truncated checkpoint that resume would pick up."""
+    """mmengine's local file backend, but every write is atomic (:func:`toolbox.fileio.atomic_write`):
+    a process killed while saving leaves the previous file intact, never a truncated
+    checkpoint that resume would pick up."""
 
     def put(self, obj: bytes, filepath) -> None:
-        filepath = str(filepath)
-        os.makedirs(osp.dirname(filepath) or '.', exist_ok=True)
-        tmp = f'{filepath}.tmp-{os.getpid()}'
-        try:
-            with open(tmp, 'wb') as f:
-                f.write(obj)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, filepath)
-        finally:
-            if osp.exists(tmp):
-                os.remove(tmp)
+        atomic_write(filepath, obj)
 
     def put_text(self, obj: str, filepath, encoding: str = 'utf-8') -> None:
-        self.put(obj.encode(encoding), filepath)
+        atomic_write(filepath, obj.encode(encoding))
 
 
 def install_atomic_local_backend() -> None:
-    """Make mmengine write local files atomically (process-wide; idempotent)."""
-    register_backend('local', AtomicLocalBackend, force=True)
+    """Make mmengine write local files atomically (process-wide; idempotent).
+
+    Plain paths (no ``scheme://``) resolve through the backend of the prefix ``''``, not
+    through the name ``'local'``: both are replaced, and cached instances are dropped.
+    """
+    register_backend('local', AtomicLocalBackend, force=True, prefixes='')
     for key, backend in list(_mm_io.backend_instances.items()):
         if type(backend) is LocalBackend:   # instances cached before the registration
             del _mm_io.backend_instances[key]
 
 
-def latest_checkpoint(work_dir: str) -> str | None:
-    """The newest complete checkpoint in ``work_dir``.
+@HOOKS.register_module()
+class ToolboxCheckpointHook(CheckpointHook):
+    """mmengine's ``CheckpointHook``, in an order that a kill at any moment survives.
 
-    The highest-numbered ``iter_*.pth`` (or ``epoch_*.pth``) wins over the ``last_checkpoint``
-    note, which mmengine writes non-atomically after the checkpoint itself: a kill between
-    the two leaves the note stale or empty. Checkpoint files themselves are complete
-    whenever they exist (:class:`AtomicLocalBackend`).
+    mmengine deletes the oldest checkpoint (``max_keep_ckpts``) *before* writing the new
+    one, and writes the ``last_checkpoint`` note with a plain ``open``: a kill in between
+    leaves one checkpoint fewer than promised (with ``max_keep_ckpts=1``: none) and a note
+    naming a deleted file. Here the new checkpoint is written first, then the note
+    (atomically), and only then the old checkpoint is deleted. The toolbox runner uses this
+    hook in place of a configured ``CheckpointHook``.
+    """
+
+    def _save_checkpoint_with_step(self, runner, step, meta):
+        doomed = []
+        if self.max_keep_ckpts > 0 and not (self.keep_ckpt_ids
+                                            and self.keep_ckpt_ids[-1] == step):
+            if len(self.keep_ckpt_ids) == self.max_keep_ckpts:
+                doomed.append(self.keep_ckpt_ids.popleft())
+            self.keep_ckpt_ids.append(step)
+            runner.message_hub.update_info('keep_ckpt_ids', list(self.keep_ckpt_ids))
+
+        ckpt_filename = self.filename_tmpl.format(step)
+        self.last_ckpt = self.file_backend.join_path(self.out_dir, ckpt_filename)
+        runner.message_hub.update_info('last_ckpt', self.last_ckpt)
+        runner.save_checkpoint(self.out_dir, ckpt_filename, self.file_client_args,
+                               save_optimizer=self.save_optimizer,
+                               save_param_scheduler=self.save_param_scheduler, meta=meta,
+                               by_epoch=self.by_epoch, backend_args=self.backend_args,
+                               **self.args)
+        if not is_main_process():
+            return
+        atomic_write(osp.join(runner.work_dir, 'last_checkpoint'), self.last_ckpt.encode())
+        if self.max_keep_ckpts > 0 and self.keep_ckpt_ids:   # the list exists only then
+            doomed += self._orphans(min(self.keep_ckpt_ids))
+        for old in doomed:
+            path = self.file_backend.join_path(self.out_dir, self.filename_tmpl.format(old))
+            if self.file_backend.isfile(path):
+                self.file_backend.remove(path)
+            elif self.file_backend.isdir(path):   # deepspeed saves folders
+                self.file_backend.rmtree(path)
+
+    def _orphans(self, oldest_kept: int) -> list[int]:
+        """Steps of older checkpoints a kill left between a save and its pruning (the
+        resumed run's list of kept checkpoints does not name them)."""
+        if not osp.isdir(str(self.out_dir)) or self.filename_tmpl.count('{}') != 1:
+            return []
+        pattern = re.compile(re.escape(self.filename_tmpl).replace(re.escape('{}'), r'(\d+)'))
+        steps = []
+        for name in os.listdir(str(self.out_dir)):
+            match = pattern.fullmatch(name)
+            if match and int(match.group(1)) < oldest_kept:
+                steps.append(int(match.group(1)))
+        return steps
+
+
+def checkpoint_candidates(work_dir: str) -> list[str]:
+    """The checkpoints of ``work_dir``, newest first.
+
+    Numbered files (``iter_*.pth``, ``epoch_*.pth``) by number, then the file the
+    ``last_checkpoint`` note names if it is another one. The note alone is not trusted:
+    an older mmengine wrote it after the checkpoint, non-atomically.
     """
     found = []
-    for path in glob.glob(osp.join(work_dir, '*.pth')):
+    for path in glob.glob(osp.join(glob.escape(work_dir), '*.pth')):
         match = re.fullmatch(r'(iter|epoch)_(\d+)\.pth', osp.basename(path))
         if match:
             found.append((int(match.group(2)), path))
-    if found:
-        return max(found)[1]
+    paths = [p for _, p in sorted(found, reverse=True)]
+    target = read_note(work_dir)
+    if target and osp.isfile(target) and not any(osp.samefile(target, p) for p in paths):
+        paths.append(target)
+    return paths
+
+
+def read_note(work_dir: str) -> str | None:
+    """The path in ``work_dir/last_checkpoint`` (``''`` when empty), ``None`` without a note."""
     note = osp.join(work_dir, 'last_checkpoint')
-    if osp.isfile(note):
-        with open(note) as f:
-            target = f.read().strip()
-        if target and osp.isfile(target):
-            return target
-    return None
+    if not osp.isfile(note):
+        return None
+    with open(note, encoding='utf-8', errors='replace') as f:
+        return f.read().strip()
+
+
+def latest_checkpoint(work_dir: str) -> str | None:
+    """The newest checkpoint file of ``work_dir`` (see :func:`checkpoint_candidates`)."""
+    paths = checkpoint_candidates(work_dir)
+    return paths[0] if paths else None
+
+
+def has_learned_weights(model: torch.nn.Module) -> bool:
+    """Whether ``model`` holds a generator that must be trained (not a classical baseline,
+    whose generator class sets ``trainable = False``)."""
+    from toolbox.bases import BaseGenerator
+    gens = [m for m in model.modules() if isinstance(m, BaseGenerator)]
+    if gens:
+        return any(getattr(g, 'trainable', True) for g in gens)
+    return any(p.requires_grad for p in model.parameters())

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os.path as osp
 
-import mmcv
 import torch
 from mmengine.dist import master_only
 from mmengine.hooks import Hook
@@ -28,7 +27,8 @@ def save_result_grid(path: str, gt: Tensor, mask: Tensor, output: Tensor,
             y, x = pad + row * (h + pad), pad + col * (w + pad)
             grid[:, y:y + h, x:x + w] = images[row]
     img = (grid.permute(1, 2, 0).numpy() * 255 + 0.5).astype('uint8')
-    mmcv.imwrite(img[..., ::-1], path)                 # RGB -> BGR for OpenCV
+    from toolbox.fileio import write_image
+    write_image(path, img, what='result grid')
     return path
 
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from mmengine.evaluator import BaseMetric
 
 from toolbox.builder import build_component
+from toolbox.fileio import atomic_write_text, write_image
 from toolbox.registry import METRICS
 
 __all__ = ['UsageError', 'PAPER_COLUMNS', 'PAPER_ROWS', 'COLUMN_GROUPS', 'ROW_LABELS',
@@ -221,8 +222,7 @@ class TypeTable:
         for ext, text in (('md', self.to_markdown()), ('csv', self.to_csv()),
                           ('json', self.to_json())):
             path = osp.join(out_dir, f'{stem}.{ext}')
-            with open(path, 'w', encoding='utf-8') as f:
-                f.write(text)
+            atomic_write_text(path, text)
             paths.append(path)
         return paths
 
@@ -252,12 +252,14 @@ def evaluation_pipeline(size: int | None = 256, resize: str = 'crop',
 def _check_mask_size(folder: str, size: int | None, resize_masks: bool) -> None:
     if size is None or resize_masks:
         return
-    import cv2
-
     from toolbox.datasets.image_folder import scan_images
+    from toolbox.datasets.reading import ImageLoadError, read_image
     first = scan_images(folder)[0]
-    mask = cv2.imread(first, cv2.IMREAD_UNCHANGED)
-    if mask is not None and mask.shape[:2] != (size, size):
+    try:
+        mask = read_image(first)
+    except ImageLoadError:       # LoadMask names the file when it comes to it
+        return
+    if mask.shape[:2] != (size, size):
         raise UsageError(f'mask set {folder} has {mask.shape[1]}x{mask.shape[0]} masks but '
                          f'images are evaluated at {size}x{size}: make the set at that size '
                          '(tools/make_mask_set.py --size) or pass --resize-masks (nearest-'
@@ -265,15 +267,12 @@ def _check_mask_size(folder: str, size: int | None, resize_masks: bool) -> None:
 
 
 def _save_predictions(samples: Sequence[dict], data_root: str, out_dir: str) -> None:
-    import cv2
-    import numpy as np
     for s in samples:
         rel = osp.relpath(s['img_path'], data_root) if 'img_path' in s else \
             f'{s.get("sample_idx", 0):06d}.png'
         path = osp.join(out_dir, osp.splitext(rel)[0] + '.png')
-        os.makedirs(osp.dirname(path), exist_ok=True)
         img = (s['pred'].clamp(0, 1) * 255).round().byte().permute(1, 2, 0).numpy()
-        cv2.imwrite(path, np.ascontiguousarray(img[..., ::-1]))
+        write_image(path, img, what='inpainted image')
 
 
 def evaluate_mask_sets(model, data_root: str, mask_sets: dict[str, str], metrics: Sequence,

@@ -66,8 +66,13 @@ class GANTraining:
     """
 
     def _init_gan(self, has_discriminator: bool, losses: Sequence[dict], disc_steps: int,
-                  disc_input: str, nonfinite: str) -> None:
+                  disc_input: str, nonfinite: str, max_consecutive_skips: int = 10) -> None:
         name = type(self).__name__
+        if int(max_consecutive_skips) < 1:
+            raise ValueError(f'{name}: max_consecutive_skips must be >= 1, got '
+                             f'{max_consecutive_skips}')
+        self.max_consecutive_skips = int(max_consecutive_skips)
+        self._skips = (-2, 0)   # (last iteration with a skipped update, run length)
         if int(disc_steps) < 1:
             raise ValueError(f'{name}: disc_steps must be >= 1, got {disc_steps}')
         self.disc_steps = int(disc_steps)
@@ -167,6 +172,14 @@ class GANTraining:
         if self.nonfinite == 'raise':
             raise NonFiniteLossError(where + "; training stopped (set model.nonfinite='skip' "
                                      'to skip such updates instead)')
+        it = int(self.train_steps) - 1
+        last, run = self._skips
+        run = run if it == last else run + 1 if it == last + 1 else 1
+        self._skips = (it, run)
+        if run >= self.max_consecutive_skips:
+            raise NonFiniteLossError(
+                f'{where}; training stopped: {run} iterations in a row had an update skipped '
+                f'(model.max_consecutive_skips={self.max_consecutive_skips})')
         from mmengine.logging import print_log
         print_log(where + '; update skipped', logger='current', level=30)
         optim.zero_grad()
@@ -268,6 +281,9 @@ class GANInpaintor(GANTraining, BaseInpaintor):
         nonfinite: what a NaN or infinite loss does: ``'raise'`` stops training with
             :class:`NonFiniteLossError` naming the iteration and the loss term (checkpoints
             saved so far stay as they are); ``'skip'`` skips that update with a warning.
+        max_consecutive_skips: with ``nonfinite='skip'``, training stops with
+            :class:`NonFiniteLossError` once this many iterations in a row had an update
+            skipped: a model that diverged for good is not trained on for nothing.
         data_preprocessor: config of the data preprocessor.
         init_cfg: mmengine weight-initialisation config.
     """
@@ -286,12 +302,13 @@ class GANInpaintor(GANTraining, BaseInpaintor):
                  disc_input: str = 'composite',
                  nonfinite: str = 'raise',
                  data_preprocessor: dict | None = None,
-                 init_cfg: dict | None = None) -> None:
+                 init_cfg: dict | None = None,
+                 max_consecutive_skips: int = 10) -> None:
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.generator = build_component(GENERATORS, generator, 'generator')
         self.discriminator = build_component(DISCRIMINATORS, discriminator, 'discriminator')
         self._init_gan(self.discriminator is not None, losses, disc_steps, disc_input,
-                       nonfinite)
+                       nonfinite, max_consecutive_skips)
 
     def trained_modules(self) -> tuple[nn.Module, nn.Module | None]:
         return self.generator, self.discriminator

@@ -78,7 +78,8 @@ class ProgressiveInpaintor(GANTraining, BaseInpaintor):
             already inpaints at the scale below (the networks are fully convolutional). The
             step count decides, so a run resumed mid-stage keeps its checkpointed weights.
             The paper does not say; off by default.
-        disc_steps, disc_input, nonfinite, data_preprocessor, init_cfg: as for
+        disc_steps, disc_input, nonfinite, max_consecutive_skips, data_preprocessor,
+        init_cfg: as for
             :class:`GANInpaintor`.
     """
 
@@ -103,7 +104,8 @@ class ProgressiveInpaintor(GANTraining, BaseInpaintor):
                  disc_input: str = 'composite',
                  nonfinite: str = 'raise',
                  data_preprocessor: dict | None = None,
-                 init_cfg: dict | None = None) -> None:
+                 init_cfg: dict | None = None,
+                 max_consecutive_skips: int = 10) -> None:
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         sched = build_component(STAGE_SCHEDULERS, scheduler, 'scheduler')
         if not isinstance(sched, BaseStageScheduler):
@@ -125,7 +127,7 @@ class ProgressiveInpaintor(GANTraining, BaseInpaintor):
                     DISCRIMINATORS.build(discriminator)
                     for _ in range(1 if share_discriminator else n))
         self._init_gan(self.discriminator is not None, losses, disc_steps, disc_input,
-                       nonfinite)
+                       nonfinite, max_consecutive_skips)
         if test_stage is not None and not 0 <= test_stage < n:
             raise ValueError(f'test_stage must be in [0, {n - 1}], got {test_stage}')
         self.test_stage = n - 1 if test_stage is None else test_stage

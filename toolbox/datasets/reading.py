@@ -1,0 +1,144 @@
+"""Reading images and masks: the one place every path of the toolbox reads them through
+(training datasets, ``LoadMask``, inference, evaluation, the mask-file generator).
+
+Pixels are decoded by OpenCV with ``IMREAD_UNCHANGED`` (16-bit and alpha survive), which
+ignores the EXIF orientation tag; the tag is read separately and applied, so a phone photo
+taken upright is upright here too, as every image viewer shows it.
+"""
+from __future__ import annotations
+
+import io
+import warnings
+
+import cv2
+import numpy as np
+from mmengine.fileio import get as get_bytes
+
+__all__ = ['ImageLoadError', 'MaskSizeError', 'DatasetError', 'read_image', 'read_mask',
+           'binarise_mask', 'fit_mask', 'exif_orientation', 'apply_orientation']
+
+
+class ImageLoadError(ValueError):
+    """An image file that cannot be decoded; the message names the file."""
+
+
+class MaskSizeError(ValueError):
+    """A mask whose size differs from its image; the message names both sizes."""
+
+
+class DatasetError(ValueError):
+    """A dataset that cannot be used (no images, a wrong folder); the message names it."""
+
+
+_ORIENTATION_TAG = 0x0112
+
+
+def exif_orientation(content: bytes) -> int:
+    """The EXIF orientation (1-8) of an encoded image; 1 (as stored) when it has none."""
+    from PIL import Image
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')        # PIL's decompression-bomb warning
+            with Image.open(io.BytesIO(content)) as im:     # reads the header only
+                value = int(im.getexif().get(_ORIENTATION_TAG, 1))
+    except Exception:       # not an image PIL knows, or a broken EXIF block: as stored
+        return 1
+    return value if 1 <= value <= 8 else 1
+
+
+def apply_orientation(img: np.ndarray, orientation: int) -> np.ndarray:
+    """``img`` (H, W[, C]) turned as EXIF ``orientation`` says it is to be displayed."""
+    swap = (1, 0) + tuple(range(2, img.ndim))
+    if orientation == 2:
+        img = img[:, ::-1]
+    elif orientation == 3:
+        img = img[::-1, ::-1]
+    elif orientation == 4:
+        img = img[::-1]
+    elif orientation == 5:
+        img = img.transpose(swap)
+    elif orientation == 6:
+        img = np.rot90(img, -1)
+    elif orientation == 7:
+        img = img.transpose(swap)[::-1, ::-1]
+    elif orientation == 8:
+        img = np.rot90(img, 1)
+    return np.ascontiguousarray(img)
+
+
+def read_image(path: str) -> np.ndarray:
+    """Read ``path`` as RGB uint8 ``(H, W, 3)``, upright by its EXIF orientation.
+
+    Conversions: grayscale -> RGB (channel copied), RGBA -> RGB (alpha dropped),
+    16-bit -> 8-bit (scaled by 1/257), CMYK JPEG -> RGB (by the decoder), palette -> RGB.
+    """
+    try:
+        content = get_bytes(path)
+    except OSError as exc:
+        raise ImageLoadError(f'cannot read image file {path}: {exc}') from exc
+    if not content:
+        raise ImageLoadError(f'image file {path} is empty (0 bytes)')
+    img = cv2.imdecode(np.frombuffer(content, np.uint8), cv2.IMREAD_UNCHANGED)
+    if img is None or img.size == 0:
+        raise ImageLoadError(f'image file {path} cannot be decoded (corrupt, truncated or '
+                             'not an image)')
+    if img.dtype == np.uint16:
+        img = (img.astype(np.float32) / 257.0 + 0.5).astype(np.uint8)
+    elif img.dtype != np.uint8:
+        raise ImageLoadError(f'image file {path} has unsupported pixel type {img.dtype}')
+    if img.ndim == 2:
+        img = np.repeat(img[..., None], 3, axis=2)
+    elif img.shape[2] == 1:
+        img = np.repeat(img, 3, axis=2)
+    else:
+        img = img[..., 2::-1]          # BGR(A) -> RGB, alpha dropped
+    return apply_orientation(img, exif_orientation(content))
+
+
+def binarise_mask(mask: np.ndarray, name: str = 'mask', threshold: int | None = None,
+                  invert: bool = False) -> np.ndarray:
+    """uint8 ``(H, W)``, 1 = hole, from a mask array ``(H, W)`` or ``(H, W, C)``.
+
+    A pixel is a hole when *any* channel is above ``threshold``, so a hole painted in blue
+    or red counts as well as a white one. ``threshold=None``: 127 for 8-bit masks that use
+    more than 0 and 1, else 0. Warns (naming ``name``) when the mask has no hole, or is
+    all hole.
+    """
+    mask = np.asarray(mask)
+    if mask.ndim == 3:
+        mask = mask.max(axis=2)
+    if mask.ndim != 2:
+        raise ValueError(f'{name}: a mask must be (H, W) or (H, W, C), got shape {mask.shape}')
+    if threshold is None:
+        threshold = 127 if mask.dtype == np.uint8 and mask.max(initial=0) > 1 else 0
+    hole = (mask > threshold).astype(np.uint8)
+    if invert:
+        hole = 1 - hole
+    if not hole.any():
+        warnings.warn(f'{name} has no hole (no pixel above {threshold}): the output is the '
+                      'input unchanged', stacklevel=2)
+    elif hole.all():
+        warnings.warn(f'{name} is all hole: nothing of the image is kept', stacklevel=2)
+    return hole
+
+
+def read_mask(path: str, threshold: int | None = 127, invert: bool = False) -> np.ndarray:
+    """Read a mask file (white, or any non-black colour, = hole) as uint8 ``(H, W)``, 1 = hole."""
+    try:
+        img = read_image(path)
+    except ImageLoadError as exc:
+        raise ImageLoadError(f'mask {exc}') from exc
+    return binarise_mask(img, f'mask {path}', threshold, invert)
+
+
+def fit_mask(mask: np.ndarray, shape: tuple[int, int], name: str, image: str = 'the image',
+             resize: bool = False, hint: str = '') -> np.ndarray:
+    """``mask`` if it is ``shape`` (H, W); resized (nearest neighbour) when ``resize``;
+    otherwise :class:`MaskSizeError` naming both sizes, and ``hint`` (how to resize)."""
+    h, w = shape
+    if mask.shape[:2] == (h, w):
+        return mask
+    if not resize:
+        raise MaskSizeError(f'{name} is {mask.shape[1]}x{mask.shape[0]} but {image} is '
+                            f'{w}x{h}' + (f'; {hint}' if hint else ''))
+    return cv2.resize(mask, (w, h), interpolation=cv2.INTER_NEAREST)
