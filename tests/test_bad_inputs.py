@@ -53,7 +53,7 @@ def ctx(tmp_path_factory, demo_root):
     c = dict(dir=d, demo=demo_root, pwned=d / 'pwned')
 
     def save_ckpt(name, **cfg_options):
-        model = init_inpaintor(DEMO, cfg_options=cfg_options or None)
+        model = init_inpaintor(DEMO, cfg_options=cfg_options or None, random_weights=True)
         torch.save(to_safe(dict(state_dict=model.state_dict())), d / name)
         return str(d / name)
     c['ckpt'] = save_ckpt('model.pth')

@@ -19,10 +19,12 @@ def run_python(args: list[str], cwd: str | None = None, env: dict | None = None,
 
 
 def load_tool(name: str):
-    """``tools/<name>.py`` as a module, to call its ``main(argv)`` in this process."""
+    """``tools/<name>.py`` (or the repository path ``name`` ending in ``.py``) as a module,
+    to call its ``main(argv)`` in this process."""
     import importlib.util
-    spec = importlib.util.spec_from_file_location(f'tool_{name}', osp.join(REPO, 'tools',
-                                                                          f'{name}.py'))
+    path = osp.join(REPO, name) if name.endswith('.py') else osp.join(REPO, 'tools', f'{name}.py')
+    spec = importlib.util.spec_from_file_location(
+        'tool_' + osp.splitext(osp.basename(path))[0], path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

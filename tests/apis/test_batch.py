@@ -1,7 +1,6 @@
 """Batch inpainting: folders and manifests, failures reported, resumable, kill-safe."""
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import os.path as osp
@@ -18,18 +17,12 @@ import torch
 from toolbox.apis.batch import (SUMMARY_NAME, BatchItem, ManifestError, read_manifest,
                                 run_batch)
 
-from ..utils import REPO
+from ..utils import REPO, load_tool
 
 pytestmark = pytest.mark.usefixtures('one_thread')
 DEMO = osp.join(REPO, 'configs/demo/basic_demo.py')
 
 
-def load_tool(relpath):
-    spec = importlib.util.spec_from_file_location(
-        'tool_' + osp.basename(relpath)[:-3], osp.join(REPO, relpath))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture
@@ -174,7 +167,7 @@ def test_a_kill_while_writing_leaves_no_partial_output(tmp_path):
             proc.kill()
     assert (out / '0.png').is_file()
     assert not (out / '1.png').exists()                # its bytes were all in a temp file
-    assert any(p.name.startswith('1.png.tmp') for p in out.iterdir())
+    assert any(p.name.startswith('.1.png.') for p in out.iterdir())   # the atomic writer's temp file
     first = (out / '0.png').stat().st_mtime_ns
 
     items = [BatchItem('img', 'mask', str(out / f'{i}.png')) for i in range(3)]

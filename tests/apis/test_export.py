@@ -137,18 +137,12 @@ def test_export_errors_are_one_line(tmp_path):
 def test_export_and_inpaint_cli(tmp_path, capsys):
     """tools/export.py writes a graph that tools/inpaint.py --onnx runs; the graph's
     metadata carries the size multiple."""
-    import importlib.util
 
     import cv2
 
     from toolbox.engine import to_safe
 
-    def tool(name):
-        spec = importlib.util.spec_from_file_location(f'tool_{name}',
-                                                      osp.join(REPO, 'tools', f'{name}.py'))
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
+    from ..utils import load_tool as tool
 
     model = tiny_model('EncoderDecoderGenerator')
     torch.save(to_safe(dict(state_dict=model.state_dict())), tmp_path / 'w.pth')

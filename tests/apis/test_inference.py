@@ -8,7 +8,7 @@ import torch
 from toolbox.apis import init_inpaintor, inpaint
 from toolbox.engine import CheckpointMismatchError, to_safe
 
-from ..utils import REPO
+from ..utils import REPO, load_tool
 
 DEMO = osp.join(REPO, 'configs/demo/basic_demo.py')
 
@@ -56,13 +56,6 @@ def test_trainable_model_without_checkpoint_is_refused():
         init_inpaintor(DEMO)
 
 
-def _inpaint_tool():
-    import importlib.util
-    spec = importlib.util.spec_from_file_location('inpaint_tool',
-                                                  osp.join(REPO, 'tools/inpaint.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _photo_and_mask(folder):
@@ -95,7 +88,7 @@ def test_cli_runs_a_classical_model_without_checkpoint(tmp_path):
 def test_cli_refuses_a_trainable_model_without_checkpoint(tmp_path, capsys):
     _photo_and_mask(tmp_path)
     out = tmp_path / 'out.png'
-    code = _inpaint_tool().main(['--config', DEMO, '--image', str(tmp_path / 'cat.png'),
+    code = load_tool('inpaint').main(['--config', DEMO, '--image', str(tmp_path / 'cat.png'),
                                  '--mask', str(tmp_path / 'mask.png'), '--out', str(out)])
     err = capsys.readouterr().err
     assert code == 2 and not out.exists()

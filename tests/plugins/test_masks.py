@@ -5,7 +5,6 @@ every registered generator by tests/test_contracts.py; here each type's own geom
 """
 from __future__ import annotations
 
-import importlib.util
 import math
 import os.path as osp
 import pickle
@@ -15,7 +14,7 @@ import cv2
 import numpy as np
 import pytest
 
-from tests.utils import REPO, run_python
+from tests.utils import load_tool, run_python
 from toolbox.registry import MASK_GENERATORS, TRANSFORMS
 
 PAPER_TYPES = ('ThickStrokes', 'MediumStrokes', 'ThinStrokes', 'EveryNLines',
@@ -32,12 +31,6 @@ def rngs(count, seed=0):
     return (np.random.default_rng([seed, i]) for i in range(count))
 
 
-def load_tool(relpath):
-    spec = importlib.util.spec_from_file_location(
-        'tool_' + osp.basename(relpath)[:-3], osp.join(REPO, relpath))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def write_masks(folder, masks):

@@ -193,8 +193,8 @@ def test_demo_config_trains_and_inpaints_through_the_tools(tmp_path, demo_root):
     mask = np.zeros(cv2.imread(image).shape[:2], np.uint8)
     mask[100:200, 150:300] = 255
     cv2.imwrite(str(tmp_path / 'mask.png'), mask)
-    from ..test_cli import _tool
-    tool = _tool('inpaint')
+    from ..utils import load_tool
+    tool = load_tool('inpaint')
     args = ['--config', cfg, '--checkpoint', str(work / 'iter_2.pth'), '--image', image,
             '--mask', str(tmp_path / 'mask.png'), '--steps', '3', '--cfg-options',
             'model.sampler.jump_length=1']

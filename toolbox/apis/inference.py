@@ -14,17 +14,6 @@ class CheckpointRequiredError(ValueError):
     """A model with learned parameters was asked to run without its checkpoint."""
 
 
-def trained_generators(model) -> list[str]:
-    """Class names of the networks of ``model`` (its direct children) that hold learned
-    parameters: generators, denoisers, discriminators. The model needs a checkpoint when
-    there is any; the classical baselines have none."""
-    import torch.nn as nn
-    children = [m for child in model.children()
-                for m in (child if isinstance(child, nn.ModuleList) else [child])]
-    return sorted({type(child).__name__ for child in children
-                   if next(child.parameters(), None) is not None})
-
-
 def init_inpaintor(config, checkpoint: str | None = None, device: str = 'cpu',
                    cfg_options: dict | None = None, random_weights: bool = False):
     """Build the model of ``config`` (a path or an mmengine ``Config``) and load ``checkpoint``.
@@ -37,7 +26,8 @@ def init_inpaintor(config, checkpoint: str | None = None, device: str = 'cpu',
     """
     from mmengine.config import Config
 
-    from toolbox.engine.checkpoint import from_safe, load_weights, read_checkpoint
+    from toolbox.engine.checkpoint import (from_safe, learned_networks, load_weights,
+                                           read_checkpoint)
 
     from .config import load_config
     cfg = load_config(config, cfg_options) if isinstance(config, str) else config
@@ -47,8 +37,8 @@ def init_inpaintor(config, checkpoint: str | None = None, device: str = 'cpu',
         model = MODELS.build(cfg.model)
     if checkpoint is not None:
         load_weights(model, from_safe(read_checkpoint(checkpoint)), checkpoint)
-    elif not random_weights and trained_generators(model):
-        names = trained_generators(model)
+    elif not random_weights and learned_networks(model):
+        names = learned_networks(model)
         where = config if isinstance(config, str) else 'the config'
         raise CheckpointRequiredError(
             f'{", ".join(names)} of {where} has learned parameters: give its checkpoint '

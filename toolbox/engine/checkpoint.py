@@ -370,11 +370,16 @@ def latest_checkpoint(work_dir: str) -> str | None:
     return paths[0] if paths else None
 
 
+def learned_networks(model: torch.nn.Module) -> list[str]:
+    """Class names of the networks of ``model`` (its direct children, the elements of a
+    per-stage list) that hold parameters: generators, denoisers, discriminators. The
+    classical baselines have none, so they need no checkpoint."""
+    children = [m for child in model.children()
+                for m in (child if isinstance(child, torch.nn.ModuleList) else [child])]
+    return sorted({type(child).__name__ for child in children
+                   if next(child.parameters(), None) is not None})
+
+
 def has_learned_weights(model: torch.nn.Module) -> bool:
-    """Whether ``model`` holds a generator that must be trained (not a classical baseline,
-    whose generator class sets ``trainable = False``)."""
-    from toolbox.bases import BaseGenerator
-    gens = [m for m in model.modules() if isinstance(m, BaseGenerator)]
-    if gens:
-        return any(getattr(g, 'trainable', True) for g in gens)
-    return any(p.requires_grad for p in model.parameters())
+    """Whether ``model`` needs trained weights (see :func:`learned_networks`)."""
+    return bool(learned_networks(model))
