@@ -177,3 +177,12 @@ def test_demo_trains_through_the_cli_and_inpaints(tmp_path, demo_root):
     written = cv2.imread(str(out))
     assert written.shape == image.shape                # the fixed 64² model, resized back
     assert np.array_equal(written[mask == 0], image[mask == 0])
+
+
+def test_toolbox_lists_the_components(capsys):
+    from toolbox.cli import main
+    for kind, name in [('generators', 'ContextEncoderGenerator'),
+                       ('discriminators', 'ContextEncoderDiscriminator'),
+                       ('losses', 'OverlapL2Loss'), ('mask_generators', 'RandomBlocks')]:
+        assert main(['list', kind]) == 0
+        assert name in capsys.readouterr().out

@@ -216,3 +216,11 @@ def test_demo_trains_through_the_phases_and_inpaints_blended(tmp_path, demo_root
     written = cv2.imread(str(out))
     assert written.shape == image.shape
     assert np.array_equal(written[mask == 0], image[mask == 0])
+
+
+def test_toolbox_lists_the_components(capsys):
+    from toolbox.cli import main
+    for kind, name in [('generators', 'GlobalLocalGenerator'),
+                       ('discriminators', 'GlobalLocalDiscriminator'), ('losses', 'MSELoss')]:
+        assert main(['list', kind]) == 0
+        assert name in capsys.readouterr().out
