@@ -46,7 +46,9 @@ class GlobalLocalGenerator(BaseGenerator):
         base_channels: the paper's 64; every width of Table 1 scales with it.
     """
 
-    tiny_cfg = dict(base_channels=4)
+    # 8, not 4: at 4 the 2-channel layer before the output often dies (ReLU) at random
+    # initialisation, and the output then ignores its input
+    tiny_cfg = dict(base_channels=8)
     size_multiple = 4
 
     def __init__(self, base_channels: int = 64) -> None:

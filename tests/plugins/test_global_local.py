@@ -89,7 +89,7 @@ def crop_of(x, mask):
 def _model(**kw):
     return MODELS.build(dict(
         type='GANInpaintor',
-        generator=dict(type='GlobalLocalGenerator', base_channels=4),
+        generator=dict(type='GlobalLocalGenerator', base_channels=8),
         discriminator=dict(type='GlobalLocalDiscriminator', image_size=32, local_size=16,
                            base_channels=4, fc_channels=8),
         losses=[dict(type='MSELoss', hole_weight=1.0, valid_weight=0.0),
