@@ -57,8 +57,9 @@ def run_rows(label: str, generator, model, argv) -> int:
     threads = args.threads or len(os.sched_getaffinity(0))
     torch.set_num_threads(threads)
     load = os.getloadavg()[0] if hasattr(os, 'getloadavg') else float('nan')
-    print(f'torch {torch.__version__}, {threads} thread(s), load average {load:.2f}, '
-          f'large blocks kept by malloc: {"yes" if tuned else "no"}')
+    from benchmark import load_benchmark
+    print(f'{load_benchmark("hd")._cpu()}; torch {torch.__version__}, {threads} thread(s), '
+          f'load average {load:.2f}, large blocks kept by malloc: {"yes" if tuned else "no"}')
     deepfill = GENERATORS.build(dict(type='DeepFillv2Generator', cnum=48)).eval()
     n = lambda m: sum(p.numel() for p in m.parameters())  # noqa: E731
     print(f'\ninference, batch 1, fp32, best of {args.repeats} after a warm-up')
