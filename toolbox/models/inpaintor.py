@@ -65,9 +65,6 @@ class GANTraining:
     model derives its stage from it.
     """
 
-    #: The training phases, in the order a phase schedule runs them.
-    PHASES = ('generator', 'discriminator', 'joint')
-
     def _init_gan(self, has_discriminator: bool, losses: Sequence[dict], disc_steps: int,
                   disc_input: str, nonfinite: str,
                   phase_iters: dict | None = None) -> None:
