@@ -79,6 +79,11 @@ class BaseGenerator(nn.Module):
     #: Longest image side processed in one piece by :func:`toolbox.apis.inpaint`; larger
     #: images are handled piecewise (``None``: always whole).
     max_inference_side: ClassVar[int | None] = None
+    #: ``(H, W)`` of a generator that runs at one size only (a fully connected bottleneck,
+    #: Context Encoders); the inpaintor then resizes inputs to it at inference
+    #: (:attr:`toolbox.models.BaseInpaintor.fixed_size`), and a progressive model refuses
+    #: it. ``None``: any size (a multiple of :attr:`size_multiple`).
+    fixed_size: ClassVar[tuple[int, int] | None] = None
 
     def forward(self, masked_image: Tensor, mask: Tensor, **guidance: Tensor) -> dict[str, Tensor]:
         raise NotImplementedError

@@ -75,6 +75,9 @@ def parse_args(argv=None):
                    help='random seed of a stochastic model\'s sampler (e.g. RePaint)')
     p.add_argument('--steps', type=int, default=None,
                    help='sampling steps of a stochastic model (e.g. RePaint\'s t_T)')
+    p.add_argument('--blend', choices=('paste', 'poisson'), default=None,
+                   help="how a GAN model's output meets the known pixels: pasted (default) "
+                        'or Poisson-blended (Global&Local\'s post-processing)')
     p.add_argument('--threads', type=int, default=None, help='CPU threads for torch')
     p.add_argument('--default-malloc', action='store_true',
                    help="keep glibc's default policy of returning large freed blocks at once "
@@ -151,7 +154,8 @@ def main(argv=None) -> int:
             raise ConfigError(f'a sketch is given, but {name} was not built with a sketch '
                               'channel')
         # sampler options go to the sampler, apart from the guidance images
-        options = {k: v for k, v in (('seed', args.seed), ('steps', args.steps))
+        options = {k: v for k, v in (('seed', args.seed), ('steps', args.steps),
+                                                ('blend', args.blend))
                    if v is not None}
         refused = sorted(set(options) - set(getattr(model, 'sample_options', ())))
         if refused:

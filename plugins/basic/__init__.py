@@ -3,7 +3,7 @@ from toolbox import hookimpl
 
 from .discriminators import PatchDiscriminator
 from .generators import EncoderDecoderGenerator
-from .losses import HingeGANLoss, L1Loss, NonSaturatingGANLoss, RelativisticAverageGANLoss
+from .losses import HingeGANLoss, L1Loss, MSELoss, NonSaturatingGANLoss, RelativisticAverageGANLoss
 from .masks import RandomRectangle
 
 
@@ -19,7 +19,7 @@ def toolbox_discriminators():
 
 @hookimpl
 def toolbox_losses():
-    return [L1Loss, HingeGANLoss, NonSaturatingGANLoss, RelativisticAverageGANLoss]
+    return [L1Loss, MSELoss, HingeGANLoss, NonSaturatingGANLoss, RelativisticAverageGANLoss]
 
 
 @hookimpl

@@ -33,6 +33,27 @@ class L1Loss(BaseReconstructionLoss):
         return ((pred - target).abs() * weight).mean()
 
 
+class MSELoss(BaseReconstructionLoss):
+    """Mean squared error, weighted like :class:`L1Loss`:
+    ``mean((pred - target)**2 * (h * M + v * (1 - M)))`` (Global&Local's completion loss
+    is ``hole_weight=1, valid_weight=0``)."""
+
+    tiny_cfg = dict(hole_weight=2.0, valid_weight=0.5)
+
+    def __init__(self,
+                 loss_weight: float = 1.0,
+                 outputs: Sequence[str] = ('output',),
+                 hole_weight: float = 1.0,
+                 valid_weight: float = 1.0) -> None:
+        super().__init__(loss_weight, outputs)
+        self.hole_weight = float(hole_weight)
+        self.valid_weight = float(valid_weight)
+
+    def forward(self, pred: Tensor, target: Tensor, mask: Tensor) -> Tensor:
+        weight = self.hole_weight * mask + self.valid_weight * (1.0 - mask)
+        return ((pred - target).square() * weight).mean()
+
+
 class HingeGANLoss(BaseAdversarialLoss):
     """Hinge objective: D minimises ``relu(1 - D(real)) + relu(1 + D(fake))``, G ``-D(fake)``."""
 

@@ -32,26 +32,9 @@ from torch.nn.utils.parametrizations import spectral_norm
 
 from toolbox import BaseDiscriminator
 from toolbox.bases import check_image_and_mask
+from toolbox.crops import hole_boxes
 
 __all__ = ['DMFNDiscriminator', 'hole_boxes', 'crop_boxes']
-
-
-def hole_boxes(mask: Tensor) -> Tensor:
-    """Per-sample bounding box ``[B, 4]`` (x0, y0, x1, y1; x1, y1 exclusive, in pixels) of
-    the hole pixels of ``mask`` [B, 1, H, W]; the whole image where there is no hole."""
-    b, _, h, w = mask.shape
-    hole = mask[:, 0] > 0.5                                  # [B, H, W]
-    rows, cols = hole.any(dim=2), hole.any(dim=1)            # [B, H], [B, W]
-    ys = torch.arange(h, device=mask.device).expand(b, h)
-    xs = torch.arange(w, device=mask.device).expand(b, w)
-    y0 = torch.where(rows, ys, h).amin(dim=1)
-    y1 = torch.where(rows, ys, -1).amax(dim=1) + 1
-    x0 = torch.where(cols, xs, w).amin(dim=1)
-    x1 = torch.where(cols, xs, -1).amax(dim=1) + 1
-    empty = ~rows.any(dim=1)
-    y0, x0 = torch.where(empty, 0, y0), torch.where(empty, 0, x0)
-    y1, x1 = torch.where(empty, h, y1), torch.where(empty, w, x1)
-    return torch.stack([x0, y0, x1, y1], dim=1).to(torch.float32)
 
 
 def crop_boxes(image: Tensor, boxes: Tensor, size: int) -> Tensor:

@@ -1,6 +1,7 @@
 """The masks plugin: hook implementations only; the recipes live in the modules."""
 from toolbox import hookimpl
 
+from .blocks import RandomBlocks
 from .boxes import CenterSquare, RandomBox
 from .brush import FreeFormBrush
 from .files import MaskFiles
@@ -15,7 +16,7 @@ from .transforms import ExpandExterior
 def toolbox_mask_generators():
     return [ThickStrokes, MediumStrokes, ThinStrokes, EveryNLines, NearestNeighbor,
             Completion, Expand, Strokes, FreeFormBrush, RandomBox, CenterSquare, MaskFiles,
-            Mixture]
+            Mixture, RandomBlocks]
 
 
 @hookimpl

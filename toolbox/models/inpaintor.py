@@ -66,13 +66,15 @@ class GANTraining:
     """
 
     def _init_gan(self, has_discriminator: bool, losses: Sequence[dict], disc_steps: int,
-                  disc_input: str, nonfinite: str, max_consecutive_skips: int = 10) -> None:
+                  disc_input: str, nonfinite: str, max_consecutive_skips: int = 10,
+                  phase_iters: dict | None = None) -> None:
         name = type(self).__name__
         if int(max_consecutive_skips) < 1:
             raise ValueError(f'{name}: max_consecutive_skips must be >= 1, got '
                              f'{max_consecutive_skips}')
         self.max_consecutive_skips = int(max_consecutive_skips)
         self._skips = (-2, 0)   # (last iteration with a skipped update, run length)
+        self.phase_iters = self._check_phases(name, phase_iters, has_discriminator)
         if int(disc_steps) < 1:
             raise ValueError(f'{name}: disc_steps must be >= 1, got {disc_steps}')
         self.disc_steps = int(disc_steps)
@@ -112,6 +114,32 @@ class GANTraining:
         self.adv_loss = adv[0] if adv else None
         self._loss_names = self._name_losses(rec)
         self.register_buffer('train_steps', torch.zeros((), dtype=torch.long))
+
+    @classmethod
+    def _check_phases(cls, name: str, phase_iters: dict | None,
+                      has_discriminator: bool) -> dict[str, int]:
+        phase_iters = dict(phase_iters or {})
+        unknown = sorted(set(phase_iters) - {'generator', 'discriminator'})
+        if unknown:
+            raise ValueError(f"{name}: phase_iters keys must be 'generator' and/or "
+                             f"'discriminator', got {unknown}")
+        for key, value in phase_iters.items():
+            if int(value) != value or value < 0:
+                raise ValueError(f'{name}: phase_iters[{key!r}] must be a whole number >= 0, '
+                                 f'got {value!r}')
+        if phase_iters.get('discriminator') and not has_discriminator:
+            raise ValueError(f'{name}: phase_iters has a discriminator phase but there is '
+                             'no discriminator')
+        return {k: int(phase_iters.get(k, 0)) for k in ('generator', 'discriminator')}
+
+    def phase_at(self, step: int) -> str:
+        """The phase of 0-based training ``step``: ``'generator'`` (reconstruction losses
+        only, the discriminator untouched) for the first ``phase_iters['generator']`` steps,
+        then ``'discriminator'`` (the discriminator only, the generator fixed) for
+        ``phase_iters['discriminator']`` steps, then ``'joint'`` (Iizuka et al.'s three
+        phases; without ``phase_iters`` every step is joint)."""
+        g, d = self.phase_iters['generator'], self.phase_iters['discriminator']
+        return 'generator' if step < g else 'discriminator' if step < g + d else 'joint'
 
     @staticmethod
     def _name_losses(losses) -> list[str]:
@@ -243,7 +271,13 @@ class GANTraining:
         batch = self.data_preprocessor(data, True)
         generator, disc = self.trained_modules()
         g_optim, d_optim = self._optimizers(optim_wrapper, disc is not None)
-        update_g = int(self.train_steps) % self.disc_steps == 0
+        phase = self.phase_at(int(self.train_steps))
+        if phase == 'generator':
+            disc = None
+        # the alternation with disc_steps counts from the start of the joint phase
+        joint_step = int(self.train_steps) - sum(self.phase_iters.values())
+        update_g = (phase == 'generator'
+                    or (phase == 'joint' and joint_step % self.disc_steps == 0))
         self.train_steps += 1
 
         with g_optim.optim_context(generator), torch.set_grad_enabled(update_g):
@@ -284,6 +318,10 @@ class GANInpaintor(GANTraining, BaseInpaintor):
         max_consecutive_skips: with ``nonfinite='skip'``, training stops with
             :class:`NonFiniteLossError` once this many iterations in a row had an update
             skipped: a model that diverged for good is not trained on for nothing.
+        phase_iters: a phase schedule (:meth:`GANTraining.phase_at`), e.g.
+            ``dict(generator=90000, discriminator=10000)``: that many steps of the
+            generator with its reconstruction losses only, then of the discriminator only,
+            then joint training. ``None``: joint from the start.
         data_preprocessor: config of the data preprocessor.
         init_cfg: mmengine weight-initialisation config.
     """
@@ -301,6 +339,7 @@ class GANInpaintor(GANTraining, BaseInpaintor):
                  disc_steps: int = 1,
                  disc_input: str = 'composite',
                  nonfinite: str = 'raise',
+                 phase_iters: dict | None = None,
                  data_preprocessor: dict | None = None,
                  init_cfg: dict | None = None,
                  max_consecutive_skips: int = 10) -> None:
@@ -308,7 +347,7 @@ class GANInpaintor(GANTraining, BaseInpaintor):
         self.generator = build_component(GENERATORS, generator, 'generator')
         self.discriminator = build_component(DISCRIMINATORS, discriminator, 'discriminator')
         self._init_gan(self.discriminator is not None, losses, disc_steps, disc_input,
-                       nonfinite, max_consecutive_skips)
+                       nonfinite, max_consecutive_skips, phase_iters)
 
     def trained_modules(self) -> tuple[nn.Module, nn.Module | None]:
         return self.generator, self.discriminator
@@ -331,11 +370,24 @@ class GANInpaintor(GANTraining, BaseInpaintor):
                             f"the final prediction under 'output', got {type(outputs).__name__}")
         return outputs
 
-    def inpaint(self, image: Tensor, mask: Tensor, **options: Tensor) -> Tensor:
-        """Composited result for ``image`` [B, 3, H, W] in [-1, 1] and ``mask`` [B, 1, H, W]."""
-        guidance, _ = self.split_options(options)
+    #: ``blend='poisson'``: Poisson-blend the output into the known pixels
+    #: (:func:`toolbox.models.blending.poisson_blend`) instead of pasting it.
+    sample_options = ('blend',)
+
+    def inpaint(self, image: Tensor, mask: Tensor, **options) -> Tensor:
+        """Composited result for ``image`` [B, 3, H, W] in [-1, 1] and ``mask`` [B, 1, H, W]
+        (``blend='poisson'``: Poisson-blended instead, as Iizuka et al. post-process)."""
+        guidance, sampler = self.split_options(options)
+        blend = sampler.get('blend')
+        if blend not in (None, 'paste', 'poisson'):
+            raise ValueError(f"{type(self).__name__}.inpaint: blend must be 'paste' or "
+                             f"'poisson', got {blend!r}")
         batch = dict(gt=image, mask=mask, **guidance)
-        return composite(self.run_generator(batch)['output'], image, mask)
+        output = self.run_generator(batch)['output']
+        if blend == 'poisson':
+            from .blending import poisson_blend
+            return poisson_blend(output, image, mask)
+        return composite(output, image, mask)
 
     def forward(self, inputs=None, data_samples=None, mode: str = 'tensor', **kwargs):
         batch = inputs if isinstance(inputs, dict) else dict(kwargs)
@@ -359,6 +411,11 @@ class GANInpaintor(GANTraining, BaseInpaintor):
     @property
     def max_inference_side(self) -> int | None:
         return getattr(_bare(self.generator), 'max_inference_side', None)
+
+    @property
+    def fixed_size(self) -> tuple[int, int] | None:
+        """A generator that runs at one size only (a fully connected bottleneck) says so."""
+        return getattr(_bare(self.generator), 'fixed_size', None)
 
     @property
     def guidance_keys(self) -> tuple[str, ...]:

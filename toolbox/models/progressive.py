@@ -119,6 +119,10 @@ class ProgressiveInpaintor(GANTraining, BaseInpaintor):
                              'the known pixels (uses_estimate = False), so its later stages '
                              'could not build on the earlier ones; use a generator that reads '
                              'the estimate in the holes')
+        if n > 1 and getattr(gens[0], 'fixed_size', None) is not None:
+            raise ValueError(f'ProgressiveInpaintor: {type(gens[0]).__name__} runs at one '
+                             f'size only (fixed_size={gens[0].fixed_size}), so it cannot '
+                             'work at each stage\'s size; use a fully convolutional generator')
         self.generator = nn.ModuleList(gens)
         self.discriminator = None
         if discriminator is not None:

@@ -97,18 +97,20 @@ def check_progressive(name: str, cfg: dict | None = None, size: int | None = Non
     """In a two-stage progressive model built on generator ``name``, perturbing stage 1's
     weights changes the final result: stage 2 builds on the estimate it is given.
 
-    A generator with ``uses_estimate = False`` must instead be refused by the model.
+    A generator with ``uses_estimate = False``, or one that runs at one size only (a
+    ``fixed_size``), must instead be refused by the model.
     Returns the model (or None for a refused generator).
     """
     from toolbox.models import ProgressiveInpaintor
     gen_cls = GENERATORS.get(name)
     gen_cfg = dict(type=name, **dict(gen_cls.tiny_cfg if cfg is None else cfg))
-    multiple = GENERATORS.build(gen_cfg).size_multiple
+    probe = GENERATORS.build(gen_cfg)
+    multiple = probe.size_multiple
     model_cfg = dict(generator=gen_cfg,
                      scheduler=dict(type='StageScheduler', scales=(0.5, 1.0), stage_iters=(1, 1),
                                     size_multiple=multiple),
                      losses=[dict(type='L1Loss')])
-    if not gen_cls.uses_estimate:
+    if not gen_cls.uses_estimate or getattr(probe, 'fixed_size', None) is not None:
         try:
             ProgressiveInpaintor(**model_cfg)
         except ValueError:
