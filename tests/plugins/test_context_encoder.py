@@ -6,14 +6,14 @@ import numpy as np
 import pytest
 import torch
 
-from tests.utils import run_python
+from tests.utils import REPO, run_python
 from toolbox.registry import DISCRIMINATORS, GENERATORS, LOSSES, MASK_GENERATORS, MODELS
 from toolbox_plugins.context_encoder.generator import ChannelWiseFC
 from toolbox_plugins.context_encoder.losses import overlap_weights
 
 pytestmark = pytest.mark.usefixtures('one_thread')
 DEMO = 'configs/demo/context_encoder_demo.py'
-PARIS = 'configs/context_encoder_paris_128.py'
+PARIS = f'{REPO}/configs/context_encoder_paris_128.py'
 
 
 def n_params(module) -> int:
