@@ -1,0 +1,1 @@
+"""Partial Convolutions (Liu et al., ECCV 2018): hook implementations only; see README.md."""
