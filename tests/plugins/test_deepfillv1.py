@@ -246,3 +246,13 @@ def test_demo_trains_and_inpaints_through_the_tools(tmp_path, demo_root):
     result, original = cv2.imread(str(out)), cv2.imread(image)
     assert np.array_equal(result[mask == 0], original[mask == 0])
     assert not np.array_equal(result[mask > 0], original[mask > 0])
+
+
+def test_toolbox_list_shows_the_components(capsys):
+    from toolbox.cli import main as toolbox_main
+    assert toolbox_main(['list']) == 0
+    rows = {tuple(line.split()[:3]) for line in capsys.readouterr().out.splitlines()}
+    for kind, name in (('generators', 'DeepFillv1Generator'),
+                       ('discriminators', 'DeepFillv1Critic'),
+                       ('losses', 'WGANGPLoss'), ('losses', 'SpatiallyDiscountedL1Loss')):
+        assert (kind, name, 'deepfillv1') in rows
