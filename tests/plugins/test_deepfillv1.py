@@ -207,6 +207,22 @@ def test_local_box_is_the_hole_grown_to_local_size():
         disc(torch.randn(1, 3, 32, 32), torch.zeros(1, 1, 32, 32))
 
 
+def test_paper_config_follows_the_authors_settings():
+    from mmengine.config import Config
+    cfg = Config.fromfile(osp.join(REPO, 'configs/deepfillv1_places_256.py'))
+    losses = {(l['type'], l['outputs']): l for l in cfg.model.losses
+              if 'outputs' in l}
+    assert losses[('SpatiallyDiscountedL1Loss', 'coarse')]['loss_weight'] == 1.44
+    assert losses[('SpatiallyDiscountedL1Loss', 'output')]['loss_weight'] == 1.2
+    assert losses[('SpatiallyDiscountedL1Loss', 'output')]['gamma'] == 0.99
+    assert losses[('L1Loss', 'output')]['hole_weight'] == 0.0
+    gan = cfg.model.losses[-1]
+    assert (gan['type'], gan['loss_weight'], gan['gp_weight']) == ('WGANGPLoss', 0.001, 10.0)
+    assert cfg.model.disc_steps == 5 and cfg.model.generator.attention == 'tf'
+    assert cfg.optim_wrapper.generator.optimizer.betas == (0.5, 0.9)
+    assert cfg.optim_wrapper.discriminator.optimizer.lr == 1e-4
+
+
 # -- the model -----------------------------------------------------------------------------
 TINY = dict(
     generator=dict(type='DeepFillv1Generator', cnum=4),

@@ -77,6 +77,10 @@ def test_unet_parameter_counts_equal_the_reference_reimplementation(layers, expe
     assert kernels == [7, 5, 5] + [3] * (layers - 3)
     assert [b.conv.out_channels for b in gen.encoder] == [64, 128, 256] + [512] * (layers - 3)
     assert gen.size_multiple == 2 ** layers
+    biased = [b.conv.bias is not None for b in [*gen.encoder, *gen.decoder]]
+    assert biased == [False] * layers + [True] + [False] * (layers - 1)   # decoder[0]: RGB
+    assert gen.encoder[0].bn is None and gen.decoder[0].bn is None
+    assert all(b.bn is not None for b in [*gen.encoder[1:], *gen.decoder[1:]])
 
 
 # -- the loss ------------------------------------------------------------------------------
