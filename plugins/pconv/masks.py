@@ -70,35 +70,41 @@ class BinnedIrregularMask(BaseMaskGenerator):
         h, w = shape
         side = min(h, w)
         my, mx = int(round(self.margin * h)), int(round(self.margin * w))
-        target_hi = high * h * w
-        while True:
-            # stop past a ratio drawn uniformly in the bin, so masks spread over it
-            target_lo = rng.uniform(low, high) * h * w
-            mask = np.zeros((h, w), np.uint8)
-            inner = mask[my:h - my, mx:w - mx]          # a view: strokes stay inside
-            ih, iw = inner.shape
-            count = 0
-            while count <= target_lo:
-                # a new stroke: random start, width (the dilation) and a few segments
-                y, x = rng.integers(0, ih), rng.integers(0, iw)
-                width = int(rng.integers(max(1, side // 64), max(2, int(self.max_width * side)) + 1))
-                for _ in range(int(rng.integers(2, 8))):
-                    angle = rng.uniform(0, 2 * np.pi)
-                    length = rng.uniform(0.02, 0.08) * side
-                    ny = int(np.clip(y + length * np.sin(angle), 0, ih - 1))
-                    nx = int(np.clip(x + length * np.cos(angle), 0, iw - 1))
-                    before = inner.copy()
-                    cv2.line(inner, (int(x), int(y)), (nx, ny), 1, width)
-                    count = int(mask.sum())
-                    if count > target_hi:               # overshot the bin: undo, try again
-                        inner[:] = before
-                        count = int(mask.sum())
-                        break
-                    y, x = ny, nx
-                    if count > target_lo:
-                        break
-            if low * h * w < count <= target_hi:
-                return mask
+        floor, ceiling = low * h * w, high * h * w
+        # stop past a ratio drawn uniformly in the bin, so masks spread over it
+        target = rng.uniform(low, high) * h * w
+        mask = np.zeros((h, w), np.uint8)
+        inner = mask[my:h - my, mx:w - mx]              # a view: strokes stay inside
+        ih, iw = inner.shape
+        count, misses = 0, 0
+        while count <= target:
+            # a new stroke: random start, width (the dilation) and a few segments
+            y, x = rng.integers(0, ih), rng.integers(0, iw)
+            width = int(rng.integers(max(1, side // 64),
+                                     max(2, int(self.max_width * side)) + 1))
+            for _ in range(int(rng.integers(2, 8))):
+                angle = rng.uniform(0, 2 * np.pi)
+                length = rng.uniform(0.02, 0.08) * side
+                ny = int(np.clip(y + length * np.sin(angle), 0, ih - 1))
+                nx = int(np.clip(x + length * np.cos(angle), 0, iw - 1))
+                before = inner.copy()
+                cv2.line(inner, (int(x), int(y)), (nx, ny), 1, width)
+                grown = int(mask.sum())
+                if grown > ceiling:
+                    # the segment would leave the bin: undo it; done if already in the bin
+                    inner[:] = before
+                    if count > floor:
+                        return mask
+                    misses += 1
+                    if misses > 1000:
+                        raise RuntimeError(f'{type(self).__name__}: strokes too wide for '
+                                           f'the bin ({low}, {high}] at {shape}')
+                    break
+                count = grown
+                y, x = ny, nx
+                if count > target:
+                    break
+        return mask                                     # floor < target < count <= ceiling
 
     def generate(self, shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
         low, high = self.bins[int(rng.integers(len(self.bins)))]
