@@ -19,6 +19,11 @@ from toolbox_plugins.deepfillv1.discriminator import local_boxes
 from toolbox_plugins.deepfillv1.layers import SameConv2d
 from toolbox_plugins.deepfillv1.losses import discount_weights, hole_distance
 
+try:                                  # main's shared helper (tests/utils.py)
+    from tests.utils import load_tool
+except ImportError:                   # before it was merged
+    from tests.test_cli import _tool as load_tool
+
 pytestmark = pytest.mark.filterwarnings('ignore::UserWarning')
 
 
@@ -254,11 +259,10 @@ def test_demo_trains_and_inpaints_through_the_tools(tmp_path, demo_root):
     mask = np.zeros(cv2.imread(image).shape[:2], np.uint8)
     mask[60:140, 80:200] = 255
     cv2.imwrite(str(tmp_path / 'mask.png'), mask)
-    from ..test_cli import _tool
     out = tmp_path / 'out.png'
-    assert _tool('inpaint').main(['--config', cfg, '--checkpoint', str(work / 'iter_3.pth'),
-                                  '--image', image, '--mask', str(tmp_path / 'mask.png'),
-                                  '--out', str(out)]) == 0
+    args = ['--config', cfg, '--checkpoint', str(work / 'iter_3.pth'), '--image', image,
+            '--mask', str(tmp_path / 'mask.png'), '--out', str(out)]
+    assert load_tool('inpaint').main(args) == 0
     result, original = cv2.imread(str(out)), cv2.imread(image)
     assert np.array_equal(result[mask == 0], original[mask == 0])
     assert not np.array_equal(result[mask > 0], original[mask > 0])

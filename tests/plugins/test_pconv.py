@@ -18,6 +18,11 @@ from toolbox_plugins.pconv.losses import dilated_hole_tv, gram
 from toolbox_plugins.pconv.masks import PCONV_BINS
 from toolbox_plugins.pconv.partial_conv import PartialConv2d
 
+try:                                  # main's shared helper (tests/utils.py)
+    from tests.utils import load_tool
+except ImportError:                   # before it was merged
+    from tests.test_cli import _tool as load_tool
+
 pytestmark = pytest.mark.filterwarnings('ignore::UserWarning')
 
 
@@ -197,11 +202,10 @@ def test_demo_trains_and_inpaints_through_the_tools(tmp_path, demo_root):
     mask = np.zeros(cv2.imread(image).shape[:2], np.uint8)
     mask[60:140, 80:200] = 255
     cv2.imwrite(str(tmp_path / 'mask.png'), mask)
-    from ..test_cli import _tool
     out = tmp_path / 'out.png'
-    assert _tool('inpaint').main(['--config', cfg, '--checkpoint', str(work / 'iter_3.pth'),
-                                  '--image', image, '--mask', str(tmp_path / 'mask.png'),
-                                  '--out', str(out)]) == 0
+    args = ['--config', cfg, '--checkpoint', str(work / 'iter_3.pth'), '--image', image,
+            '--mask', str(tmp_path / 'mask.png'), '--out', str(out)]
+    assert load_tool('inpaint').main(args) == 0
     result, original = cv2.imread(str(out)), cv2.imread(image)
     assert np.array_equal(result[mask == 0], original[mask == 0])
     assert not np.array_equal(result[mask > 0], original[mask > 0])
