@@ -53,6 +53,15 @@ flattened row-major and then column-major position indices, so it wraps from the
 one row (column) into the next, as MMagic's 2-D convolution over the flattened score map
 does. Masking before the softmax and division by the overlap count are as here (MMagic
 does both). That variant is not chunked: its scores take ``B (H W / rate^2)^2`` floats.
+
+``formulation='tf'`` computes the authors' TensorFlow layer (``contextual_attention`` of
+``inpaint_ops.py``, DeepFill v1): as ``'mmagic'`` (unnormalised foreground, L2-normalised
+background patches, the mask sampled every ``rate`` pixels, wrapping propagation), and in
+addition the scores of patches touching a hole are *multiplied by zero* and take part in
+the softmax (``softmax(scale * s * mm) * mm``, so the weights of the known patches sum to
+less than one), and the pasted patches are divided by the constant 4 (darker along the
+border, where fewer patches overlap). The TF code uses the first sample's mask for the
+whole batch; here each sample has its own (the same when the masks are).
 """
 from __future__ import annotations
 
@@ -64,8 +73,9 @@ from torch import Tensor, nn
 
 __all__ = ['ContextualAttention', 'contextual_attention', 'offsets_to_rgb', 'FORMULATIONS']
 
-#: ``'toolbox'`` (the cosine formulation above) or ``'mmagic'`` (MMagic's layer).
-FORMULATIONS = ('toolbox', 'mmagic')
+#: ``'toolbox'`` (the cosine formulation above), ``'mmagic'`` (MMagic's layer) or ``'tf'``
+#: (the authors' TensorFlow layer).
+FORMULATIONS = ('toolbox', 'mmagic', 'tf')
 
 
 def _propagate(scores: Tensor, dims: tuple[int, int], radius: int) -> Tensor:
@@ -156,7 +166,8 @@ def contextual_attention(foreground: Tensor,
         max_elements: largest score tensor (``B * L * rows * W / rate``) computed at
             once; bigger maps are processed in chunks of foreground rows.
         formulation: ``'toolbox'`` (cosine similarity, max-pooled mask, zero borders) or
-            ``'mmagic'`` (MMagic's layer; see the module docstring).
+            ``'mmagic'`` (MMagic's layer) or ``'tf'`` (the authors' TensorFlow layer); see
+            the module docstring.
 
     Returns:
         ``(out [B, C, H, W], offsets [B, 2, H/rate, W/rate] or None)`` where ``offsets``
@@ -182,7 +193,10 @@ def contextual_attention(foreground: Tensor,
     if formulation not in FORMULATIONS:
         raise ValueError(f'contextual_attention: formulation must be one of {FORMULATIONS}, '
                          f'got {formulation!r}')
-    mmagic = formulation == 'mmagic'
+    # 'mmagic' and 'tf' share the unnormalised foreground, the sampled mask and the
+    # wrapping propagation; 'tf' also softmaxes over every patch and pastes divided by 4.
+    mmagic = formulation in ('mmagic', 'tf')
+    tf_softmax = formulation == 'tf'
     r, k, p, e = rate, patch_size, patch_size // 2, fuse_size // 2
     h, w = H // r, W // r
     n = h * w                                                  # background patches L
@@ -219,8 +233,8 @@ def contextual_attention(foreground: Tensor,
         valid = (md == 0).reshape(bsz, n)                      # [B, L]
         any_valid = valid.any(dim=1, keepdim=True)             # [B, 1]
         most = n if exporting else int(valid.sum(dim=1).max())
-        if exporting:
-            keep = valid
+        if exporting or tf_softmax:
+            keep = valid         # every patch takes part (tf: in the softmax, as TF does)
         elif most < n:
             # Patches touching a hole get exactly zero weight, so the softmax and the
             # pasting run over the known patches only (padded to the largest count in
@@ -253,10 +267,15 @@ def contextual_attention(foreground: Tensor,
         s = s[:, :, :, y0 - a0:y1 - a0].reshape(bsz, n, (y1 - y0) * w).float()
         if pick is not None:
             s = s.gather(1, pick[:, :, None].expand(-1, -1, s.shape[2]))
-        if keep is not None:
-            # exp(min - max) underflows to exactly 0: invalid patches get no weight
-            s = s.masked_fill_(~keep[:, :, None], torch.finfo(torch.float32).min)
-        attn = torch.softmax(s, dim=1)                         # [B, K, rows*w]
+        if keep is not None and tf_softmax:
+            # the TF code: scores of invalid patches zeroed, softmax, weights zeroed
+            s = s.mul_(keep[:, :, None].to(s.dtype))
+            attn = torch.softmax(s, dim=1) * keep[:, :, None].to(s.dtype)
+        else:
+            if keep is not None:
+                # exp(min - max) underflows to exactly 0: invalid patches get no weight
+                s = s.masked_fill_(~keep[:, :, None], torch.finfo(torch.float32).min)
+            attn = torch.softmax(s, dim=1)                     # [B, K, rows*w]
         if none_known:
             attn = attn * any_valid[:, :, None]                # paste nothing there
         if return_offsets:
@@ -265,9 +284,12 @@ def contextual_attention(foreground: Tensor,
         cols.append(torch.bmm(raw, attn.to(raw.dtype)))        # [B, C*(2r)^2, rows*w]
     cols = cols[0] if len(cols) == 1 else torch.cat(cols, dim=2)
     out = F.fold(cols, (H, W), kernel_size=2 * r, stride=r, padding=r // 2)
-    cover = F.fold(torch.ones(1, (2 * r) ** 2, n, dtype=out.dtype, device=out.device),
-                   (H, W), kernel_size=2 * r, stride=r, padding=r // 2)
-    out = out / cover                                          # [B, C, H, W]
+    if tf_softmax:
+        out = out / 4.0                        # the TF code divides by 4 whatever the rate
+    else:
+        cover = F.fold(torch.ones(1, (2 * r) ** 2, n, dtype=out.dtype, device=out.device),
+                       (H, W), kernel_size=2 * r, stride=r, padding=r // 2)
+        out = out / cover                                      # [B, C, H, W]
 
     offsets = None
     if return_offsets:

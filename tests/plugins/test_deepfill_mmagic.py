@@ -72,7 +72,7 @@ def test_mmagic_formulation_samples_the_mask_on_its_grid():
     assert not torch.equal(contextual_attention(f, f, None, return_offsets=False)[0],
                            contextual_attention(f, f, mask, return_offsets=False)[0])
     with pytest.raises(ValueError, match='formulation'):
-        contextual_attention(f, f, mask, formulation='tf')
+        contextual_attention(f, f, mask, formulation='cosine')
 
 
 def test_mmagic_layout_options():

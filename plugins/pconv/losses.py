@@ -1,0 +1,141 @@
+"""The losses of Partial Convolutions (Liu et al., ECCV 2018, Sec. 3.4).
+
+``L = L_valid + 6 L_hole + 0.05 L_perceptual + 120 (L_style_out + L_style_comp) + 0.1 L_tv``;
+``L_valid`` and ``L_hole`` are the toolbox's ``L1Loss(valid_weight=1, hole_weight=6)``
+(mean over all pixels and channels: the paper's ``1 / N_Igt``). The other terms are here.
+Each receives the raw output ``I_out``, the ground truth and the hole mask, and forms the
+composite ``I_comp`` (the output in the hole, the ground truth elsewhere) itself.
+
+Features: VGG-16's pool1, pool2, pool3 (ImageNet weights, torchvision's
+``vgg16-397923af.pth``, found by :func:`toolbox.weights.torchvision_weights_file`;
+``pretrained=False`` builds random weights, for tests only).
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from toolbox import BaseReconstructionLoss
+from toolbox.weights import load_state_dict_file, torchvision_weights_file
+
+__all__ = ['VGG16Pools', 'PConvPerceptualLoss', 'PConvStyleLoss', 'DilatedHoleTVLoss',
+           'gram', 'dilated_hole_tv']
+
+_POOLS = (4, 9, 16)                      # pool1..pool3 in torchvision's vgg16().features
+_MEAN, _STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
+_SHARED: dict[tuple, 'VGG16Pools'] = {}
+
+
+class VGG16Pools(nn.Module):
+    """``forward(x in [-1, 1]) -> [pool1, pool2, pool3]``; frozen, always in eval mode."""
+
+    def __init__(self, pretrained: bool = True, weights: str | None = None) -> None:
+        super().__init__()
+        from torchvision.models import vgg16
+        features = vgg16(weights=None).features[:_POOLS[-1] + 1]
+        if pretrained:
+            path = torchvision_weights_file('vgg16', 'VGG16 (PConv losses)', weights,
+                                            option="the loss's vgg_weights=PATH")
+            state = load_state_dict_file(path)
+            features.load_state_dict({k[len('features.'):]: v for k, v in state.items()
+                                      if k.startswith('features.')
+                                      and int(k.split('.')[1]) <= _POOLS[-1]})
+        for m in features:
+            if isinstance(m, nn.ReLU):
+                m.inplace = False
+        self.features = features
+        self.register_buffer('mean', torch.tensor(_MEAN).view(1, 3, 1, 1))
+        self.register_buffer('std', torch.tensor(_STD).view(1, 3, 1, 1))
+        self.requires_grad_(False).eval()
+
+    def train(self, mode: bool = True) -> 'VGG16Pools':
+        return super().train(False)
+
+    def forward(self, x: Tensor) -> list[Tensor]:
+        h = ((x + 1) / 2 - self.mean.to(x.dtype)) / self.std.to(x.dtype)
+        out = []
+        for i, module in enumerate(self.features):
+            h = module(h)
+            if i in _POOLS:
+                out.append(h)
+        return out
+
+
+def _vgg(pretrained: bool, weights: str | None) -> VGG16Pools:
+    key = (bool(pretrained), weights, torch.empty(()).device)
+    if key not in _SHARED:
+        _SHARED[key] = VGG16Pools(pretrained, weights)
+    return _SHARED[key]
+
+
+def gram(feat: Tensor) -> Tensor:
+    """``K_p psi^T psi`` with ``K_p = 1 / (C H W)``: ``[B, C, C]``."""
+    b, c, h, w = feat.shape
+    f = feat.reshape(b, c, h * w)
+    return torch.bmm(f, f.transpose(1, 2)) / (c * h * w)
+
+
+def _composite(pred: Tensor, target: Tensor, mask: Tensor) -> Tensor:
+    return pred * mask + target * (1 - mask)
+
+
+class _VGGLoss(BaseReconstructionLoss):
+    def __init__(self, loss_weight: float = 1.0, outputs: Sequence[str] = ('output',),
+                 pretrained: bool = True, vgg_weights: str | None = None) -> None:
+        super().__init__(loss_weight, outputs)
+        # a plain attribute: the frozen network is no part of the loss's state_dict
+        object.__setattr__(self, '_vgg', _vgg(pretrained, vgg_weights))
+
+    def _features(self, pred, target, mask):
+        vgg = self._vgg.to(pred.device)
+        with torch.no_grad():
+            real = vgg(target)
+        return vgg(pred), vgg(_composite(pred, target, mask)), real
+
+
+class PConvPerceptualLoss(_VGGLoss):
+    """Equation 3: ``sum_p |psi_p(I_out) - psi_p(I_gt)|_1 / N + |psi_p(I_comp) -
+    psi_p(I_gt)|_1 / N`` over pool1..3 (``N``: elements of ``psi_p``; weight 0.05)."""
+
+    tiny_cfg = dict(pretrained=False)
+
+    def forward(self, pred: Tensor, target: Tensor, mask: Tensor) -> Tensor:
+        out, comp, real = self._features(pred, target, mask)
+        return sum(F.l1_loss(o, r) + F.l1_loss(c, r) for o, c, r in zip(out, comp, real))
+
+
+class PConvStyleLoss(_VGGLoss):
+    """Equations 4 and 5: ``L_style_out + L_style_comp``, the L1 distances of the Gram
+    matrices (``K_p = 1 / (C H W)``) over pool1..3, each divided by ``C^2`` (weight 120)."""
+
+    tiny_cfg = dict(pretrained=False)
+
+    def forward(self, pred: Tensor, target: Tensor, mask: Tensor) -> Tensor:
+        out, comp, real = self._features(pred, target, mask)
+        return sum(F.l1_loss(gram(o), gram(r)) + F.l1_loss(gram(c), gram(r))
+                   for o, c, r in zip(out, comp, real))
+
+
+def dilated_hole_tv(image: Tensor, mask: Tensor) -> Tensor:
+    """Equation 6: ``sum_{(i,j), (i,j+1) in P} |I[i,j+1] - I[i,j]| / N + (the same down
+    the rows)``, ``P`` the hole dilated by one pixel (3x3), ``N`` the elements of
+    ``image``."""
+    region = F.max_pool2d((mask > 0.5).to(image.dtype), 3, stride=1, padding=1)
+    horizontal = region[..., :, 1:] * region[..., :, :-1]
+    vertical = region[..., 1:, :] * region[..., :-1, :]
+    tv = ((image[..., :, 1:] - image[..., :, :-1]).abs() * horizontal).sum() \
+        + ((image[..., 1:, :] - image[..., :-1, :]).abs() * vertical).sum()
+    return tv / image.numel()
+
+
+class DilatedHoleTVLoss(BaseReconstructionLoss):
+    """Total variation of the composite on the 1-pixel dilated hole (equation 6; weight
+    0.1)."""
+
+    tiny_cfg = {}
+
+    def forward(self, pred: Tensor, target: Tensor, mask: Tensor) -> Tensor:
+        return dilated_hole_tv(_composite(pred, target, mask), mask)
