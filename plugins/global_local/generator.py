@@ -48,7 +48,7 @@ class GlobalLocalGenerator(BaseGenerator):
 
     # 8, not 4: at 4 the 2-channel layer before the output often dies (ReLU) at random
     # initialisation, and the output then ignores its input
-    tiny_cfg = dict(base_channels=8)
+    tiny_cfg = dict(base_channels=16)
     size_multiple = 4
 
     def __init__(self, base_channels: int = 64) -> None:

@@ -19,10 +19,7 @@ from toolbox_plugins.deepfillv1.discriminator import local_boxes
 from toolbox_plugins.deepfillv1.layers import SameConv2d
 from toolbox_plugins.deepfillv1.losses import discount_weights, hole_distance
 
-try:                                  # main's shared helper (tests/utils.py)
-    from tests.utils import load_tool
-except ImportError:                   # before it was merged
-    from tests.test_cli import _tool as load_tool
+from tests.utils import load_tool
 
 pytestmark = pytest.mark.filterwarnings('ignore::UserWarning')
 

@@ -18,10 +18,7 @@ from toolbox_plugins.pconv.losses import dilated_hole_tv, gram
 from toolbox_plugins.pconv.masks import PCONV_BINS
 from toolbox_plugins.pconv.partial_conv import PartialConv2d
 
-try:                                  # main's shared helper (tests/utils.py)
-    from tests.utils import load_tool
-except ImportError:                   # before it was merged
-    from tests.test_cli import _tool as load_tool
+from tests.utils import load_tool
 
 pytestmark = pytest.mark.filterwarnings('ignore::UserWarning')
 
