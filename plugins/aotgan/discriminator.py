@@ -5,7 +5,7 @@ are the loss's business (:class:`~.losses.SoftMaskGANLoss`)."""
 from __future__ import annotations
 
 from torch import Tensor, nn
-from torch.nn.utils import spectral_norm
+from torch.nn.utils.parametrizations import spectral_norm
 
 from toolbox import BaseDiscriminator
 
