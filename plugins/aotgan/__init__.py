@@ -2,6 +2,7 @@
 Inpainting", TVCG 2022): hook implementations only; see README.md."""
 from toolbox import hookimpl
 
+from .convert import MMagicAOTGANConverter
 from .discriminator import AOTGANDiscriminator
 from .generator import AOTGANGenerator
 from .losses import SoftMaskGANLoss
@@ -20,3 +21,8 @@ def toolbox_discriminators():
 @hookimpl
 def toolbox_losses():
     return [SoftMaskGANLoss]
+
+
+@hookimpl
+def toolbox_weight_converters():
+    return [MMagicAOTGANConverter]

@@ -143,3 +143,25 @@ def test_demo_trains_and_inpaints_through_the_tools(tmp_path, demo_root):
     result, original = cv2.imread(str(out)), cv2.imread(image)
     assert np.array_equal(result[mask == 0], original[mask == 0])
     assert not np.array_equal(result[mask > 0], original[mask > 0])
+
+
+def test_mmagic_layout_maps_onto_every_key_and_shape():
+    # the source layout: tests/fixtures/weights/mmagic_aotgan_keys.txt (see its header)
+    from tests.apis.test_convert import random_state, recorded_shapes
+    from toolbox.apis import load_config
+    from toolbox.apis.convert import convert_state_dict
+    from toolbox.registry import MODELS
+    with torch.device('meta'):
+        model = MODELS.build(load_config(osp.join(REPO, 'configs/aotgan_places_512_mmagic.py')).model)
+    state = random_state(recorded_shapes('mmagic_aotgan_keys.txt'))
+    converted, notes = convert_state_dict('mmagic-aotgan', state, model)
+    assert set(converted) == set(model.state_dict()) and 'discriminator' not in notes
+    assert torch.equal(converted['generator.middle.7.branches.3.1.weight'],
+                       state['generator.dilation_neck.model.7.blocks.3.1.conv.weight'])
+    assert torch.equal(converted['generator.middle.2.gate.1.bias'],
+                       state['generator.dilation_neck.model.2.gate.1.conv.bias'])
+    assert torch.equal(converted['generator.decoder.4.weight'],
+                       state['generator.decoder.decoder.2.conv.weight'])
+    assert torch.equal(converted['discriminator.conv.6.parametrizations.weight.0._v'],
+                       state['disc.model.3.conv.weight_v'])
+    assert torch.equal(converted['discriminator.conv.8.bias'], state['disc.model.4.bias'])
