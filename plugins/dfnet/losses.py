@@ -10,7 +10,6 @@ does that for outputs at smaller scales).
 """
 from __future__ import annotations
 
-import torch
 import torch.nn.functional as F
 from torch import Tensor
 

@@ -108,7 +108,7 @@ def test_sm_patchgan_terms_by_hand():
 def test_official_weights_in_the_paper_config():
     from mmengine.config import Config
     cfg = Config.fromfile(osp.join(REPO, 'configs/aotgan_places_512.py'))
-    weights = {l['type']: l.get('loss_weight', 1.0) for l in cfg.model.losses}
+    weights = {c['type']: c.get('loss_weight', 1.0) for c in cfg.model.losses}
     assert weights == {'L1Loss': 1.0, 'StyleLoss': 250.0, 'VGGFeatureMatchingLoss': 0.1,
                        'SoftMaskGANLoss': 0.01}
     sm = LOSSES.build(cfg.model.losses[-1])
@@ -151,8 +151,9 @@ def test_mmagic_layout_maps_onto_every_key_and_shape():
     from toolbox.apis import load_config
     from toolbox.apis.convert import convert_state_dict
     from toolbox.registry import MODELS
+    cfg = load_config(osp.join(REPO, 'configs/aotgan_places_512_mmagic.py'))
     with torch.device('meta'):
-        model = MODELS.build(load_config(osp.join(REPO, 'configs/aotgan_places_512_mmagic.py')).model)
+        model = MODELS.build(cfg.model)
     state = random_state(recorded_shapes('mmagic_aotgan_keys.txt'))
     converted, notes = convert_state_dict('mmagic-aotgan', state, model)
     assert set(converted) == set(model.state_dict()) and 'discriminator' not in notes

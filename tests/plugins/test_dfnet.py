@@ -114,7 +114,7 @@ def test_losses_at_smaller_scales_use_the_resized_target():
 def test_paper_config_weights():
     from mmengine.config import Config
     cfg = Config.fromfile(osp.join(REPO, 'configs/dfnet_places_512.py'))
-    by_type = {l['type']: l for l in cfg.model.losses}
+    by_type = {c['type']: c for c in cfg.model.losses}
     scales = ('output', 'output_s2', 'output_s4')
     assert by_type['L1Loss']['outputs'] == scales + ('output_s8', 'output_s16', 'output_s32')
     # the authors' sums over scales divided by the number of scales, times 6, 0.1, 240, 0.1

@@ -59,7 +59,7 @@ def targets_at(pred: Tensor, gt: Tensor, mask: Tensor) -> tuple[Tensor, Tensor]:
     if gt.shape[-2:] == size:
         return gt, mask
     resize = lambda t: torch.nn.functional.interpolate(   # noqa: E731
-        t.float(), size=size, mode='bilinear', align_corners=False).to(t.dtype)
+        t.to(gt.dtype), size=size, mode='bilinear', align_corners=False)
     return resize(gt), resize(mask)
 
 
