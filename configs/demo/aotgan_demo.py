@@ -1,5 +1,8 @@
-# AOT-GAN trained on the demo photos (64x64 crops, random rectangles) on a CPU in about a
-# minute:   python tools/train.py configs/demo/aotgan_demo.py
+# AOT-GAN trained on the demo photos (64x64 crops, random rectangles) on a CPU:
+#   python tools/train.py configs/demo/aotgan_demo.py
+# Measured once on the shared 2-core development machine under heavy load: about 20 s per
+# iteration, dominated by the four VGG19 passes of the style and perceptual losses; far
+# from the minute aimed at (lower train_cfg.max_iters, or drop the VGG losses, for a quick look).
 # A narrow generator (base_channels=16, 2 AOT blocks), a narrow SM-PatchGAN, the authors'
 # loss weights; the soft-mask blur is scaled to the 64x64 crops (kernel 19, sigma 2.5
 # instead of 71 / 10 at 512). The VGG19 losses use RANDOM weights (pretrained=False, no
