@@ -43,6 +43,20 @@ class UnusedParameterGenerator(BaseGenerator):
         return {'output': torch.tanh(self.conv(torch.cat([masked_image, mask], 1)))}
 
 
+class ScaledOutputsGenerator(BaseGenerator):
+    """A full-size output plus a half-size one (as DFNet), or a too-large one."""
+
+    def __init__(self, factor=0.5):
+        super().__init__()
+        self.conv = nn.Conv2d(4, 3, 3, padding=1)
+        self.factor = factor
+
+    def forward(self, masked_image, mask, **guidance):
+        out = torch.tanh(self.conv(torch.cat([masked_image, mask], 1)))
+        other = nn.functional.interpolate(out, scale_factor=self.factor, mode='bilinear')
+        return {'output': out, 'output_other': other}
+
+
 class ZeroLoss(BaseReconstructionLoss):
     def forward(self, pred, target, mask):
         return (pred * 0).sum()
@@ -113,3 +127,10 @@ def test_value_range_round_trips_uint8_exactly():
     assert float(y.min()) == -1 and float(y.max()) == 1
     assert torch.equal(from_model_range(y, 255).round().byte(), x)
     assert torch.equal(from_model_range(torch.tensor([-3.0, 0.0, 3.0])), torch.tensor([0.0, 0.5, 1.0]))
+
+
+def test_image_outputs_at_smaller_scales_pass_and_larger_ones_fail(registered):
+    name = registered(GENERATORS, ScaledOutputsGenerator)
+    testing.check_generator(name, dict(factor=0.5))
+    with pytest.raises(AssertionError, match="image output 'output_other'"):
+        testing.check_generator(name, dict(factor=2.0))

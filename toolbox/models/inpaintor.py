@@ -51,6 +51,18 @@ def composite(output: Tensor, image: Tensor, mask: Tensor) -> Tensor:
     return output * mask + image * (1.0 - mask)
 
 
+def targets_at(pred: Tensor, gt: Tensor, mask: Tensor) -> tuple[Tensor, Tensor]:
+    """``gt`` and ``mask`` at ``pred``'s size: a multi-scale generator's smaller outputs
+    (DFNet's) are judged against the target resized to them (bilinear, no antialiasing,
+    as DFNet's authors; the mask becomes soft at the hole's border)."""
+    size = pred.shape[-2:]
+    if gt.shape[-2:] == size:
+        return gt, mask
+    resize = lambda t: torch.nn.functional.interpolate(   # noqa: E731
+        t.to(gt.dtype), size=size, mode='bilinear', align_corners=False)
+    return resize(gt), resize(mask)
+
+
 class GANTraining:
     """The GAN training step, shared by inpaintors (a mixin of a :class:`BaseInpaintor`).
 
@@ -169,7 +181,8 @@ class GANTraining:
                     raise KeyError(f'loss {name} applies to generator output {key!r}, but '
                                    f'{type(_bare(self.trained_modules()[0])).__name__} '
                                    f'returns only {sorted(outputs)}')
-                value = loss(outputs[key], batch['gt'], batch['mask'])
+                target, mask = targets_at(outputs[key], batch['gt'], batch['mask'])
+                value = loss(outputs[key], target, mask)
                 losses[f'loss_{name}_{key}'] = value * loss.loss_weight
         return losses
 

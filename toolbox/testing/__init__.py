@@ -69,9 +69,14 @@ def check_generator(name: str, cfg: dict | None = None, size: int | None = None)
     out = gen(masked, batch['mask'], **guidance)
     assert isinstance(out, dict) and 'output' in out, f"{name} must return a dict with 'output'"
     for key, value in out.items():
-        if key == 'output' or value.shape[1] == 3:
+        if key == 'output':
             assert value.shape == batch['gt'].shape, \
                 f'{name}: output {key!r} has shape {list(value.shape)}, expected {list(batch["gt"].shape)}'
+        elif value.shape[1] == 3:   # an image: full size, or a smaller scale of it
+            assert (value.shape[:2] == batch['gt'].shape[:2]
+                    and all(s <= g for s, g in zip(value.shape[2:], batch['gt'].shape[2:]))), \
+                (f'{name}: image output {key!r} has shape {list(value.shape)}, expected '
+                 f'{list(batch["gt"].shape[:2])} and at most {list(batch["gt"].shape[2:])}')
         assert torch.isfinite(value).all(), f'{name}: output {key!r} is not finite'
     if gen.uses_estimate:
         gen.eval()   # dropout or batch statistics must not be what makes the outputs differ

@@ -1,0 +1,168 @@
+"""AOT-GAN plugin: the authors' parameter counts, the AOT block's gated residual and gate
+normalisation, the SM-PatchGAN soft label, and the demo through the tools."""
+import glob
+import os.path as osp
+
+import cv2
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from tests.utils import REPO, run_python
+from toolbox.registry import DISCRIMINATORS, GENERATORS, LOSSES
+from toolbox.testing import check_model
+from toolbox_plugins.aotgan.aot import AOTBlock, gate_norm
+from toolbox_plugins.aotgan.losses import SoftMaskGANLoss, soft_mask_label
+
+pytestmark = pytest.mark.filterwarnings('ignore::UserWarning')
+
+
+def n_params(module):
+    return sum(p.numel() for p in module.parameters())
+
+
+def test_parameter_counts_equal_the_authors_code():
+    # counted on researchmm/AOT-GAN-for-Inpainting's InpaintGenerator (block_num=8, rates
+    # 1+2+4+8) and Discriminator, built side by side (MMagic's port: 15.20M)
+    with torch.device('meta'):
+        gen = GENERATORS.build(dict(type='AOTGANGenerator'))
+        disc = DISCRIMINATORS.build(dict(type='AOTGANDiscriminator'))
+    assert len(gen.middle) == 8 and gen.middle[0].rates == (1, 2, 4, 8)
+    assert n_params(gen) == 15_200_835
+    assert n_params(gen.middle[0]) == 4 * (256 * 64 * 9 + 64) + 2 * (256 * 256 * 9 + 256)
+    assert n_params(disc) == 2_763_777
+
+
+def test_gate_norm_is_the_authors_formula():
+    f = torch.randn(2, 3, 5, 7)
+    mean = f.mean((2, 3), keepdim=True)
+    std = f.std((2, 3), keepdim=True)        # unbiased, as torch.std
+    assert torch.allclose(gate_norm(f), 5 * (2 * (f - mean) / (std + 1e-9) - 1), atol=1e-5)
+    assert torch.allclose(gate_norm(f).flatten(2).mean(-1), torch.full((2, 3), -5.0), atol=1e-4)
+    assert torch.allclose(gate_norm(f).flatten(2).std(-1), torch.full((2, 3), 10.0), atol=1e-4)
+
+
+def test_aot_block_gated_residual_and_dilated_branches():
+    torch.manual_seed(0)
+    block = AOTBlock(8, rates=(1, 2, 4, 8)).eval()
+    x = torch.randn(1, 8, 20, 20)
+    # each branch: reflection pad = rate, 3x3 conv with dilation = rate, dim/4 channels
+    for branch, rate in zip(block.branches, (1, 2, 4, 8)):
+        assert branch[1].dilation == (rate, rate) and branch[1].out_channels == 2
+        assert branch[0].padding == (rate,) * 4
+    with torch.no_grad():
+        g = torch.sigmoid(gate_norm(block.gate(x)))
+        expected = x * (1 - g) + block.transform(x) * g
+        assert torch.allclose(block(x), expected, atol=1e-6)
+        # the aggregation is the concatenation of the four branches fused
+        cat = torch.cat([b(x) for b in block.branches], 1)
+        assert torch.allclose(block.transform(x), block.fuse(cat), atol=1e-6)
+        # a constant gate map (std 0) normalises to 5 * (2 * 0 - 1) = -5 everywhere
+        block.gate[1].weight.zero_()
+        block.gate[1].bias.zero_()
+        assert torch.allclose(block(x), x * (1 - torch.sigmoid(torch.tensor(-5.0)))
+                              + block.transform(x) * torch.sigmoid(torch.tensor(-5.0)),
+                              atol=1e-6)
+
+
+def test_soft_mask_label_is_the_gaussian_blurred_mask():
+    mask = torch.zeros(1, 1, 40, 40)
+    mask[..., 10:30, 5:25] = 1
+    size, sigma = 9, 2.0
+    # independent: a 2-D Gaussian with numpy, zero padding, direct correlation
+    r = np.arange(size) - size // 2
+    k1 = np.exp(-r ** 2 / (2 * sigma ** 2))
+    k2 = np.outer(k1, k1) / np.outer(k1, k1).sum()
+    m = np.pad(mask[0, 0].numpy().astype(np.float64), size // 2)
+    expected = np.zeros((40, 40))
+    for i in range(40):
+        for j in range(40):
+            expected[i, j] = (m[i:i + size, j:j + size] * k2).sum()
+    label = soft_mask_label(mask, size, sigma)[0, 0].double().numpy()
+    assert np.abs(label - expected).max() < 1e-6
+    assert label[20, 15] == pytest.approx(1.0, abs=1e-5) and label[0, 39] == 0
+    assert 0.2 < label[10, 15] < 0.8     # the boundary is soft
+
+
+def test_sm_patchgan_terms_by_hand():
+    loss = SoftMaskGANLoss(kernel_size=5, sigma=1.0)
+    mask = torch.zeros(1, 1, 8, 8)
+    mask[..., 2:6, 2:6] = 1
+    real_logits = torch.randn(1, 1, 4, 4)
+    fake_logits = torch.randn(1, 1, 4, 4)
+    judge = lambda image: real_logits if image is real else fake_logits   # noqa: E731
+    real, fake = torch.zeros(1, 3, 8, 8), torch.ones(1, 3, 8, 8)
+    terms, _ = loss.discriminator_terms(judge, real, fake, {'mask': mask})
+    up = lambda t: F.interpolate(t, size=(8, 8), mode='bilinear', align_corners=True)  # noqa
+    label = soft_mask_label(mask, 5, 1.0)
+    expected = ((up(fake_logits) - label) ** 2).mean() + (up(real_logits) ** 2).mean()
+    assert torch.allclose(terms['loss_d'], expected)
+    g = loss.generator_terms(judge, fake, real, {'mask': mask})
+    assert torch.allclose(g, ((up(fake_logits) - 1) ** 2).mean())
+    hole = SoftMaskGANLoss(kernel_size=5, sigma=1.0, hole_only=True)
+    g_hole = hole.generator_terms(judge, fake, real, {'mask': mask})
+    assert torch.allclose(g_hole, ((up(fake_logits) - 1) ** 2)[mask.bool()].mean())
+
+
+def test_official_weights_in_the_paper_config():
+    from mmengine.config import Config
+    cfg = Config.fromfile(osp.join(REPO, 'configs/aotgan_places_512.py'))
+    weights = {c['type']: c.get('loss_weight', 1.0) for c in cfg.model.losses}
+    assert weights == {'L1Loss': 1.0, 'StyleLoss': 250.0, 'VGGFeatureMatchingLoss': 0.1,
+                       'SoftMaskGANLoss': 0.01}
+    sm = LOSSES.build(cfg.model.losses[-1])
+    assert (sm.kernel_size, sm.sigma) == (71, 10.0)
+
+
+def test_tiny_gan_trains(one_thread):
+    check_model('GANInpaintor', dict(
+        generator=dict(type='AOTGANGenerator', **GENERATORS.get('AOTGANGenerator').tiny_cfg),
+        discriminator=dict(type='AOTGANDiscriminator', base_channels=4),
+        losses=[dict(type='L1Loss'), dict(type='SoftMaskGANLoss', kernel_size=7, sigma=2.0,
+                                          loss_weight=0.01)]))
+
+
+def test_demo_trains_and_inpaints_through_the_tools(tmp_path, demo_root):
+    cfg = osp.join(REPO, 'configs/demo/aotgan_demo.py')
+    work = tmp_path / 'work'
+    train = run_python([osp.join(REPO, 'tools/train.py'), cfg, '--work-dir', str(work),
+                        '--cfg-options', 'train_cfg.max_iters=2', 'train_cfg.val_interval=2',
+                        'default_hooks.checkpoint.interval=2'], cwd=str(tmp_path))
+    assert train.returncode == 0, train.stderr[-3000:]
+    assert (work / 'iter_2.pth').exists()
+    image = sorted(glob.glob(osp.join(demo_root, 'val', '*.png')))[0]
+    mask = np.zeros(cv2.imread(image).shape[:2], np.uint8)
+    mask[100:200, 150:300] = 255
+    cv2.imwrite(str(tmp_path / 'mask.png'), mask)
+    from ..test_cli import _tool
+    out = tmp_path / 'out.png'
+    assert _tool('inpaint').main(['--config', cfg, '--checkpoint', str(work / 'iter_2.pth'),
+                                  '--image', image, '--mask', str(tmp_path / 'mask.png'),
+                                  '--out', str(out)]) == 0
+    result, original = cv2.imread(str(out)), cv2.imread(image)
+    assert np.array_equal(result[mask == 0], original[mask == 0])
+    assert not np.array_equal(result[mask > 0], original[mask > 0])
+
+
+def test_mmagic_layout_maps_onto_every_key_and_shape():
+    # the source layout: tests/fixtures/weights/mmagic_aotgan_keys.txt (see its header)
+    from tests.apis.test_convert import random_state, recorded_shapes
+    from toolbox.apis import load_config
+    from toolbox.apis.convert import convert_state_dict
+    from toolbox.registry import MODELS
+    cfg = load_config(osp.join(REPO, 'configs/aotgan_places_512_mmagic.py'))
+    with torch.device('meta'):
+        model = MODELS.build(cfg.model)
+    state = random_state(recorded_shapes('mmagic_aotgan_keys.txt'))
+    converted, notes = convert_state_dict('mmagic-aotgan', state, model)
+    assert set(converted) == set(model.state_dict()) and 'discriminator' not in notes
+    assert torch.equal(converted['generator.middle.7.branches.3.1.weight'],
+                       state['generator.dilation_neck.model.7.blocks.3.1.conv.weight'])
+    assert torch.equal(converted['generator.middle.2.gate.1.bias'],
+                       state['generator.dilation_neck.model.2.gate.1.conv.bias'])
+    assert torch.equal(converted['generator.decoder.4.weight'],
+                       state['generator.decoder.decoder.2.conv.weight'])
+    assert torch.equal(converted['discriminator.conv.6.parametrizations.weight.0._v'],
+                       state['disc.model.3.conv.weight_v'])
+    assert torch.equal(converted['discriminator.conv.8.bias'], state['disc.model.4.bias'])
