@@ -235,6 +235,9 @@ def compare_lama(args, c) -> None:
     p = c.peers()
     theirs = p.lama_big(args.peer_lama)
     ours = GENERATORS.build(dict(type='FFCResNetGenerator', preset='big-lama')).eval()
+    ours_cl = GENERATORS.build(dict(type='FFCResNetGenerator', preset='big-lama',
+                                    channels_last=True)).eval()
+    ours_cl.load_state_dict(ours.state_dict())
     bf16 = c.bf16_supported()
     print(f'\nvs LaMa FFCResNetGenerator (configs/training/big-lama.yaml), {args.peer_lama} at '
           f'commit {p.commit_of(args.peer_lama)}: '
@@ -250,9 +253,11 @@ def compare_lama(args, c) -> None:
                 with torch.inference_mode(), c.autocast(dtype):
                     theirs(x)
             return run
-        fns = {'ours fp32': c.generator_run(ours, size, 'fp32'), 'LaMa fp32': peer('fp32')}
+        fns = {'ours fp32': c.generator_run(ours, size, 'fp32'), 'LaMa fp32': peer('fp32'),
+               'ours fp32 channels-last': c.generator_run(ours_cl, size, 'fp32')}
         if bf16:
             fns['ours bf16'] = c.generator_run(ours, size, 'bf16')
+            fns['ours bf16 channels-last'] = c.generator_run(ours_cl, size, 'bf16')
             try:
                 peer('bf16')()
                 fns['LaMa bf16'] = peer('bf16')
@@ -264,10 +269,14 @@ def compare_lama(args, c) -> None:
         r = best['ours fp32'] / ref
         print(f'  {size}² ours fp32 / LaMa fp32 = {r:.2f}x '
               + (c.target('fp32 at 512²', r, 0.7) if size == 512 else ''))
-        if 'ours bf16' in best:
-            r = best['ours bf16'] / ref
-            print(f'  {size}² ours bf16 / LaMa fp32 = {r:.2f}x '
-                  + (c.target('bf16 at 512²', r, 0.3) if size == 512 else ''))
+        r = best['ours fp32 channels-last'] / ref
+        print(f'  {size}² ours fp32 channels-last (opt-in) / LaMa fp32 = {r:.2f}x '
+              + (c.target('fp32 at 512²', r, 0.7) if size == 512 else ''))
+        for key in ('ours bf16', 'ours bf16 channels-last'):
+            if key in best:
+                r = best[key] / ref
+                print(f'  {size}² {key} / LaMa fp32 = {r:.2f}x '
+                      + (c.target('bf16 at 512²', r, 0.3) if size == 512 else ''))
         else:
             print(f'  {size}² bf16: {c.target("bf16", 0, 0.3, applies=False)}')
         print(flush=True)
