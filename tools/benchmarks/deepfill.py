@@ -1,7 +1,9 @@
 """DeepFill v2 speed on the CPU: inference at 256² and 512², a G+D training step, GFLOP/s.
 
 usage: python tools/benchmark.py deepfill [--threads N] [--sizes 256 512] [--repeats R]
-                                          [--no-train] [--cnum 48]
+                                          [--no-train] [--cnum 48] [--no-own]
+                                          [--peer-mmagic PATH] [--peer-sizes 512]
+                                          [--no-photo] [--no-flagship] [--flagship-size 512]
 
 Prints, for the paper-size generator (``cnum=48``, 4,052,478 parameters), batch 1, in
 ``torch.inference_mode``:
@@ -20,6 +22,12 @@ Prints, for the paper-size generator (``cnum=48``, 4,052,478 parameters), batch 
 
 Then one G+D training step (``GANInpaintor.train_step``: D update, then G update with L1 on
 both stages and the hinge GAN loss) at 256² with batch 4, fp32, both memory formats.
+
+With ``--peer-mmagic PATH`` (a checkout of open-mmlab/mmagic): MMagic's
+``DeepFillEncoderDecoder`` in the same rounds as ours, fp32 and bf16, with the ratios and the
+issue-18 targets. Where oneDNN has bf16: the bf16-vs-fp32 PSNR on scikit-image's photos.
+Then the 5-stage progressive model at inference against one DeepFill v2 (time ratio next to
+the FLOP ratio). ``--no-own`` skips the rows above and runs only these.
 
 Timings are the best of ``--repeats`` rounds after a warm-up. ``OMP_WAIT_POLICY`` defaults
 to ``PASSIVE`` here: on a shared machine, OpenMP threads that spin while waiting compete

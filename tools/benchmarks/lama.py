@@ -4,6 +4,11 @@ training step at 256², GFLOP/s next to a large convolution, and the FFT's share
 usage: python tools/benchmark.py lama [--preset lama-fourier|big-lama] [--threads N]
                                       [--sizes 256 512 1024] [--repeats R] [--dtypes fp32 bf16]
                                       [--no-train] [--train-batch 2] [--channels-last]
+                                      [--no-own] [--peer-lama PATH] [--peer-sizes 512]
+
+With ``--peer-lama PATH`` (a checkout of advimman/lama): LaMa's ``FFCResNetGenerator`` as
+``big-lama.yaml`` builds it, in the same rounds as our big-lama (default and channels-last,
+fp32 and bf16), with the ratios and the issue-18 targets.
 
 Prints, for the chosen preset (lama-fourier: 27,048,835 parameters), batch 1, in
 ``torch.inference_mode``:
