@@ -282,6 +282,6 @@ def compare_lama(args, c) -> None:
                 r = best[key] / ref
                 print(f'  {size}² {key} / LaMa fp32 = {r:.2f}x '
                       + (c.target('bf16 at 512²', r, 0.3) if size == 512 else ''))
-        else:
+        if not bf16:
             print(f'  {size}² bf16: {c.target("bf16", 0, 0.3, applies=False)}')
         print(flush=True)
