@@ -11,6 +11,7 @@ benchmarked configuration never calls are replaced by stubs that raise if called
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os.path as osp
 import subprocess
 import sys
@@ -56,8 +57,9 @@ def _unavailable(what: str):
 def _check(path: str, inner: str, flag: str) -> str:
     path = osp.abspath(path)
     if not osp.isdir(osp.join(path, inner)):
-        raise SystemExit(f'{flag} {path}: no {inner}/ folder there (expected a checkout of the '
-                         f'peer repository)')
+        print(f'{flag} {path}: no {inner}/ folder there (expected a checkout of the peer '
+              f'repository)', file=sys.stderr)
+        raise SystemExit(2)
     return path
 
 
@@ -186,7 +188,9 @@ def lama_big(path: str):
                osp.join(path, 'saicinpainting/training/modules'))
     # saicinpainting.utils imports seed_everything; ffc.py's spatial transform imports
     # kornia's rotate. big-lama uses neither.
-    _stub('pytorch_lightning', seed_everything=_unavailable('pytorch_lightning.seed_everything'))
+    if importlib.util.find_spec('pytorch_lightning') is None:
+        _stub('pytorch_lightning',
+              seed_everything=_unavailable('pytorch_lightning.seed_everything'))
     try:
         importlib.import_module('kornia.geometry.transform')
     except ImportError:
