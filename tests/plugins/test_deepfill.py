@@ -62,6 +62,48 @@ def test_gated_up_conv_resizes_then_gates():
     assert layer(x).shape == (1, 3, 10, 12)
 
 
+@pytest.mark.parametrize('padding_mode', ['zeros', 'reflect'])
+@pytest.mark.parametrize('channels_last', [False, True])
+def test_subpixel_up_conv_equals_upsample_then_conv(padding_mode, channels_last):
+    """The sub-pixel form (four 2x2 convolutions of the input) gives the literal nearest
+    x2 up-sampling + 3x3 convolution, values and gradients, for both padding modes."""
+    torch.manual_seed(0)
+    fmt = torch.channels_last if channels_last else torch.contiguous_format
+    layer = GatedUpConv2d(6, 5, padding_mode=padding_mode).to(memory_format=fmt)
+    assert layer.subpixel
+    x = torch.randn(2, 6, 7, 9).contiguous(memory_format=fmt).requires_grad_()
+    results = []
+    for subpixel in (True, False):
+        layer.subpixel = subpixel
+        layer.zero_grad()
+        x.grad = None
+        y = layer(x)
+        (y * torch.linspace(-1, 1, y.numel()).view_as(y)).sum().backward()
+        results.append((y.detach(), x.grad.clone(), layer.conv.weight.grad.clone()))
+    for fast, literal in zip(*results):   # gradients are sums of many products: relative
+        torch.testing.assert_close(fast, literal, rtol=1e-5, atol=1e-5)
+    assert results[0][0].shape == (2, 5, 14, 18)
+    with torch.inference_mode():
+        layer.subpixel = True
+        torch.testing.assert_close(layer(x), results[1][0], rtol=0, atol=1e-5)
+
+
+def test_generator_with_subpixel_up_convs_matches_the_literal_form():
+    torch.manual_seed(0)
+    gen = _tiny_generator().eval()
+    ups = [m for m in gen.modules() if isinstance(m, GatedUpConv2d)]
+    assert len(ups) == 4 and all(m.subpixel for m in ups)
+    image, mask = torch.rand(1, 3, 32, 32) * 2 - 1, torch.zeros(1, 1, 32, 32)
+    mask[..., 8:20, 10:24] = 1
+    with torch.inference_mode():
+        fast = gen(image * (1 - mask), mask)
+        for m in ups:
+            m.subpixel = False
+        literal = gen(image * (1 - mask), mask)
+    for key in ('coarse', 'output'):
+        torch.testing.assert_close(fast[key], literal[key], rtol=0, atol=1e-5)
+
+
 def test_plain_output_layer_has_no_gate_and_no_activation():
     layer = GatedConv2d(6, 3, 3, activation=None, gated=False)
     x = torch.randn(1, 6, 8, 8)

@@ -1,7 +1,9 @@
 """DeepFill v2 speed on the CPU: inference at 256² and 512², a G+D training step, GFLOP/s.
 
 usage: python tools/benchmark.py deepfill [--threads N] [--sizes 256 512] [--repeats R]
-                                          [--no-train] [--cnum 48]
+                                          [--no-train] [--cnum 48] [--no-own]
+                                          [--peer-mmagic PATH] [--peer-sizes 512]
+                                          [--no-photo] [--no-flagship] [--flagship-size 512]
 
 Prints, for the paper-size generator (``cnum=48``, 4,052,478 parameters), batch 1, in
 ``torch.inference_mode``:
@@ -20,6 +22,12 @@ Prints, for the paper-size generator (``cnum=48``, 4,052,478 parameters), batch 
 
 Then one G+D training step (``GANInpaintor.train_step``: D update, then G update with L1 on
 both stages and the hinge GAN loss) at 256² with batch 4, fp32, both memory formats.
+
+With ``--peer-mmagic PATH`` (a checkout of open-mmlab/mmagic): MMagic's
+``DeepFillEncoderDecoder`` in the same rounds as ours, fp32 and bf16, with the ratios and the
+issue-18 targets. Where oneDNN has bf16: the bf16-vs-fp32 PSNR on scikit-image's photos.
+Then the 5-stage progressive model at inference against one DeepFill v2 (time ratio next to
+the FLOP ratio). ``--no-own`` skips the rows above and runs only these.
 
 Timings are the best of ``--repeats`` rounds after a warm-up. ``OMP_WAIT_POLICY`` defaults
 to ``PASSIVE`` here: on a shared machine, OpenMP threads that spin while waiting compete
@@ -40,7 +48,7 @@ from contextlib import nullcontext  # noqa: E402
 PAPER_SECONDS_512 = 1.9
 
 
-def parse(argv):
+def parser():
     p = argparse.ArgumentParser(prog='benchmark.py deepfill', description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--threads', type=int, default=None,
@@ -54,7 +62,38 @@ def parse(argv):
     p.add_argument('--default-malloc', action='store_true',
                    help="keep glibc's default large-block policy (see "
                         'toolbox.apis.memory.keep_freed_memory)')
-    return p.parse_args(argv)
+    p.add_argument('--no-own', action='store_true',
+                   help='skip the rows above (GFLOP/s vs a convolution, own training step); '
+                        'run only the peer, photo and flagship comparisons')
+    p.add_argument('--peer-mmagic', metavar='PATH',
+                   help="a checkout of open-mmlab/mmagic: time its DeepFillEncoderDecoder "
+                        '(DeepFill v2 config) in the same rounds as ours')
+    p.add_argument('--peer-sizes', type=int, nargs='+', default=[512])
+    p.add_argument('--no-photo', action='store_true',
+                   help='skip the bf16-vs-fp32 PSNR on skimage.data photos')
+    p.add_argument('--no-flagship', action='store_true',
+                   help='skip the 5-stage progressive inference vs one DeepFill v2')
+    p.add_argument('--flagship-size', type=int, default=512)
+    return p
+
+
+def parse(argv):
+    return parser().parse_args(argv)
+
+
+def peers():
+    """tools/benchmarks/_peers.py (imports a peer's model code from a checkout)."""
+    import os.path as osp
+    import sys
+    sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))   # tools/
+    from benchmark import load_benchmark
+    return load_benchmark('_peers')
+
+
+def keep_freed_memory() -> bool:
+    """toolbox.apis.memory.keep_freed_memory, for the benchmarks that reuse this module."""
+    from toolbox.apis.memory import keep_freed_memory as keep
+    return keep()
 
 
 def interleaved(fns: dict, repeats: int) -> dict[str, float]:
@@ -159,7 +198,6 @@ def train_run(cnum: int, size: int, batch: int, channels_last: bool):
 
 def main(argv) -> int:
     args = parse(argv)
-    from toolbox.apis.memory import keep_freed_memory
     tuned = False if args.default_malloc else keep_freed_memory()
     import torch
 
@@ -172,44 +210,185 @@ def main(argv) -> int:
           f'{os.environ.get("OMP_WAIT_POLICY")}, load average {load:.2f}, '
           f'oneDNN bf16: {"yes" if bf16 else "no (bf16 autocast skipped)"}, '
           f'large blocks kept by malloc: {"yes" if tuned else "no"}')
-    gen = GENERATORS.build(dict(type='DeepFillv2Generator', cnum=args.cnum)).eval()
-    params = sum(p.numel() for p in gen.parameters())
-    print(f'DeepFillv2Generator(cnum={args.cnum}): {params:,} parameters')
+    if not args.no_own:
+        gen = GENERATORS.build(dict(type='DeepFillv2Generator', cnum=args.cnum)).eval()
+        params = sum(p.numel() for p in gen.parameters())
+        print(f'DeepFillv2Generator(cnum={args.cnum}): {params:,} parameters')
 
-    variants = [('fp32', False), ('fp32', True)] + ([('bf16', True)] if bf16 else [])
-    gens = {cl: GENERATORS.build(dict(type='DeepFillv2Generator', cnum=args.cnum,
-                                      channels_last=cl)).eval() for cl in (False, True)}
-    gens[True].load_state_dict(gens[False].state_dict())
-    print('\nbaseline, timed in the same rounds as each row: a 3x3 convolution 256 -> 256 '
-          'channels on 1 x 256 x 128 x 128 (19.3 GFLOP), same memory format and dtype')
-    print('\ninference, batch 1, torch.inference_mode; best of '
-          f'{args.repeats} after a warm-up')
-    print(f'  {"size":>5s} {"dtype":5s} {"format":13s} {"s/image":>8s} {"GFLOP":>7s} '
-          f'{"GFLOP/s":>8s} {"conv GFLOP/s":>12s} {"vs conv":>8s}')
-    for size in args.sizes:
-        for dtype, cl in variants:
-            run = generator_run(gens[cl], size, dtype)
-            best = interleaved(dict(gen=run, conv=conv_baseline(cl, dtype)), args.repeats)
-            flops = count_flops(run)
-            rate, conv_rate = flops / best['gen'] / 1e9, CONV_FLOPS / best['conv'] / 1e9
-            fmt = 'channels-last' if cl else 'contiguous'
-            line = (f'  {size:5d} {dtype:5s} {fmt:13s} {best["gen"]:8.3f} {flops / 1e9:7.1f} '
-                    f'{rate:8.1f} {conv_rate:12.1f} {rate / conv_rate:8.2f}')
-            if size == 512:
-                line += f'   {PAPER_SECONDS_512 / best["gen"]:.2f}x the paper\'s 1.9 s'
-            print(line, flush=True)
+        variants = [('fp32', False), ('fp32', True)] + ([('bf16', True)] if bf16 else [])
+        gens = {cl: GENERATORS.build(dict(type='DeepFillv2Generator', cnum=args.cnum,
+                                          channels_last=cl)).eval() for cl in (False, True)}
+        gens[True].load_state_dict(gens[False].state_dict())
+        print('\nbaseline, timed in the same rounds as each row: a 3x3 convolution 256 -> 256 '
+              'channels on 1 x 256 x 128 x 128 (19.3 GFLOP), same memory format and dtype')
+        print('\ninference, batch 1, torch.inference_mode; best of '
+              f'{args.repeats} after a warm-up')
+        print(f'  {"size":>5s} {"dtype":5s} {"format":13s} {"s/image":>8s} {"GFLOP":>7s} '
+              f'{"GFLOP/s":>8s} {"conv GFLOP/s":>12s} {"vs conv":>8s}')
+        for size in args.sizes:
+            for dtype, cl in variants:
+                run = generator_run(gens[cl], size, dtype)
+                best = interleaved(dict(gen=run, conv=conv_baseline(cl, dtype)), args.repeats)
+                flops = count_flops(run)
+                rate, conv_rate = flops / best['gen'] / 1e9, CONV_FLOPS / best['conv'] / 1e9
+                fmt = 'channels-last' if cl else 'contiguous'
+                line = (f'  {size:5d} {dtype:5s} {fmt:13s} {best["gen"]:8.3f} {flops / 1e9:7.1f} '
+                        f'{rate:8.1f} {conv_rate:12.1f} {rate / conv_rate:8.2f}')
+                if size == 512:
+                    line += f'   {PAPER_SECONDS_512 / best["gen"]:.2f}x the paper\'s 1.9 s'
+                print(line, flush=True)
 
-    if not args.no_train:
-        print(f'\nG+D training step (GANInpaintor.train_step: D update, G update with L1 on '
-              f'both stages + hinge GAN), {args.train_size}² batch {args.train_batch}, fp32')
-        for cl in (False, True):
-            run = train_run(args.cnum, args.train_size, args.train_batch, cl)
-            best = interleaved(dict(step=run, conv=conv_baseline(cl, 'fp32')),
-                               max(1, args.repeats - 1))
-            flops = count_flops(run)
-            rate, conv_rate = flops / best['step'] / 1e9, CONV_FLOPS / best['conv'] / 1e9
-            fmt = 'channels-last' if cl else 'contiguous'
-            print(f'  {fmt:13s} {best["step"]:7.3f} s/step {flops / 1e9:7.1f} GFLOP '
-                  f'{rate:6.1f} GFLOP/s, conv {conv_rate:6.1f} GFLOP/s, '
-                  f'{rate / conv_rate:5.2f} vs conv', flush=True)
+        if not args.no_train:
+            print(f'\nG+D training step (GANInpaintor.train_step: D update, G update with L1 on '
+                  f'both stages + hinge GAN), {args.train_size}² batch {args.train_batch}, fp32')
+            for cl in (False, True):
+                run = train_run(args.cnum, args.train_size, args.train_batch, cl)
+                best = interleaved(dict(step=run, conv=conv_baseline(cl, 'fp32')),
+                                   max(1, args.repeats - 1))
+                flops = count_flops(run)
+                rate, conv_rate = flops / best['step'] / 1e9, CONV_FLOPS / best['conv'] / 1e9
+                fmt = 'channels-last' if cl else 'contiguous'
+                print(f'  {fmt:13s} {best["step"]:7.3f} s/step {flops / 1e9:7.1f} GFLOP '
+                      f'{rate:6.1f} GFLOP/s, conv {conv_rate:6.1f} GFLOP/s, '
+                      f'{rate / conv_rate:5.2f} vs conv', flush=True)
+    if args.peer_mmagic:
+        compare_mmagic(args, bf16)
+    if bf16 and not args.no_photo:
+        photo_psnr(args)
+    if not args.no_flagship:
+        flagship(args)
     return 0
+
+
+def target(name: str, value: float, limit: float, applies: bool = True) -> str:
+    if not applies:
+        return f'[target {name} <= {limit}: does not apply on this CPU]'
+    return f'[target {name} <= {limit}: {"met" if value <= limit else "NOT met"}]'
+
+
+def compare_mmagic(args, bf16: bool) -> None:
+    """Ours against MMagic's DeepFillEncoderDecoder, one call of each per round."""
+    import torch
+
+    from toolbox.registry import GENERATORS
+    p = peers()
+    theirs = p.mmagic_deepfillv2(args.peer_mmagic)
+    ours = GENERATORS.build(dict(type='DeepFillv2Generator', cnum=args.cnum)).eval()
+    print(f'\nvs MMagic DeepFillEncoderDecoder (DeepFill v2 config), {args.peer_mmagic} at '
+          f'commit {p.commit_of(args.peer_mmagic)}: '
+          f'{sum(q.numel() for q in theirs.parameters()):,} parameters; ours (defaults) '
+          f'{sum(q.numel() for q in ours.parameters()):,}; batch 1, inference_mode, best of '
+          f'{args.repeats} interleaved rounds')
+    for size in args.peer_sizes:
+        image, mask = inputs(size)
+        x = p.mmagic_input(image, mask)
+
+        def peer(dtype):
+            def run():
+                with torch.inference_mode(), autocast(dtype):
+                    theirs(x)
+            return run
+        fns = {'ours fp32': generator_run(ours, size, 'fp32'), 'MMagic fp32': peer('fp32')}
+        if bf16:
+            fns['ours bf16'] = generator_run(ours, size, 'bf16')
+            try:
+                peer('bf16')()
+                fns['MMagic bf16'] = peer('bf16')
+            except RuntimeError as e:
+                print(f'  MMagic under bf16 autocast fails: {str(e).splitlines()[0]}')
+        best = interleaved(fns, args.repeats)
+        ref = best['MMagic fp32']
+        print(f'  {size}²: ' + ', '.join(f'{k} {v:.3f} s' for k, v in best.items()))
+        r = best['ours fp32'] / ref
+        print(f'  {size}² ours fp32 / MMagic fp32 = {r:.2f}x '
+              + (target('fp32 at 512²', r, 0.55) if size == 512 else ''))
+        if 'ours bf16' in best:
+            r = best['ours bf16'] / ref
+            print(f'  {size}² ours bf16 / MMagic fp32 = {r:.2f}x '
+                  + (target('bf16 at 512²', r, 0.3) if size == 512 else ''))
+        else:
+            print(f'  {size}² bf16: {target("bf16", 0, 0.3, applies=False)}')
+        if 'MMagic bf16' in best:
+            print(f'  {size}² ours bf16 / MMagic bf16 = '
+                  f'{best["ours bf16"] / best["MMagic bf16"]:.2f}x')
+        print(flush=True)
+
+
+def photo_images():
+    """Real photos from scikit-image, cropped to multiples of 8, in [-1, 1]."""
+    import torch
+    from skimage import data
+    for name in ('astronaut', 'coffee', 'chelsea'):
+        a = getattr(data, name)()
+        h, w = a.shape[0] // 8 * 8, a.shape[1] // 8 * 8
+        t = torch.from_numpy(a[:h, :w].copy()).permute(2, 0, 1)[None].float() / 127.5 - 1
+        yield name, t
+
+
+def photo_psnr(args) -> None:
+    """PSNR of the bf16-autocast output against the fp32 output of the same generator on
+    real photos with a centred hole. No pretrained weights can be had here, and with random
+    weights the network's output spans only about +-0.01, so a PSNR against the image range
+    (2) would flatter bf16 by about 40 dB: the peak is the fp32 output's own range instead
+    (max - min), i.e. the error relative to the signal the network produces."""
+    import torch
+
+    from toolbox.registry import GENERATORS
+    torch.manual_seed(0)
+    gen = GENERATORS.build(dict(type='DeepFillv2Generator', cnum=args.cnum)).eval()
+    print('\nbf16 autocast vs fp32 output, DeepFill v2 (random He-normal weights, seed 0), '
+          'skimage.data photos, a centred rectangular hole; PSNR of the raw output with the '
+          'fp32 output\'s range as the peak')
+    for name, image in photo_images():
+        h, w = image.shape[2:]
+        mask = torch.zeros(1, 1, h, w)
+        mask[..., h // 4:3 * h // 4, w // 3:2 * w // 3] = 1
+        with torch.inference_mode():
+            ref = gen(image * (1 - mask), mask)['output']
+            with autocast('bf16'):
+                low = gen(image * (1 - mask), mask)['output'].float()
+        span = float(ref.max() - ref.min())
+        value = psnr(low, ref, peak=span)
+        print(f'  {name} {h}x{w}: {value:.1f} dB (fp32 output range {span:.4f}, max abs '
+              f'difference {float((low - ref).abs().max()):.2e}) '
+              + ('[target >= 40 dB: met]' if value >= 40 else '[target >= 40 dB: NOT met]'),
+              flush=True)
+
+
+def psnr(a, b, peak: float = 2.0) -> float:
+    import math
+    mse = float(((a.double() - b.double()) ** 2).mean())
+    return float('inf') if mse == 0 else 10 * math.log10(peak ** 2 / mse)
+
+
+def flagship(args) -> None:
+    """The 5-stage progressive model (configs/_base_/models/sa_patchgan_5s.py's generator
+    and scales) at inference against one DeepFill v2 at the full size: time ratio next to
+    the FLOP ratio."""
+    import torch
+
+    from toolbox.registry import GENERATORS, MODELS
+    size = args.flagship_size
+    model = MODELS.build(dict(
+        type='ProgressiveInpaintor',
+        generator=dict(type='DeepFillv2Generator', cnum=args.cnum),
+        scheduler=dict(type='StageScheduler', scales=(0.25, 2 ** 0.5 / 4, 0.5, 2 ** 0.5 / 2,
+                                                      1.0),
+                       stage_iters=(1, 1, 1, 1, 1), size_multiple=8),
+        losses=[dict(type='L1Loss')])).eval()
+    single = GENERATORS.build(dict(type='DeepFillv2Generator', cnum=args.cnum)).eval()
+    image, mask = inputs(size)
+
+    def five():
+        with torch.inference_mode():
+            model.inpaint(image, mask)
+    one = generator_run(single, size, 'fp32')
+    sizes = [s[0] for s in model.stage_sizes((size, size))]
+    best = interleaved(dict(five=five, one=one), args.repeats)
+    f5, f1 = count_flops(five), count_flops(one)
+    t, f = best['five'] / best['one'], f5 / f1
+    print(f'\nflagship at inference, {size}², stages {sizes}, fp32, best of {args.repeats}: '
+          f'5 stages {best["five"]:.3f} s, one DeepFill v2 {best["one"]:.3f} s; time ratio '
+          f'{t:.2f}, FLOP ratio {f:.2f} ({f5 / 1e9:.1f} / {f1 / 1e9:.1f} GFLOP); time / FLOP '
+          f'ratio {t / f:.2f} [target within 10%: {"met" if abs(t / f - 1) <= 0.1 else "NOT met"}]',
+          flush=True)

@@ -4,6 +4,11 @@ training step at 256², GFLOP/s next to a large convolution, and the FFT's share
 usage: python tools/benchmark.py lama [--preset lama-fourier|big-lama] [--threads N]
                                       [--sizes 256 512 1024] [--repeats R] [--dtypes fp32 bf16]
                                       [--no-train] [--train-batch 2] [--channels-last]
+                                      [--no-own] [--peer-lama PATH] [--peer-sizes 512]
+
+With ``--peer-lama PATH`` (a checkout of advimman/lama): LaMa's ``FFCResNetGenerator`` as
+``big-lama.yaml`` builds it, in the same rounds as our big-lama (default and channels-last,
+fp32 and bf16), with the ratios and the issue-18 targets.
 
 Prints, for the chosen preset (lama-fourier: 27,048,835 parameters), batch 1, in
 ``torch.inference_mode``:
@@ -51,7 +56,7 @@ def _common():
     return load_benchmark('deepfill')
 
 
-def parse(argv):
+def parser():
     p = argparse.ArgumentParser(prog='benchmark.py lama', description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--preset', default='lama-fourier', choices=['lama-fourier', 'big-lama'])
@@ -67,7 +72,17 @@ def parse(argv):
     p.add_argument('--train-size', type=int, default=256)
     p.add_argument('--train-batch', type=int, default=2)
     p.add_argument('--default-malloc', action='store_true')
-    return p.parse_args(argv)
+    p.add_argument('--no-own', action='store_true',
+                   help='skip the rows above; run only the peer comparison')
+    p.add_argument('--peer-lama', metavar='PATH',
+                   help="a checkout of advimman/lama: time its FFCResNetGenerator as "
+                        'big-lama.yaml builds it, in the same rounds as our big-lama')
+    p.add_argument('--peer-sizes', type=int, nargs='+', default=[512])
+    return p
+
+
+def parse(argv):
+    return parser().parse_args(argv)
 
 
 def fourier_share(gen, run) -> tuple[float, float]:
@@ -172,41 +187,101 @@ def main(argv) -> int:
           f'{os.environ.get("OMP_WAIT_POLICY")}, load average {load:.2f}, oneDNN bf16 '
           f'kernels: {"yes" if c.bf16_supported() else "no"}, large blocks kept by malloc: '
           f'{"yes" if tuned else "no"}')
-    gen = GENERATORS.build(dict(type='FFCResNetGenerator', preset=args.preset,
-                                channels_last=args.channels_last)).eval()
-    print(f'FFCResNetGenerator(preset={args.preset!r}): '
-          f'{sum(p.numel() for p in gen.parameters()):,} parameters, '
-          f'{"channels-last" if args.channels_last else "contiguous"}')
-    print('baseline: 3x3 convolution 256 -> 256 channels on 1 x 256 x 128 x 128 '
-          '(19.3 GFLOP), same dtype and format, timed in the same rounds')
-    print(f'\ninference, batch 1, best of {args.repeats} after a warm-up')
-    print(f'  {"size":>5s} {"dtype":5s} {"s/image":>8s} {"GFLOP":>7s} {"GFLOP/s":>8s} '
-          f'{"conv GFLOP/s":>12s} {"vs conv":>8s} {"FU share":>9s} {"FFT share":>9s}')
-    bf16_ok = c.bf16_supported() or args.force_bf16
-    for size in args.sizes:
-        for dtype in args.dtypes:
-            if dtype == 'bf16' and not bf16_ok:
-                print(f'  {size:5d} bf16  skipped: no oneDNN bf16 kernels on this CPU '
-                      f'(a small bf16 3x3 convolution runs at {small_bf16_rate():.2f} GFLOP/s)',
-                      flush=True)
-                continue
-            run = c.generator_run(gen, size, dtype)
-            best = c.interleaved(dict(gen=run, conv=c.conv_baseline(args.channels_last, dtype)),
-                                 args.repeats)
-            flops = c.count_flops(run)
-            fu, fft = fourier_share(gen, run)
-            rate, conv_rate = flops / best['gen'] / 1e9, c.CONV_FLOPS / best['conv'] / 1e9
-            print(f'  {size:5d} {dtype:5s} {best["gen"]:8.3f} {flops / 1e9:7.1f} {rate:8.1f} '
-                  f'{conv_rate:12.1f} {rate / conv_rate:8.2f} {fu:9.1%} {fft:9.1%}', flush=True)
+    if not args.no_own:
+        gen = GENERATORS.build(dict(type='FFCResNetGenerator', preset=args.preset,
+                                    channels_last=args.channels_last)).eval()
+        print(f'FFCResNetGenerator(preset={args.preset!r}): '
+              f'{sum(p.numel() for p in gen.parameters()):,} parameters, '
+              f'{"channels-last" if args.channels_last else "contiguous"}')
+        print('baseline: 3x3 convolution 256 -> 256 channels on 1 x 256 x 128 x 128 '
+              '(19.3 GFLOP), same dtype and format, timed in the same rounds')
+        print(f'\ninference, batch 1, best of {args.repeats} after a warm-up')
+        print(f'  {"size":>5s} {"dtype":5s} {"s/image":>8s} {"GFLOP":>7s} {"GFLOP/s":>8s} '
+              f'{"conv GFLOP/s":>12s} {"vs conv":>8s} {"FU share":>9s} {"FFT share":>9s}')
+        bf16_ok = c.bf16_supported() or args.force_bf16
+        for size in args.sizes:
+            for dtype in args.dtypes:
+                if dtype == 'bf16' and not bf16_ok:
+                    print(f'  {size:5d} bf16  skipped: no oneDNN bf16 kernels on this CPU '
+                          f'(a small bf16 3x3 convolution runs at {small_bf16_rate():.2f} GFLOP/s)',
+                          flush=True)
+                    continue
+                run = c.generator_run(gen, size, dtype)
+                best = c.interleaved(dict(gen=run, conv=c.conv_baseline(args.channels_last, dtype)),
+                                     args.repeats)
+                flops = c.count_flops(run)
+                fu, fft = fourier_share(gen, run)
+                rate, conv_rate = flops / best['gen'] / 1e9, c.CONV_FLOPS / best['conv'] / 1e9
+                print(f'  {size:5d} {dtype:5s} {best["gen"]:8.3f} {flops / 1e9:7.1f} {rate:8.1f} '
+                      f'{conv_rate:12.1f} {rate / conv_rate:8.2f} {fu:9.1%} {fft:9.1%}', flush=True)
 
-    if not args.no_train:
-        print(f'\nG+D training step (D with R1; G with L1 known, HRFPL ResNet-50, feature '
-              f'matching, adversarial), {args.train_size}² batch {args.train_batch}, fp32')
-        run = train_run(args.preset, args.train_size, args.train_batch, c.inputs)
-        best = c.interleaved(dict(step=run, conv=c.conv_baseline(False, 'fp32')),
-                             max(1, args.repeats - 1))
-        flops = count_flops(run)
-        rate, conv_rate = flops / best['step'] / 1e9, c.CONV_FLOPS / best['conv'] / 1e9
-        print(f'  {best["step"]:7.3f} s/step {flops / 1e9:7.1f} GFLOP {rate:6.1f} GFLOP/s, '
-              f'conv {conv_rate:6.1f} GFLOP/s, {rate / conv_rate:5.2f} vs conv', flush=True)
+        if not args.no_train:
+            print(f'\nG+D training step (D with R1; G with L1 known, HRFPL ResNet-50, feature '
+                  f'matching, adversarial), {args.train_size}² batch {args.train_batch}, fp32')
+            run = train_run(args.preset, args.train_size, args.train_batch, c.inputs)
+            best = c.interleaved(dict(step=run, conv=c.conv_baseline(False, 'fp32')),
+                                 max(1, args.repeats - 1))
+            flops = count_flops(run)
+            rate, conv_rate = flops / best['step'] / 1e9, c.CONV_FLOPS / best['conv'] / 1e9
+            print(f'  {best["step"]:7.3f} s/step {flops / 1e9:7.1f} GFLOP {rate:6.1f} GFLOP/s, '
+                  f'conv {conv_rate:6.1f} GFLOP/s, {rate / conv_rate:5.2f} vs conv', flush=True)
+    if args.peer_lama:
+        compare_lama(args, c)
     return 0
+
+
+def compare_lama(args, c) -> None:
+    """Our big-lama against LaMa's FFCResNetGenerator (big-lama.yaml), one call of each per
+    round; LaMa's input is [masked image in [0, 1], mask], ours the masked image in [-1, 1]
+    and the mask."""
+    import torch
+
+    from toolbox.registry import GENERATORS
+    p = c.peers()
+    theirs = p.lama_big(args.peer_lama)
+    ours = GENERATORS.build(dict(type='FFCResNetGenerator', preset='big-lama')).eval()
+    ours_cl = GENERATORS.build(dict(type='FFCResNetGenerator', preset='big-lama',
+                                    channels_last=True)).eval()
+    ours_cl.load_state_dict(ours.state_dict())
+    bf16 = c.bf16_supported()
+    print(f'\nvs LaMa FFCResNetGenerator (configs/training/big-lama.yaml), {args.peer_lama} at '
+          f'commit {p.commit_of(args.peer_lama)}: '
+          f'{sum(q.numel() for q in theirs.parameters()):,} parameters; ours big-lama '
+          f'{sum(q.numel() for q in ours.parameters()):,}; batch 1, inference_mode, best of '
+          f'{args.repeats} interleaved rounds')
+    for size in args.peer_sizes:
+        image, mask = c.inputs(size)
+        x = torch.cat([(image + 1) / 2 * (1 - mask), mask], dim=1)
+
+        def peer(dtype):
+            def run():
+                with torch.inference_mode(), c.autocast(dtype):
+                    theirs(x)
+            return run
+        fns = {'ours fp32': c.generator_run(ours, size, 'fp32'), 'LaMa fp32': peer('fp32'),
+               'ours fp32 channels-last': c.generator_run(ours_cl, size, 'fp32')}
+        if bf16:
+            fns['ours bf16'] = c.generator_run(ours, size, 'bf16')
+            fns['ours bf16 channels-last'] = c.generator_run(ours_cl, size, 'bf16')
+            try:
+                peer('bf16')()
+                fns['LaMa bf16'] = peer('bf16')
+            except RuntimeError as e:
+                print(f'  LaMa under bf16 autocast fails: {str(e).splitlines()[0]}')
+        best = c.interleaved(fns, args.repeats)
+        ref = best['LaMa fp32']
+        print(f'  {size}²: ' + ', '.join(f'{k} {v:.3f} s' for k, v in best.items()))
+        r = best['ours fp32'] / ref
+        print(f'  {size}² ours fp32 / LaMa fp32 = {r:.2f}x '
+              + (c.target('fp32 at 512²', r, 0.7) if size == 512 else ''))
+        r = best['ours fp32 channels-last'] / ref
+        print(f'  {size}² ours fp32 channels-last (opt-in) / LaMa fp32 = {r:.2f}x '
+              + (c.target('fp32 at 512²', r, 0.7) if size == 512 else ''))
+        for key in ('ours bf16', 'ours bf16 channels-last'):
+            if key in best:
+                r = best[key] / ref
+                print(f'  {size}² {key} / LaMa fp32 = {r:.2f}x '
+                      + (c.target('bf16 at 512²', r, 0.3) if size == 512 else ''))
+        if not bf16:
+            print(f'  {size}² bf16: {c.target("bf16", 0, 0.3, applies=False)}')
+        print(flush=True)
