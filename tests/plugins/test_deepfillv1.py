@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from scipy import ndimage
 
 from tests.utils import REPO, run_python
-from toolbox.registry import DISCRIMINATORS, GENERATORS, LOSSES, MODELS
+from toolbox.registry import DISCRIMINATORS, GENERATORS, LOSSES
 from toolbox.testing import check_model
 from toolbox_plugins.deepfill.contextual_attention import contextual_attention
 from toolbox_plugins.deepfillv1.discriminator import local_boxes
