@@ -144,9 +144,9 @@ def test_demo_trains_and_inpaints_through_the_tools(tmp_path, demo_root):
     mask = np.zeros(cv2.imread(image).shape[:2], np.uint8)
     mask[100:200, 150:300] = 255
     cv2.imwrite(str(tmp_path / 'mask.png'), mask)
-    from ..test_cli import _tool
+    from ..utils import load_tool
     out = tmp_path / 'out.png'
-    assert _tool('inpaint').main(['--config', cfg, '--checkpoint', str(work / 'iter_2.pth'),
+    assert load_tool('inpaint').main(['--config', cfg, '--checkpoint', str(work / 'iter_2.pth'),
                                   '--image', image, '--mask', str(tmp_path / 'mask.png'),
                                   '--out', str(out)]) == 0
     result, original = cv2.imread(str(out)), cv2.imread(image)
