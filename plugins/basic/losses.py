@@ -10,48 +10,48 @@ from torch import Tensor
 from toolbox import BaseAdversarialLoss, BaseReconstructionLoss
 
 
-class L1Loss(BaseReconstructionLoss):
+class _PixelWeightedLoss(BaseReconstructionLoss):
+    """``mean(error(pred - target) * (h * M + v * (1 - M)))``: pixels weighted
+    ``hole_weight`` inside the hole and ``valid_weight`` outside, the mean over all pixels
+    and channels. Subclasses give :meth:`error`."""
+
+    tiny_cfg = dict(hole_weight=2.0, valid_weight=0.5)
+
+    def __init__(self,
+                 loss_weight: float = 1.0,
+                 outputs: Sequence[str] = ('output',),
+                 hole_weight: float = 1.0,
+                 valid_weight: float = 1.0) -> None:
+        super().__init__(loss_weight, outputs)
+        self.hole_weight = float(hole_weight)
+        self.valid_weight = float(valid_weight)
+
+    def error(self, diff: Tensor) -> Tensor:
+        raise NotImplementedError
+
+    def forward(self, pred: Tensor, target: Tensor, mask: Tensor) -> Tensor:
+        weight = self.hole_weight * mask + self.valid_weight * (1.0 - mask)   # [B, 1, H, W]
+        return (self.error(pred - target) * weight).mean()
+
+
+class L1Loss(_PixelWeightedLoss):
     """Mean absolute error, pixels weighted ``hole_weight`` inside the hole and
     ``valid_weight`` outside: ``mean(|pred - target| * (h * M + v * (1 - M)))``.
 
     The mean runs over all pixels and channels, so with both weights 1 it is plain L1.
     """
 
-    tiny_cfg = dict(hole_weight=2.0, valid_weight=0.5)
-
-    def __init__(self,
-                 loss_weight: float = 1.0,
-                 outputs: Sequence[str] = ('output',),
-                 hole_weight: float = 1.0,
-                 valid_weight: float = 1.0) -> None:
-        super().__init__(loss_weight, outputs)
-        self.hole_weight = float(hole_weight)
-        self.valid_weight = float(valid_weight)
-
-    def forward(self, pred: Tensor, target: Tensor, mask: Tensor) -> Tensor:
-        weight = self.hole_weight * mask + self.valid_weight * (1.0 - mask)   # [B, 1, H, W]
-        return ((pred - target).abs() * weight).mean()
+    def error(self, diff: Tensor) -> Tensor:
+        return diff.abs()
 
 
-class MSELoss(BaseReconstructionLoss):
+class MSELoss(_PixelWeightedLoss):
     """Mean squared error, weighted like :class:`L1Loss`:
     ``mean((pred - target)**2 * (h * M + v * (1 - M)))`` (Global&Local's completion loss
     is ``hole_weight=1, valid_weight=0``)."""
 
-    tiny_cfg = dict(hole_weight=2.0, valid_weight=0.5)
-
-    def __init__(self,
-                 loss_weight: float = 1.0,
-                 outputs: Sequence[str] = ('output',),
-                 hole_weight: float = 1.0,
-                 valid_weight: float = 1.0) -> None:
-        super().__init__(loss_weight, outputs)
-        self.hole_weight = float(hole_weight)
-        self.valid_weight = float(valid_weight)
-
-    def forward(self, pred: Tensor, target: Tensor, mask: Tensor) -> Tensor:
-        weight = self.hole_weight * mask + self.valid_weight * (1.0 - mask)
-        return ((pred - target).square() * weight).mean()
+    def error(self, diff: Tensor) -> Tensor:
+        return diff.square()
 
 
 class HingeGANLoss(BaseAdversarialLoss):
