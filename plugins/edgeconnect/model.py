@@ -50,7 +50,7 @@ from toolbox.bases import (BaseAdversarialLoss, BaseFeatureMatchingLoss,
                            BaseReconstructionLoss, check_image_and_mask)
 from toolbox.builder import build_component
 from toolbox.models import BaseInpaintor, NonFiniteLossError, composite
-from toolbox.models.inpaintor import frozen
+from toolbox.models.inpaintor import frozen, name_losses
 from toolbox.registry import DISCRIMINATORS, GENERATORS, LOSSES, MODELS
 
 from .edges import known_edges
@@ -94,16 +94,7 @@ class _Objective(nn.Module):
             raise ValueError(f'EdgeConnectInpaintor: {where}: {type(adv[0]).__name__} '
                              'penalises real images, which this model does not support')
         self.rec, self.fm, self.adv = nn.ModuleList(rec), nn.ModuleList(fm), adv[0]
-        self.rec_names, self.fm_names = self._names(rec), self._names(fm)
-
-    @staticmethod
-    def _names(losses) -> list[str]:
-        names, seen = [], {}
-        for loss in losses:
-            base = type(loss).__name__
-            seen[base] = seen.get(base, 0) + 1
-            names.append(base if seen[base] == 1 else f'{base}{seen[base]}')
-        return names
+        self.rec_names, self.fm_names = name_losses(rec), name_losses(fm)
 
     def _adv_kwargs(self, mask: Tensor) -> dict:
         return {'mask': mask} if getattr(self.adv, 'takes_mask', False) else {}

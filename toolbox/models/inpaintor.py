@@ -46,6 +46,17 @@ def frozen(module: nn.Module):
             p.requires_grad_(flag)
 
 
+def name_losses(losses) -> list[str]:
+    """Log names of ``losses``: the class name, numbered from the second of a class on
+    (``L1Loss``, ``L1Loss2``)."""
+    names, seen = [], {}
+    for loss in losses:
+        base = type(loss).__name__
+        seen[base] = seen.get(base, 0) + 1
+        names.append(base if seen[base] == 1 else f'{base}{seen[base]}')
+    return names
+
+
 def composite(output: Tensor, image: Tensor, mask: Tensor) -> Tensor:
     """Known pixels from ``image``, holes (mask = 1) from ``output``."""
     return output * mask + image * (1.0 - mask)
@@ -122,9 +133,9 @@ class GANTraining:
             raise ValueError(f'{name}: no losses configured')
         self.rec_losses = nn.ModuleList(rec)
         self.fm_losses = nn.ModuleList(fm)
-        self._fm_names = self._name_losses(fm)
+        self._fm_names = name_losses(fm)
         self.adv_loss = adv[0] if adv else None
-        self._loss_names = self._name_losses(rec)
+        self._loss_names = name_losses(rec)
         self.register_buffer('train_steps', torch.zeros((), dtype=torch.long))
 
     @classmethod
@@ -152,15 +163,6 @@ class GANTraining:
         phases; without ``phase_iters`` every step is joint)."""
         g, d = self.phase_iters['generator'], self.phase_iters['discriminator']
         return 'generator' if step < g else 'discriminator' if step < g + d else 'joint'
-
-    @staticmethod
-    def _name_losses(losses) -> list[str]:
-        names, seen = [], {}
-        for loss in losses:
-            base = type(loss).__name__
-            seen[base] = seen.get(base, 0) + 1
-            names.append(base if seen[base] == 1 else f'{base}{seen[base]}')
-        return names
 
     # -- what the model provides -----------------------------------------------------------
     def trained_modules(self) -> tuple[nn.Module, nn.Module | None]:
