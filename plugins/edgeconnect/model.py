@@ -49,7 +49,7 @@ from torch import Tensor, nn
 from toolbox.bases import (BaseAdversarialLoss, BaseFeatureMatchingLoss,
                            BaseReconstructionLoss, check_image_and_mask)
 from toolbox.builder import build_component
-from toolbox.models import BaseInpaintor, NonFiniteLossError, composite
+from toolbox.models import BaseInpaintor, NonFiniteGuard, composite
 from toolbox.models.inpaintor import frozen, name_losses
 from toolbox.registry import DISCRIMINATORS, GENERATORS, LOSSES, MODELS
 
@@ -171,6 +171,9 @@ class EdgeConnectInpaintor(BaseInpaintor):
             recall (authors: 0.5).
         nonfinite: ``'raise'`` (:class:`~toolbox.models.NonFiniteLossError` naming the
             iteration and term) or ``'skip'`` (that update, with a warning).
+        max_consecutive_skips: with ``nonfinite='skip'``, training stops once this many
+            iterations in a row had an update skipped (the engine's policy,
+            :class:`toolbox.models.nonfinite.NonFiniteGuard`).
         data_preprocessor: config of the data preprocessor.
         init_cfg: mmengine weight-initialisation config.
     """
@@ -211,6 +214,7 @@ class EdgeConnectInpaintor(BaseInpaintor):
                  hole_fill: float = 1.0,
                  edge_threshold: float = 0.5,
                  nonfinite: str = 'raise',
+                 max_consecutive_skips: int = 10,
                  data_preprocessor: dict | None = None,
                  init_cfg: dict | None = None) -> None:
         preprocessor = build_component(
@@ -221,15 +225,12 @@ class EdgeConnectInpaintor(BaseInpaintor):
         if phase not in (1, 2, 3, 4):
             raise ValueError(f'EdgeConnectInpaintor: phase must be 1-4 or one of '
                              f'{list(PHASES)}, got {phase!r}')
-        if nonfinite not in ('raise', 'skip'):
-            raise ValueError(f"EdgeConnectInpaintor: nonfinite must be 'raise' or 'skip', "
-                             f'got {nonfinite!r}')
         self.phase = int(phase)
         self.joint_edge_gan = bool(joint_edge_gan)
         self.sigma = float(sigma)
         self.hole_fill = float(hole_fill)
         self.edge_threshold = float(edge_threshold)
-        self.nonfinite = nonfinite
+        self.nonfinite = NonFiniteGuard(type(self).__name__, nonfinite, max_consecutive_skips)
         self.edge_generator = build_component(GENERATORS, edge_generator, 'edge_generator')
         self.inpaint_generator = build_component(GENERATORS, inpaint_generator,
                                                  'inpaint_generator')
@@ -308,18 +309,7 @@ class EdgeConnectInpaintor(BaseInpaintor):
         return {n: optim_wrapper[n] for n in self.trained}
 
     def _finite(self, terms: dict[str, Tensor], optims: Sequence[OptimWrapper]) -> bool:
-        bad = [k for k, v in terms.items() if not torch.isfinite(v).all()]
-        if not bad:
-            return True
-        where = (f'iteration {int(self.train_steps) - 1}: loss term {bad[0]} is '
-                 f'{float(terms[bad[0]].detach())}')
-        if self.nonfinite == 'raise':
-            raise NonFiniteLossError(where + "; training stopped (set model.nonfinite='skip' "
-                                     'to skip such updates instead)')
-        print_log(where + '; update skipped', logger='current', level=30)
-        for optim in optims:
-            optim.zero_grad()
-        return False
+        return self.nonfinite(terms, optims, int(self.train_steps) - 1)
 
     def _edge_metrics(self, pred: Tensor, target: Tensor, mask: Tensor) -> dict[str, Tensor]:
         """Precision and recall of the predicted edges in the holes (the authors' log)."""

@@ -225,7 +225,7 @@ def test_skipping_nonfinite_updates_stops_after_a_run_of_them():
                        match=r'iteration 3: loss term loss__NaNAfter_output is nan.*3 iterations '
                              r'in a row.*max_consecutive_skips=3'):
         model.train_step(_data(), optim)
-    assert _model(nonfinite='skip').max_consecutive_skips == 10     # the default
+    assert _model(nonfinite="skip").nonfinite.max_consecutive_skips == 10     # the default
 
 
 class _SpyDisc(_FeatureDisc):

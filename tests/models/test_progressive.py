@@ -129,7 +129,7 @@ def test_shared_weights_train_at_every_stage():
 def test_gan_options_reach_every_stage():
     # disc_input and nonfinite are GANInpaintor's and apply to the stage in training
     model = _model(disc_input='output', nonfinite='skip')
-    assert model.disc_input == 'output' and model.nonfinite == 'skip'
+    assert model.disc_input == 'output' and model.nonfinite.mode == 'skip'
     model.train()
     log = model.train_step(_data(size=32), _optim(model))
     assert 'loss_d' in log and 'loss_g' in log

@@ -254,6 +254,18 @@ def test_bad_settings_are_named():
         broken.train_step(_data(), _optims(broken))
 
 
+def test_skipped_nonfinite_updates_stop_training_after_a_run_of_them():
+    """EdgeConnect follows the engine's policy: 'skip' drops a NaN update, but a run of
+    max_consecutive_skips such iterations stops training (it used to skip forever)."""
+    model = _model(1, nonfinite='skip', max_consecutive_skips=2)
+    with torch.no_grad():
+        next(model.edge_discriminator.parameters()).fill_(float('nan'))
+    optims = _optims(model)
+    model.train_step(_data(), optims)                # iteration 0: skipped, goes on
+    with pytest.raises(NonFiniteLossError, match=r'iteration 1: .*2 iterations in a row'):
+        model.train_step(_data(), optims)
+
+
 def test_without_the_transform_the_model_computes_the_same_edges():
     seen = []
     hook = lambda module, args, kwargs: seen.append(kwargs['edge'].detach().clone())

@@ -3,10 +3,11 @@ from .base import BaseInpaintor
 from .autocast_wrapper import CPUAutocastOptimWrapper
 from .data_preprocessor import InpaintingDataPreprocessor
 from .distributed import StagewiseDistributedDataParallel
-from .inpaintor import GANInpaintor, NonFiniteLossError, composite
+from .inpaintor import GANInpaintor, composite
+from .nonfinite import NonFiniteGuard, NonFiniteLossError
 from .optim_constructor import MultiOptimWrapperConstructor
 from .progressive import ProgressiveInpaintor
 
-__all__ = ['BaseInpaintor', 'InpaintingDataPreprocessor', 'GANInpaintor', 'NonFiniteLossError', 'MultiOptimWrapperConstructor',
+__all__ = ['BaseInpaintor', 'InpaintingDataPreprocessor', 'GANInpaintor', 'NonFiniteGuard', 'NonFiniteLossError', 'MultiOptimWrapperConstructor',
            'composite', 'CPUAutocastOptimWrapper', 'ProgressiveInpaintor',
            'StagewiseDistributedDataParallel']

@@ -23,10 +23,7 @@ from toolbox.registry import DISCRIMINATORS, GENERATORS, LOSSES, MODELS
 
 from .base import BaseInpaintor
 from .distributed import unwrap
-
-
-class NonFiniteLossError(FloatingPointError):
-    """A loss term became NaN or infinite; the message names the iteration and the term."""
+from .nonfinite import NonFiniteGuard
 
 
 _bare = unwrap
@@ -92,11 +89,7 @@ class GANTraining:
                   disc_input: str, nonfinite: str, max_consecutive_skips: int = 10,
                   phase_iters: dict | None = None) -> None:
         name = type(self).__name__
-        if int(max_consecutive_skips) < 1:
-            raise ValueError(f'{name}: max_consecutive_skips must be >= 1, got '
-                             f'{max_consecutive_skips}')
-        self.max_consecutive_skips = int(max_consecutive_skips)
-        self._skips = (-2, 0)   # (last iteration with a skipped update, run length)
+        self.nonfinite = NonFiniteGuard(name, nonfinite, max_consecutive_skips)
         self.phase_iters = self._check_phases(name, phase_iters, has_discriminator)
         if int(disc_steps) < 1:
             raise ValueError(f'{name}: disc_steps must be >= 1, got {disc_steps}')
@@ -105,9 +98,6 @@ class GANTraining:
             raise ValueError(f"{name}: disc_input must be 'composite' or 'output', got "
                              f'{disc_input!r}')
         self.disc_input = disc_input
-        if nonfinite not in ('raise', 'skip'):
-            raise ValueError(f"{name}: nonfinite must be 'raise' or 'skip', got {nonfinite!r}")
-        self.nonfinite = nonfinite
         rec, adv, fm = [], [], []
         for i, cfg in enumerate(losses):
             loss = build_component(LOSSES, cfg, f'losses[{i}]')
@@ -205,28 +195,7 @@ class GANTraining:
         return lambda image: disc(image, batch['mask'], **conditions)
 
     def _finite(self, terms: dict[str, Tensor], optim: OptimWrapper) -> bool:
-        """False (after zeroing the gradients) if a term is not finite and the config says
-        skip; raises if it says raise."""
-        bad = [(k, float(v.detach())) for k, v in terms.items() if not torch.isfinite(v).all()]
-        if not bad:
-            return True
-        where = (f'iteration {int(self.train_steps) - 1}: loss term {bad[0][0]} is '
-                 f'{bad[0][1]}' + (f' (also {", ".join(k for k, _ in bad[1:])})' if bad[1:] else ''))
-        if self.nonfinite == 'raise':
-            raise NonFiniteLossError(where + "; training stopped (set model.nonfinite='skip' "
-                                     'to skip such updates instead)')
-        it = int(self.train_steps) - 1
-        last, run = self._skips
-        run = run if it == last else run + 1 if it == last + 1 else 1
-        self._skips = (it, run)
-        if run >= self.max_consecutive_skips:
-            raise NonFiniteLossError(
-                f'{where}; training stopped: {run} iterations in a row had an update skipped '
-                f'(model.max_consecutive_skips={self.max_consecutive_skips})')
-        from mmengine.logging import print_log
-        print_log(where + '; update skipped', logger='current', level=30)
-        optim.zero_grad()
-        return False
+        return self.nonfinite(terms, [optim], int(self.train_steps) - 1)
 
     # -- the two updates -------------------------------------------------------------------
     def _optimizers(self, optim_wrapper, has_discriminator: bool):
