@@ -6,7 +6,7 @@ import sys
 import pytest
 
 from toolbox.datasets.photos import assign_splits
-from toolbox.registry import PROGRESSIVE_SCHEDULERS
+from toolbox.registry import STAGE_SCHEDULERS
 
 from .utils import REPO, run_python
 
@@ -17,7 +17,7 @@ import reproduce  # noqa: E402
 @pytest.mark.parametrize('scales', [(1.0,), (0.25, 0.5, 1.0),
                                     (0.25, 2 ** 0.5 / 4, 0.5, 2 ** 0.5 / 2, 1.0)])
 def test_every_row_gets_the_same_generator_flops(scales):
-    sched = PROGRESSIVE_SCHEDULERS.build(dict(type='StageScheduler', scales=scales,
+    sched = STAGE_SCHEDULERS.build(dict(type='StageScheduler', scales=scales,
                                               stage_iters=(1,) * len(scales), size_multiple=8))
     iters = reproduce.stage_iterations(sched, (128, 128), 1200, final_share=0.5)
     costs = [h * w / 128 ** 2 for h, w in (sched.stage_size(k, (128, 128))

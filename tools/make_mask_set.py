@@ -32,7 +32,9 @@ import json
 import os
 import os.path as osp
 import re
+import shutil
 import sys
+import tempfile
 
 MASK_NAME = re.compile(r'^\d{6}\.png$')
 
@@ -120,31 +122,65 @@ def build(name: str, options: dict):
     return MASK_GENERATORS.build(cfg), cfg
 
 
+def _recover(parent: str, base: str) -> None:
+    """Undo what a run killed while writing ``parent/base`` left: a half-written set is
+    dropped; a previous set moved aside just before the swap goes back in place."""
+    folder = osp.join(parent, base)
+    for name in sorted(os.listdir(parent)):
+        path = osp.join(parent, name)
+        if name.startswith(f'.{base}.old-'):
+            if not osp.exists(folder) and osp.isdir(osp.join(path, base)):
+                os.rename(osp.join(path, base), folder)
+            shutil.rmtree(path, ignore_errors=True)
+        elif name.startswith(f'.{base}.partial-'):
+            shutil.rmtree(path, ignore_errors=True)
+
+
 def write_set(gen, cfg: dict, folder: str, size: tuple[int, int], num: int, seed: int,
               overwrite: bool) -> dict:
+    """Write the set into a hidden sibling folder, then swap it in: an interrupted run
+    (an error, Ctrl-C, a kill) leaves the folder's previous set whole."""
     import cv2
     import numpy as np
-    os.makedirs(folder, exist_ok=True)
-    old = sorted(f for f in os.listdir(folder) if MASK_NAME.match(f))
-    if old:
-        if not overwrite:
+    from toolbox.fileio import atomic_write_text
+    folder = osp.abspath(folder)
+    parent, base = osp.split(folder)
+    os.makedirs(parent, exist_ok=True)
+    _recover(parent, base)
+    if osp.isdir(folder):
+        entries = sorted(os.listdir(folder))
+        old = [f for f in entries if MASK_NAME.match(f)]
+        if old and not overwrite:
             raise FileExistsError(f'{folder} already holds {len(old)} masks ({old[0]} ...); '
                                   'pass --overwrite to replace them')
-        for f in old:
-            os.remove(osp.join(folder, f))
-    ratios = []
-    for i in range(num):
-        mask = gen(size, np.random.default_rng([seed, i]))
-        ratios.append(float(mask.mean()))
-        path = osp.join(folder, f'{i:06d}.png')
-        if not cv2.imwrite(path, mask * np.uint8(255)):
-            raise OSError(f'could not write {path}')
-    stats = dict(type=cfg['type'], config=cfg, generator=repr(gen), size=list(size),
-                 num=num, seed=seed, seeding='numpy.random.default_rng([seed, index])',
-                 hole_ratio=dict(mean=float(np.mean(ratios)), min=min(ratios),
-                                 max=max(ratios), documented=list(gen.hole_ratio_range)))
-    with open(osp.join(folder, 'mask_set.json'), 'w', encoding='utf-8') as f:
-        json.dump(stats, f, indent=2, default=repr)
+        other = [f for f in entries if f != 'mask_set.json' and not MASK_NAME.match(f)]
+        if other:
+            raise FileExistsError(f'{folder} holds other files ({other[0]} ...); write the '
+                                  'mask set into a new or empty folder')
+    tmp = tempfile.mkdtemp(prefix=f'.{base}.partial-', dir=parent)
+    try:
+        ratios = []
+        for i in range(num):
+            mask = gen(size, np.random.default_rng([seed, i]))
+            ratios.append(float(mask.mean()))
+            if not cv2.imwrite(osp.join(tmp, f'{i:06d}.png'), mask * np.uint8(255)):
+                raise OSError(f'could not write {osp.join(folder, f"{i:06d}.png")}')
+        stats = dict(type=cfg['type'], config=cfg, generator=repr(gen), size=list(size),
+                     num=num, seed=seed, seeding='numpy.random.default_rng([seed, index])',
+                     hole_ratio=dict(mean=float(np.mean(ratios)), min=min(ratios),
+                                     max=max(ratios), documented=list(gen.hole_ratio_range)))
+        atomic_write_text(osp.join(tmp, 'mask_set.json'),
+                          json.dumps(stats, indent=2, default=repr))
+        if osp.isdir(folder):
+            retired = tempfile.mkdtemp(prefix=f'.{base}.old-', dir=parent)
+            os.rename(folder, osp.join(retired, base))
+            os.rename(tmp, folder)
+            shutil.rmtree(retired, ignore_errors=True)
+        else:
+            os.rename(tmp, folder)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     return stats
 
 

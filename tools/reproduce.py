@@ -185,13 +185,13 @@ def make_mask_sets(out: str, size: int, num: int, seed: int = 2022) -> dict[str,
 def row_config(row: str, budget: dict, data: str, work_dir: str, amp: bool,
                semantic_weights: str | None):
     from toolbox.apis import apply_amp, load_config
-    from toolbox.registry import PROGRESSIVE_SCHEDULERS
+    from toolbox.registry import STAGE_SCHEDULERS
     cfg = load_config(osp.join(ROOT, ROWS[row]))
     size = budget['size']
     cfg.work_dir = work_dir
     model = cfg.model
     model.generator.cnum = budget['cnum']
-    sched = PROGRESSIVE_SCHEDULERS.build(model.scheduler)
+    sched = STAGE_SCHEDULERS.build(model.scheduler)
     iters = stage_iterations(sched, (size, size), budget['full_iters'], budget['final_share'])
     model.scheduler.stage_iters = tuple(iters)
     disc = model.discriminator

@@ -634,6 +634,37 @@ def test_make_mask_set_options_and_errors(tmp_path, capsys):
     assert not (tmp_path / 'x').exists()
 
 
+def test_an_interrupted_mask_set_write_keeps_the_previous_set(tmp_path):
+    """A run stopped while writing (here Ctrl-C at the third mask) used to leave the
+    folder with the old masks deleted and the new ones half written."""
+    tool = load_tool('tools/make_mask_set.py')
+    out = tmp_path / 'set'
+    gen, cfg = tool.build('Expand', {})
+    tool.write_set(gen, cfg, str(out), (16, 16), 4, 0, overwrite=False)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    def interrupted(size, rng, calls=[]):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return gen(size, rng)
+    with pytest.raises(KeyboardInterrupt):
+        tool.write_set(interrupted, cfg, str(out), (16, 16), 6, 1, overwrite=True)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['set']       # nothing left over
+    # a kill between moving the old set aside and moving the new one in: put back
+    aside = tmp_path / '.set.old-x'
+    aside.mkdir()
+    out.rename(aside / 'set')
+    tool.write_set(gen, cfg, str(tmp_path / 'other'), (16, 16), 1, 0, overwrite=False)
+    tool._recover(str(tmp_path), 'set')
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    (out / 'notes.txt').write_text('mine')
+    with pytest.raises(FileExistsError, match='notes.txt'):
+        tool.write_set(gen, cfg, str(out), (16, 16), 2, 0, overwrite=True)
+    assert (out / 'notes.txt').read_text() == 'mine'
+
+
 def test_browse_masks_and_benchmark_run(tmp_path, capsys):
     out = tmp_path / 'browse.png'
     assert load_tool('tools/browse_masks.py').main(
