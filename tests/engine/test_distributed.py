@@ -89,6 +89,10 @@ def test_a_missing_rank_fails_within_the_configured_timeout(tmp_path, demo_root)
          '--launcher', 'pytorch', '--work-dir', str(tmp_path / 'w'), '--cfg-options',
          'env_cfg.dist_cfg.timeout=3', f'train_dataloader.dataset.data_root={demo_root}'],
         cwd=str(tmp_path), env=env, capture_output=True, text=True, timeout=240)
-    assert result.returncode != 0
-    assert 'Timed out after' in result.stderr and '1/2 clients joined' in result.stderr
+    # one line naming the rendezvous, not a traceback (exit code 2, as for other user errors)
+    assert result.returncode == 2, result.stderr[-3000:]
+    line = result.stderr.strip().splitlines()[-1]
+    assert line.startswith('error: ') and 'Traceback' not in result.stderr
+    assert 'rank 0 of 2 could not join' in line and '127.0.0.1' in line and 'within 3 s' in line
+    assert '1/2 clients joined' in line
     assert time.monotonic() - start < 200          # not gloo's 1800 s

@@ -15,6 +15,11 @@ class ConfigError(ValueError):
     """A config file that cannot be used; the message names the file and the key."""
 
 
+class ProcessGroupError(RuntimeError):
+    """This process could not join the distributed process group (a rank that never came,
+    a wrong address); the message names the rendezvous and the timeout."""
+
+
 def install_safe_yaml() -> None:
     """Make mmengine read YAML (``Config.fromfile('x.yaml')``, ``mmengine.load``) with
     ``yaml.safe_load``: its own handler uses PyYAML's full loader, which builds arbitrary
@@ -194,7 +199,19 @@ def setup_launcher(cfg: Config, launcher: str) -> None:
     if not torch.cuda.is_available() and not dist.is_initialized():
         # mmengine passes dist_cfg (timeout included) to the process group only on its
         # own (CUDA) path; without it gloo waits 30 minutes for a rank that has stopped.
-        dist.init_process_group(backend='gloo', **process_group_options(cfg))
+        options = process_group_options(cfg)
+        try:
+            dist.init_process_group(backend='gloo', **options)
+        except (RuntimeError, ValueError) as exc:     # torch's DistError is a RuntimeError
+            env = os.environ
+            timeout = options.get('timeout')
+            raise ProcessGroupError(
+                f"rank {env.get('RANK', '?')} of {env.get('WORLD_SIZE', '?')} could not join "
+                f"the gloo process group at {env.get('MASTER_ADDR', '?')}:"
+                f"{env.get('MASTER_PORT', '?')} within "
+                f"{f'{timeout.total_seconds():g} s' if timeout else 'the default timeout'} "
+                f"(env_cfg.dist_cfg.timeout): {str(exc).splitlines()[0] if str(exc) else exc!r}"
+                '; start every rank with the same MASTER_ADDR/MASTER_PORT') from exc
     wrapper = cfg.get('model_wrapper_cfg') or {}
     # scoped: mmengine's Runner looks the type up in its root registry
     wrapper.setdefault('type', 'toolbox.StagewiseDistributedDataParallel')

@@ -14,14 +14,14 @@ def user_errors() -> tuple[type[BaseException], ...]:
     from toolbox.models import NonFiniteLossError
 
     from .batch import ManifestError
-    from .config import ConfigError
+    from .config import ConfigError, ProcessGroupError
     from .export import ExportError
     from .inference import CheckpointRequiredError
     from .onnx_model import OnnxModelError
     return (ConfigError, UnknownComponentError, ConfigKeywordError, CheckpointMismatchError,
             CheckpointLoadError, CheckpointRequiredError, ImageLoadError, MaskSizeError,
             DatasetError, WriteError, FileNotFoundError, NonFiniteLossError,
-            WeightConversionError, ExportError, OnnxModelError, ManifestError)
+            WeightConversionError, ExportError, OnnxModelError, ManifestError, ProcessGroupError)
 
 
 def run_reporting_errors(main: Callable[[], None], context: str) -> int:
