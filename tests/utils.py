@@ -28,3 +28,44 @@ def load_tool(name: str):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def train_demo(config: str, work_dir, iters: int, *options: str, data_root=None,
+               timeout: int = 400) -> str:
+    """Train ``config`` for ``iters`` iterations through ``tools/train.py`` in a fresh
+    interpreter (one thread, run from ``work_dir``'s parent, a ``pathlib.Path``), validating
+    and saving at the last one; returns the log."""
+    data = [f'{split}_dataloader.dataset.data_root={data_root}'
+            for split in ('train', 'val')] if data_root else []
+    result = run_python([osp.join(REPO, 'tools/train.py'), osp.join(REPO, config),
+                         '--work-dir', str(work_dir), '--cfg-options', *data,
+                         f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={iters}',
+                         f'default_hooks.checkpoint.interval={iters}',
+                         'default_hooks.logger.interval=1', *options],
+                        cwd=str(work_dir.parent),
+                        env={'OMP_NUM_THREADS': '1'}, timeout=timeout)
+    assert result.returncode == 0, result.stderr[-4000:]
+    return result.stdout + result.stderr
+
+
+def inpaint_box(config: str, checkpoint, image, box: tuple[slice, slice], folder, *options: str):
+    """Inpaint ``image`` (a path, or a uint8 array written to ``folder``) inside ``box``
+    through ``tools/inpaint.py``'s ``main``; checks that the known pixels are kept and
+    returns ``(written, original, mask)``."""
+    import cv2
+    import numpy as np
+    if not isinstance(image, str):
+        cv2.imwrite(osp.join(folder, 'image.png'), image)
+        image = osp.join(folder, 'image.png')
+    original = cv2.imread(image)
+    mask = np.zeros(original.shape[:2], np.uint8)
+    mask[box] = 255
+    mask_path, out = osp.join(folder, 'mask.png'), osp.join(folder, 'out.png')
+    cv2.imwrite(mask_path, mask)
+    assert load_tool('inpaint').main(['--config', osp.join(REPO, config), '--checkpoint',
+                                      str(checkpoint), '--image', image, '--mask', mask_path,
+                                      '--out', out, *options]) == 0
+    written = cv2.imread(out)
+    assert written.shape == original.shape
+    assert np.array_equal(written[mask == 0], original[mask == 0])
+    return written, original, mask

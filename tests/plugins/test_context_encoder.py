@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from tests.utils import REPO, run_python
+from tests.utils import REPO, inpaint_box, train_demo
 from toolbox.registry import DISCRIMINATORS, GENERATORS, LOSSES, MASK_GENERATORS, MODELS
 from toolbox_plugins.context_encoder.generator import ChannelWiseFC
 from toolbox_plugins.context_encoder.losses import overlap_weights
@@ -151,32 +151,12 @@ def test_discriminator_judges_the_centre_crop():
 
 
 def test_demo_trains_through_the_cli_and_inpaints(tmp_path, demo_root):
-    import cv2
-    work = tmp_path / 'work'
-    train = run_python(['tools/train.py', DEMO, '--work-dir', str(work), '--cfg-options',
-                        f'train_dataloader.dataset.data_root={demo_root}',
-                        f'val_dataloader.dataset.data_root={demo_root}',
-                        'train_cfg.max_iters=3', 'train_cfg.val_interval=3',
-                        'default_hooks.checkpoint.interval=3',
-                        'default_hooks.logger.interval=1'],
-                       env={'OMP_NUM_THREADS': '1'}, timeout=400)
-    assert train.returncode == 0, train.stderr[-4000:]
-    log = train.stdout + train.stderr
+    log = train_demo(DEMO, tmp_path / 'work', 3, data_root=demo_root)
     assert 'loss_OverlapL2Loss_output' in log and 'loss_g_adv' in log and 'PSNR' in log
     image = np.random.default_rng(0).integers(0, 256, (50, 70, 3), dtype=np.uint8)
-    mask = np.zeros((50, 70), np.uint8)
-    mask[15:35, 20:45] = 255
-    cv2.imwrite(str(tmp_path / 'img.png'), image)
-    cv2.imwrite(str(tmp_path / 'mask.png'), mask)
-    out = tmp_path / 'out.png'
-    result = run_python(['tools/inpaint.py', '--config', DEMO, '--checkpoint',
-                         str(work / 'iter_3.pth'), '--image', str(tmp_path / 'img.png'),
-                         '--mask', str(tmp_path / 'mask.png'), '--out', str(out)],
-                        env={'OMP_NUM_THREADS': '1'}, timeout=300)
-    assert result.returncode == 0, result.stderr[-4000:]
-    written = cv2.imread(str(out))
-    assert written.shape == image.shape                # the fixed 64² model, resized back
-    assert np.array_equal(written[mask == 0], image[mask == 0])
+    # the fixed 64² model's result is resized back to 50x70 (checked by inpaint_box)
+    inpaint_box(DEMO, tmp_path / 'work' / 'iter_3.pth', image, np.s_[15:35, 20:45],
+                str(tmp_path))
 
 
 def test_toolbox_lists_the_components(capsys):

@@ -4,14 +4,13 @@ terms, the spatially discounted weights, and the demo through the tools."""
 import glob
 import os.path as osp
 
-import cv2
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 from scipy import ndimage
 
-from tests.utils import REPO, run_python
+from tests.utils import REPO, inpaint_box, train_demo
 from toolbox.registry import DISCRIMINATORS, GENERATORS, LOSSES
 from toolbox.testing import check_model
 from toolbox_plugins.deepfill.contextual_attention import contextual_attention
@@ -19,7 +18,6 @@ from toolbox_plugins.deepfillv1.discriminator import local_boxes
 from toolbox_plugins.deepfillv1.layers import SameConv2d
 from toolbox_plugins.deepfillv1.losses import discount_weights, hole_distance
 
-from tests.utils import load_tool
 
 pytestmark = pytest.mark.filterwarnings('ignore::UserWarning')
 
@@ -245,24 +243,12 @@ def test_model_contract_and_stage_outputs():
 
 
 def test_demo_trains_and_inpaints_through_the_tools(tmp_path, demo_root):
-    cfg = osp.join(REPO, 'configs/demo/deepfillv1_demo.py')
-    work = tmp_path / 'work'
-    train = run_python([osp.join(REPO, 'tools/train.py'), cfg, '--work-dir', str(work),
-                        '--cfg-options', 'train_cfg.max_iters=3', 'train_cfg.val_interval=3',
-                        'default_hooks.checkpoint.interval=3'], cwd=str(tmp_path))
-    assert train.returncode == 0, train.stderr[-3000:]
-    assert (work / 'iter_3.pth').exists()
+    train_demo('configs/demo/deepfillv1_demo.py', tmp_path / 'work', 3, data_root=demo_root)
     image = sorted(glob.glob(osp.join(demo_root, 'val', '*.png')))[0]
-    mask = np.zeros(cv2.imread(image).shape[:2], np.uint8)
-    mask[60:140, 80:200] = 255
-    cv2.imwrite(str(tmp_path / 'mask.png'), mask)
-    out = tmp_path / 'out.png'
-    args = ['--config', cfg, '--checkpoint', str(work / 'iter_3.pth'), '--image', image,
-            '--mask', str(tmp_path / 'mask.png'), '--out', str(out)]
-    assert load_tool('inpaint').main(args) == 0
-    result, original = cv2.imread(str(out)), cv2.imread(image)
-    assert np.array_equal(result[mask == 0], original[mask == 0])
-    assert not np.array_equal(result[mask > 0], original[mask > 0])
+    written, original, mask = inpaint_box('configs/demo/deepfillv1_demo.py',
+                                          tmp_path / 'work' / 'iter_3.pth', image,
+                                          np.s_[60:140, 80:200], str(tmp_path))
+    assert not np.array_equal(written[mask > 0], original[mask > 0])
 
 
 def test_toolbox_list_shows_the_components(capsys):

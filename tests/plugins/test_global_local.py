@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch import nn
 
-from tests.utils import run_python
+from tests.utils import inpaint_box, train_demo
 from toolbox.crops import hole_centred_crop
 from toolbox.models.blending import poisson_blend
 from toolbox.registry import DISCRIMINATORS, GENERATORS, MODELS
@@ -189,33 +189,12 @@ def test_inpaint_blend_option():
 
 
 def test_demo_trains_through_the_phases_and_inpaints_blended(tmp_path, demo_root):
-    import cv2
-    work = tmp_path / 'work'
-    train = run_python(['tools/train.py', DEMO, '--work-dir', str(work), '--cfg-options',
-                        f'train_dataloader.dataset.data_root={demo_root}',
-                        f'val_dataloader.dataset.data_root={demo_root}',
-                        'train_cfg.max_iters=3', 'train_cfg.val_interval=3',
-                        'model.phase_iters.generator=1', 'model.phase_iters.discriminator=1',
-                        'default_hooks.checkpoint.interval=3',
-                        'default_hooks.logger.interval=1'],
-                       env={'OMP_NUM_THREADS': '1'}, timeout=400)
-    assert train.returncode == 0, train.stderr[-4000:]
-    log = train.stdout + train.stderr
+    log = train_demo(DEMO, tmp_path / 'work', 3, 'model.phase_iters.generator=1',
+                     'model.phase_iters.discriminator=1', data_root=demo_root)
     assert 'loss_MSELoss_output' in log and 'loss_g_adv' in log and 'PSNR' in log
     image = np.random.default_rng(0).integers(0, 256, (40, 52, 3), dtype=np.uint8)
-    mask = np.zeros((40, 52), np.uint8)
-    mask[12:28, 14:34] = 255
-    cv2.imwrite(str(tmp_path / 'img.png'), image)
-    cv2.imwrite(str(tmp_path / 'mask.png'), mask)
-    out = tmp_path / 'out.png'
-    result = run_python(['tools/inpaint.py', '--config', DEMO, '--checkpoint',
-                         str(work / 'iter_3.pth'), '--image', str(tmp_path / 'img.png'),
-                         '--mask', str(tmp_path / 'mask.png'), '--out', str(out),
-                         '--blend', 'poisson'], env={'OMP_NUM_THREADS': '1'}, timeout=300)
-    assert result.returncode == 0, result.stderr[-4000:]
-    written = cv2.imread(str(out))
-    assert written.shape == image.shape
-    assert np.array_equal(written[mask == 0], image[mask == 0])
+    inpaint_box(DEMO, tmp_path / 'work' / 'iter_3.pth', image, np.s_[12:28, 14:34],
+                str(tmp_path), '--blend', 'poisson')
 
 
 def test_toolbox_lists_the_components(capsys):

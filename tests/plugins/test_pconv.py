@@ -4,21 +4,19 @@ irregular masks, and the demo through the tools."""
 import glob
 import os.path as osp
 
-import cv2
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 from mmengine.config import Config
 
-from tests.utils import REPO, run_python
+from tests.utils import REPO, inpaint_box, train_demo
 from toolbox.registry import GENERATORS, LOSSES, MASK_GENERATORS
 from toolbox.testing import check_model, tiny_optimizers, tiny_batch
 from toolbox_plugins.pconv.losses import dilated_hole_tv, gram
 from toolbox_plugins.pconv.masks import PCONV_BINS
 from toolbox_plugins.pconv.partial_conv import PartialConv2d
 
-from tests.utils import load_tool
 
 pytestmark = pytest.mark.filterwarnings('ignore::UserWarning')
 
@@ -189,23 +187,12 @@ def test_border_free_masks_and_bin_choice():
 
 # -- the demo ------------------------------------------------------------------------------
 def test_demo_trains_and_inpaints_through_the_tools(tmp_path, demo_root):
-    cfg = osp.join(REPO, 'configs/demo/pconv_demo.py')
-    work = tmp_path / 'work'
-    train = run_python([osp.join(REPO, 'tools/train.py'), cfg, '--work-dir', str(work),
-                        '--cfg-options', 'train_cfg.max_iters=3', 'train_cfg.val_interval=3',
-                        'default_hooks.checkpoint.interval=3'], cwd=str(tmp_path))
-    assert train.returncode == 0, train.stderr[-3000:]
+    train_demo('configs/demo/pconv_demo.py', tmp_path / 'work', 3, data_root=demo_root)
     image = sorted(glob.glob(osp.join(demo_root, 'val', '*.png')))[0]
-    mask = np.zeros(cv2.imread(image).shape[:2], np.uint8)
-    mask[60:140, 80:200] = 255
-    cv2.imwrite(str(tmp_path / 'mask.png'), mask)
-    out = tmp_path / 'out.png'
-    args = ['--config', cfg, '--checkpoint', str(work / 'iter_3.pth'), '--image', image,
-            '--mask', str(tmp_path / 'mask.png'), '--out', str(out)]
-    assert load_tool('inpaint').main(args) == 0
-    result, original = cv2.imread(str(out)), cv2.imread(image)
-    assert np.array_equal(result[mask == 0], original[mask == 0])
-    assert not np.array_equal(result[mask > 0], original[mask > 0])
+    written, original, mask = inpaint_box('configs/demo/pconv_demo.py',
+                                          tmp_path / 'work' / 'iter_3.pth', image,
+                                          np.s_[60:140, 80:200], str(tmp_path))
+    assert not np.array_equal(written[mask > 0], original[mask > 0])
 
 
 def test_toolbox_list_shows_the_components(capsys):
