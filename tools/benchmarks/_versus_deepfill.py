@@ -1,5 +1,6 @@
 """Shared body of the benchmarks that time one method next to DeepFill v2 in the same run
-(``deepfillv1``, ``pconv``): inference at each size, batch 1, fp32, ``torch.inference_mode``
+(``aotgan``, ``context_encoder``, ``deepfillv1``, ``dfnet``, ``dmfn``, ``global_local``,
+``pconv``): inference at each size, batch 1, fp32, ``torch.inference_mode``
 (best of ``--repeats`` after a warm-up, interleaved rounds, GFLOP from
 ``torch.utils.flop_counter``), and one training step (``GANInpaintor.train_step``: G+D,
 or G alone for a model without discriminator) at ``--train-size`` with ``--train-batch``.
@@ -14,10 +15,10 @@ import os.path as osp
 import sys
 
 
-def _deepfill_bench():
+def _bench(name: str):
     sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))   # tools/
     from benchmark import load_benchmark
-    return load_benchmark('deepfill')
+    return load_benchmark(name)
 
 
 def parse(prog: str, doc: str, argv):
@@ -62,7 +63,7 @@ def step_run(model, size: int, batch: int, df):
 def run(label: str, generator_for_size, model_for_size, args) -> int:
     """``generator_for_size(size)``: the method's generator for inference at ``size``;
     ``model_for_size(size)``: its training model at ``size`` (in train mode)."""
-    df = _deepfill_bench()
+    df = _bench('deepfill')
     from toolbox.apis.memory import keep_freed_memory
     tuned = keep_freed_memory()
     import torch
@@ -71,8 +72,8 @@ def run(label: str, generator_for_size, model_for_size, args) -> int:
     threads = args.threads or len(os.sched_getaffinity(0))
     torch.set_num_threads(threads)
     load = os.getloadavg()[0] if hasattr(os, 'getloadavg') else float('nan')
-    print(f'torch {torch.__version__}, {threads} thread(s), load average {load:.2f}, '
-          f'large blocks kept by malloc: {"yes" if tuned else "no"}')
+    print(f'{_bench("hd")._cpu()}; torch {torch.__version__}, {threads} thread(s), load '
+          f'average {load:.2f}, large blocks kept by malloc: {"yes" if tuned else "no"}')
     deepfill = GENERATORS.build(dict(type='DeepFillv2Generator', cnum=48)).eval()
     n = lambda m: sum(p.numel() for p in m.parameters())  # noqa: E731
 

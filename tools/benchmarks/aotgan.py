@@ -22,11 +22,8 @@ os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')   # before torch starts Open
 import os.path as osp  # noqa: E402
 import sys  # noqa: E402
 
-
-def _bench(name: str):
-    sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))   # tools/
-    from benchmark import load_benchmark
-    return load_benchmark(name)
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+import _versus_deepfill as versus  # noqa: E402
 
 
 def aotgan_model():
@@ -42,63 +39,11 @@ def aotgan_model():
                 dict(type='SoftMaskGANLoss', loss_weight=0.01)])).train()
 
 
-def compare(label: str, generator_cfg: dict, model_fn, argv) -> int:
-    """The inference table and the training step of ``label`` against DeepFill v2."""
-    dmfn = _bench('dmfn')
-    args = dmfn.parse(argv)
-    df = _bench('deepfill')
-    from toolbox.apis.memory import keep_freed_memory
-    tuned = keep_freed_memory()
-    import torch
-
+def generator(size: int):
     from toolbox.registry import GENERATORS
-    threads = args.threads or len(os.sched_getaffinity(0))
-    torch.set_num_threads(threads)
-    load = os.getloadavg()[0] if hasattr(os, 'getloadavg') else float('nan')
-    print(f'torch {torch.__version__}, {threads} thread(s), load average {load:.2f}, '
-          f'large blocks kept by malloc: {"yes" if tuned else "no"}')
-    gen = GENERATORS.build(generator_cfg).eval()
-    deepfill = GENERATORS.build(dict(type='DeepFillv2Generator', cnum=48)).eval()
-    n = lambda m: sum(p.numel() for p in m.parameters())  # noqa: E731
-    print(f'{generator_cfg["type"]}(): {n(gen):,} parameters; DeepFillv2Generator(cnum=48): '
-          f'{n(deepfill):,}')
-    print(f'\ninference, batch 1, fp32, best of {args.repeats} after a warm-up')
-    print(f'  {"size":>5s} {label + " s":>10s} {"GFLOP":>7s} {"DeepFill s":>10s} {"GFLOP":>7s} '
-          f'{label + "/DeepFill":>16s}')
-    for size in args.sizes:
-        runs = dict(m=df.generator_run(gen, size, 'fp32'),
-                    deepfill=df.generator_run(deepfill, size, 'fp32'))
-        best = df.interleaved(runs, args.repeats)
-        flops = {k: df.count_flops(v) / 1e9 for k, v in runs.items()}
-        print(f'  {size:5d} {best["m"]:10.3f} {flops["m"]:7.1f} {best["deepfill"]:10.3f} '
-              f'{flops["deepfill"]:7.1f} {best["m"] / best["deepfill"]:16.2f}', flush=True)
-    if not args.no_train:
-        s, b = args.train_size, args.train_batch
-        print(f'\ntraining step (GANInpaintor.train_step), {s}² batch {b}, fp32, '
-              f'best of {max(1, args.repeats - 1)}')
-        runs = dict(m=step_run(model_fn(), s, b, df),
-                    deepfill=step_run(dmfn.deepfill_model(), s, b, df))
-        best = df.interleaved(runs, max(1, args.repeats - 1))
-        print(f'  {label} {best["m"]:.3f} s/step, DeepFill v2 (G+D) {best["deepfill"]:.3f} '
-              f's/step, ratio {best["m"] / best["deepfill"]:.2f}', flush=True)
-    return 0
-
-
-def step_run(model, size: int, batch: int, df):
-    """dmfn's step, also for a model without a discriminator (its G step only)."""
-    if model.discriminator is not None:
-        return _bench('dmfn').step_run(model, size, batch, df)
-    import torch
-    from mmengine.optim import OptimWrapper, OptimWrapperDict
-    optim = OptimWrapperDict(
-        generator=OptimWrapper(torch.optim.Adam(model.generator.parameters(), lr=1e-4)))
-    image, _ = df.inputs(size, batch)
-    mask = torch.zeros(batch, 1, size, size)
-    mask[..., size // 4:size // 4 + size // 2, size // 4:size // 4 + size // 2] = 1
-    data = dict(inputs=dict(gt=list(((image + 1) * 127.5).round().byte()),
-                            mask=list(mask.byte())))
-    return lambda: model.train_step(data, optim)
+    return GENERATORS.build(dict(type='AOTGANGenerator'))
 
 
 def main(argv) -> int:
-    return compare('AOT-GAN', dict(type='AOTGANGenerator'), aotgan_model, argv)
+    args = versus.parse('benchmark.py aotgan', __doc__, argv)
+    return versus.run('AOT-GAN', generator, lambda size: aotgan_model(), args)

@@ -19,6 +19,9 @@ os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')   # before torch starts Open
 import os.path as osp  # noqa: E402
 import sys  # noqa: E402
 
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+import _versus_deepfill as versus  # noqa: E402
+
 
 def dfnet_model():
     from toolbox.registry import MODELS
@@ -36,8 +39,11 @@ def dfnet_model():
                 dict(type='TotalVariationLoss', outputs=texture, loss_weight=0.1 / 3)])).train()
 
 
+def generator(size: int):
+    from toolbox.registry import GENERATORS
+    return GENERATORS.build(dict(type='DFNetGenerator'))
+
+
 def main(argv) -> int:
-    sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))   # tools/
-    from benchmark import load_benchmark
-    return load_benchmark('aotgan').compare('DFNet', dict(type='DFNetGenerator'),
-                                            dfnet_model, argv)
+    args = versus.parse('benchmark.py dfnet', __doc__, argv)
+    return versus.run('DFNet', generator, lambda size: dfnet_model(), args)

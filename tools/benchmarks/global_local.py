@@ -15,8 +15,11 @@ import os
 
 os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')   # before torch starts OpenMP
 
-import sys  # noqa: E402
 import os.path as osp  # noqa: E402
+import sys  # noqa: E402
+
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+import _versus_deepfill as versus  # noqa: E402
 
 
 def generator(size: int):
@@ -36,6 +39,5 @@ def model(size: int):
 
 
 def main(argv) -> int:
-    sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))   # tools/
-    from benchmark import load_benchmark
-    return load_benchmark('context_encoder').run_rows('G&L', generator, model, argv)
+    args = versus.parse('benchmark.py global_local', __doc__, argv)
+    return versus.run('G&L', generator, model, args)
