@@ -109,6 +109,9 @@ def test_three_phases_change_exactly_their_networks():
     def changed(before, net):
         return any(not torch.equal(a, b) for a, b in zip(before, net.parameters()))
 
+    def stats(net):       # the batch norms' running statistics
+        return [b.detach().clone() for b in net.buffers()]
+
     expected = [('generator', True, False, {'loss_MSELoss_output'}),
                 ('generator', True, False, {'loss_MSELoss_output'}),
                 ('discriminator', False, True, {'loss_d'}),
@@ -117,7 +120,12 @@ def test_three_phases_change_exactly_their_networks():
     for phase, g_changes, d_changes, logged in expected:
         assert model.phase_at(int(model.train_steps)) == phase
         g, d = params(model.generator), params(model.discriminator)
+        g_stats = stats(model.generator)
         log = model.train_step(data, optim)
+        # the generator is fixed in phase 2: its batch-norm statistics too (they moved)
+        assert (phase == 'discriminator') == all(
+            torch.equal(a, b) for a, b in zip(g_stats, model.generator.buffers())), phase
+        assert model.generator.training
         assert changed(g, model.generator) == g_changes, phase
         assert changed(d, model.discriminator) == d_changes, phase
         assert logged <= set(log), (phase, sorted(log))

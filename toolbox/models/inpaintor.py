@@ -43,6 +43,19 @@ def frozen(module: nn.Module):
             p.requires_grad_(flag)
 
 
+@contextlib.contextmanager
+def evaluating(module: nn.Module):
+    """Eval mode inside the block (batch norms use and keep their running statistics,
+    dropout is off), restoring each sub-module's own mode afterwards."""
+    modes = [(m, m.training) for m in module.modules()]
+    module.eval()
+    try:
+        yield module
+    finally:
+        for m, mode in modes:
+            m.training = mode
+
+
 def name_losses(losses) -> list[str]:
     """Log names of ``losses``: the class name, numbered from the second of a class on
     (``L1Loss``, ``L1Loss2``)."""
@@ -264,7 +277,10 @@ class GANTraining:
                     or (phase == 'joint' and joint_step % self.disc_steps == 0))
         self.train_steps += 1
 
-        with g_optim.optim_context(generator), torch.set_grad_enabled(update_g):
+        # In the discriminator phase the generator is a fixed function: run in train mode
+        # it would still move its batch-norm statistics, i.e. change the network.
+        fixed_g = evaluating(generator) if phase == 'discriminator' else contextlib.nullcontext()
+        with g_optim.optim_context(generator), torch.set_grad_enabled(update_g), fixed_g:
             outputs, batch = self.training_outputs(batch)
         fake = composite(outputs['output'], batch['gt'], batch['mask'])
         judged = fake if self.disc_input == 'composite' else outputs['output']
