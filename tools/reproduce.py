@@ -342,9 +342,10 @@ def picture_grid(models: dict, test_dir: str, mask_sets: dict[str, str], size: i
     import torch
 
     from toolbox.datasets import read_image
+    from toolbox.value_range import to_model_range
     image_path = osp.join(test_dir, sorted(os.listdir(test_dir))[0])
     gt = read_image(image_path)
-    x = torch.from_numpy(gt).permute(2, 0, 1)[None].float() / 127.5 - 1
+    x = to_model_range(torch.from_numpy(gt).permute(2, 0, 1)[None])
     rows = []
     for column, folder in mask_sets.items():
         mask = cv2.imread(osp.join(folder, '000000.png'), cv2.IMREAD_GRAYSCALE) > 127
