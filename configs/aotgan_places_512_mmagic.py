@@ -7,8 +7,13 @@
 # The networks are configs/aotgan_places_512.py's. The perceptual and style losses are left
 # out: their VGG19 has weights of its own that the released file does not hold (add them back
 # to fine-tune; VGG19 then loads from vgg19-dcbb9e9d.pth).
+#
+# MMagic (as the authors) feeds the generator white holes, image * (1 - mask) + mask in
+# [-1, 1]; hole_offset=1.0 does the same to the engine's zero-filled holes (the paper config
+# keeps the engine's input). Measured against MMagic's own AOTInpaintor: plugins/aotgan/README.md.
 _base_ = ['./aotgan_places_512.py']
 model = dict(
+    generator=dict(hole_offset=1.0),
     losses=[
         dict(type='L1Loss', loss_weight=1.0),
         dict(type='SoftMaskGANLoss', loss_weight=0.01, kernel_size=71, sigma=10.0),

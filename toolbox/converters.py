@@ -89,12 +89,16 @@ def read_foreign_checkpoint(filename: str, map_location='cpu', max_placeholders:
                 return torch.load(filename, map_location=map_location, weights_only=True)
         except pickle.UnpicklingError as exc:
             found = _GLOBAL.search(str(exc))
-            if found is None or found.group(1) in names or len(names) >= max_placeholders:
+            # torch's message drops the 'builtins.' of a builtin (numpy's dtypes are
+            # pickled through builtins.getattr, e.g. in mmengine's message_hub)
+            name = found and (found.group(1) if '.' in found.group(1)
+                              else f'builtins.{found.group(1)}')
+            if found is None or name in names or len(names) >= max_placeholders:
                 reason = _REASON.search(str(exc))
                 reason = ' '.join(reason.group(1).split()) if reason else type(exc).__name__
                 raise WeightConversionError(f'{filename} cannot be read as a weights file: '
                                             f'{reason}') from exc
-            names.append(found.group(1))
+            names.append(name)
         except Exception as exc:  # noqa: BLE001 - a damaged file fails in many ways
             first = str(exc).splitlines()[0] if str(exc) else ''
             raise WeightConversionError(f'{filename} is not a readable torch file '

@@ -5,8 +5,11 @@
 MMagic's ``AOTEncoderDecoder`` is the authors' generator under other names (mmcv's
 ``ConvModule`` wraps each convolution as ``.conv``), and its ``SoftMaskPatchDiscriminator``
 (``num_conv=3``, spectral norm) is the authors' discriminator, so the conversion only
-renames. Unlike its DeepFill v2 configs, MMagic's AOT-GAN config loads images as **RGB**
-(``channel_order='rgb'``): no colour reordering.
+renames. The file's ``loss_percep.*`` tensors (the perceptual and style loss's two VGG19
+copies) are left out. Unlike its DeepFill v2 configs, MMagic's AOT-GAN config loads images
+as **RGB** (``channel_order='rgb'``): no colour reordering. MMagic feeds the generator
+white holes; the target config sets ``hole_offset=1.0`` for that (measured against MMagic's
+own inpaintor: ``plugins/aotgan/README.md``).
 """
 from __future__ import annotations
 

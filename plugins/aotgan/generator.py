@@ -3,7 +3,7 @@
 Encoder: reflection-padded 7x7 convolution of image + mask to ``C``, two 4x4 stride-2
 convolutions to ``2C`` and ``4C`` (ReLU after each); ``num_blocks`` AOT blocks at
 ``4C``; decoder: two (bilinear x2, align_corners, 3x3 convolution, ReLU) steps back to ``C``
-and a 3x3 convolution to RGB, ``tanh``. With ``C = 64`` and 8 blocks: 15,201,475
+and a 3x3 convolution to RGB, ``tanh``. With ``C = 64`` and 8 blocks: 15,200,835
 parameters, the authors' count (``tests/plugins/test_aotgan.py``).
 """
 from __future__ import annotations
@@ -43,22 +43,29 @@ class _Up(nn.Module):
 class AOTGANGenerator(BaseGenerator):
     """``forward(masked_image, mask) -> {'output'}`` in [-1, 1].
 
-    ``masked_image``'s holes are read as given (the authors fill them with white; the
-    engine may pass an estimate there).
+    ``masked_image``'s holes are read as given, shifted by ``hole_offset``: the engine
+    passes zeros there (or a progressive model's estimate), the authors and MMagic add the
+    mask to the zero-filled image, ``image * (1 - mask) + mask``, so that their networks see
+    white (1) holes.
 
     Args:
         base_channels: ``C`` (the authors: 64).
         num_blocks: AOT blocks (the authors' default: 8).
         rates: dilation rates of each block (the authors: 1, 2, 4, 8).
+        hole_offset: added to the hole pixels of the input (``masked_image + hole_offset *
+            mask``). 0 (default): the holes as the engine fills them; 1: the authors' and
+            MMagic's white holes, which their released weights expect
+            (``configs/aotgan_places_512_mmagic.py``).
     """
 
     size_multiple = 4
     tiny_cfg = dict(base_channels=4, num_blocks=1, rates=(1, 2))
 
     def __init__(self, base_channels: int = 64, num_blocks: int = 8,
-                 rates: Sequence[int] = (1, 2, 4, 8)) -> None:
+                 rates: Sequence[int] = (1, 2, 4, 8), hole_offset: float = 0.0) -> None:
         super().__init__()
         c = int(base_channels)
+        self.hole_offset = float(hole_offset)
         self.encoder = nn.Sequential(
             nn.ReflectionPad2d(3), nn.Conv2d(4, c, 7), nn.ReLU(True),
             nn.Conv2d(c, 2 * c, 4, stride=2, padding=1), nn.ReLU(True),
@@ -74,5 +81,7 @@ class AOTGANGenerator(BaseGenerator):
         if h % 4 or w % 4:
             raise ValueError(f'AOTGANGenerator: height and width must be multiples of 4, '
                              f'got {h}x{w}')
+        if self.hole_offset:
+            masked_image = masked_image + self.hole_offset * mask
         x = self.encoder(torch.cat([masked_image, mask], 1))
         return {'output': torch.tanh(self.decoder(self.middle(x)))}

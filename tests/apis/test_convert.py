@@ -211,6 +211,18 @@ def test_foreign_reader_never_runs_code_named_in_the_file(tmp_path):
     assert torch.equal(ck['state_dict']['w'], torch.ones(2))
 
 
+def test_mmengine_checkpoint_with_its_message_hub_is_read(tmp_path):
+    # MMagic 1.x files (mmengine's Runner) hold HistoryBuffers of numpy arrays, whose dtypes
+    # pickle through builtins.getattr (torch's error message drops the 'builtins.')
+    from mmengine.logging import HistoryBuffer
+    loss = HistoryBuffer()
+    loss.update(0.5)
+    torch.save({'state_dict': {'w': torch.ones(2)},
+                'message_hub': {'log_scalars': {'train/loss': loss}}}, tmp_path / 'ck.pth')
+    ck = read_foreign_checkpoint(str(tmp_path / 'ck.pth'))
+    assert torch.equal(ck['state_dict']['w'], torch.ones(2))
+
+
 # -- wrong inputs ----------------------------------------------------------------------------------
 
 def test_a_checkpoint_of_another_model_is_named(tmp_path):

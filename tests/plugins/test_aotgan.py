@@ -145,8 +145,38 @@ def test_demo_trains_and_inpaints_through_the_tools(tmp_path, demo_root):
     assert not np.array_equal(result[mask > 0], original[mask > 0])
 
 
+def test_hole_offset_gives_the_white_holes_of_the_authors_and_mmagic():
+    # MMagic's AOTInpaintor (as the authors) feeds image * (1 - mask) + mask; the engine
+    # passes zero-filled holes, which hole_offset=1 turns into the same input
+    from toolbox.apis import load_config
+    torch.manual_seed(0)
+    white = GENERATORS.build(dict(type='AOTGANGenerator', base_channels=4, num_blocks=1,
+                                  rates=(1, 2), hole_offset=1.0)).eval()
+    plain = GENERATORS.build(dict(type='AOTGANGenerator', base_channels=4, num_blocks=1,
+                                  rates=(1, 2))).eval()
+    with torch.no_grad():         # fan-in scaled: the authors' N(0, 0.02) gives outputs near 0
+        for w in white.parameters():
+            w.copy_(torch.randn_like(w) * (2 / w[0].numel()) ** 0.5 if w.ndim > 1
+                    else torch.randn_like(w) * 0.1)
+    plain.load_state_dict(white.state_dict())
+    image = torch.rand(1, 3, 32, 32) * 2 - 1
+    mask = torch.zeros(1, 1, 32, 32)
+    mask[..., 8:24, 4:20] = 1
+    with torch.no_grad():
+        ours = white(image * (1 - mask), mask)['output']
+        theirs = plain(image * (1 - mask) + mask, mask)['output']
+        zeros = plain(image * (1 - mask), mask)['output']
+    assert torch.equal(ours, theirs)
+    assert (ours - zeros).abs().max() > 1e-3          # the offset matters
+    assert load_config(osp.join(REPO, 'configs/aotgan_places_512_mmagic.py')
+                       ).model.generator.hole_offset == 1.0
+    assert 'hole_offset' not in load_config(osp.join(REPO, 'configs/aotgan_places_512.py')
+                                            ).model.generator
+
+
 def test_mmagic_layout_maps_onto_every_key_and_shape():
-    # the source layout: tests/fixtures/weights/mmagic_aotgan_keys.txt (see its header)
+    # the source layout, recorded from MMagic's own AOTInpaintor:
+    # tests/fixtures/weights/mmagic_aotgan_keys.txt (see its header); shapes only
     from tests.apis.test_convert import random_state, recorded_shapes
     from toolbox.apis import load_config
     from toolbox.apis.convert import convert_state_dict
@@ -154,15 +184,77 @@ def test_mmagic_layout_maps_onto_every_key_and_shape():
     cfg = load_config(osp.join(REPO, 'configs/aotgan_places_512_mmagic.py'))
     with torch.device('meta'):
         model = MODELS.build(cfg.model)
-    state = random_state(recorded_shapes('mmagic_aotgan_keys.txt'))
+    state = random_state(recorded_shapes('mmagic_aotgan_keys.txt'), device='meta')
     converted, notes = convert_state_dict('mmagic-aotgan', state, model)
     assert set(converted) == set(model.state_dict()) and 'discriminator' not in notes
-    assert torch.equal(converted['generator.middle.7.branches.3.1.weight'],
-                       state['generator.dilation_neck.model.7.blocks.3.1.conv.weight'])
-    assert torch.equal(converted['generator.middle.2.gate.1.bias'],
-                       state['generator.dilation_neck.model.2.gate.1.conv.bias'])
-    assert torch.equal(converted['generator.decoder.4.weight'],
-                       state['generator.decoder.decoder.2.conv.weight'])
-    assert torch.equal(converted['discriminator.conv.6.parametrizations.weight.0._v'],
-                       state['disc.model.3.conv.weight_v'])
-    assert torch.equal(converted['discriminator.conv.8.bias'], state['disc.model.4.bias'])
+    vgg = [k for k in state if k.startswith('loss_percep.')]   # the loss's VGG19 copies
+    assert len(vgg) == 58 and len(converted) == len(state) - len(vgg) + 1   # + train_steps
+
+
+def _mmengine_checkpoint(state: dict, path) -> None:
+    """A checkpoint as mmengine's Runner writes it for MMagic: meta, state_dict, message_hub
+    (HistoryBuffers of numpy arrays), one optimizer per network."""
+    from mmengine.logging import HistoryBuffer
+    loss = HistoryBuffer()
+    loss.update(0.5)
+    adam = {'state': {}, 'param_groups': [{'lr': 1e-4, 'betas': (0.0, 0.9), 'params': [0]}]}
+    torch.save({'meta': {'mmengine_version': '0.10.7', 'iter': 500000,
+                         'experiment_name': 'aot-gan_smpgan_4xb4_places-512x512'},
+                'state_dict': state,
+                'message_hub': {'log_scalars': {'train/loss': loss},
+                                'runtime_info': {'iter': 500000}, 'resumed_keys': {}},
+                'optimizer': {'generator': adam, 'disc': adam}, 'param_schedulers': []}, path)
+
+
+def test_mmagic_checkpoint_converts_and_loads_strictly(tmp_path):
+    from tests.apis.test_convert import random_state, recorded_shapes
+    from toolbox.apis import convert_weights, init_inpaintor
+    shapes = recorded_shapes('mmagic_aotgan_keys.txt')
+    state = random_state({k: s for k, s in shapes.items() if not k.startswith('loss_percep.')})
+    # the VGG19 copies are not converted: broadcast views keep the file small
+    state.update({k: torch.zeros(()).expand(s) for k, s in shapes.items()
+                  if k.startswith('loss_percep.')})
+    src, dst = tmp_path / 'AOT-GAN_512x512_places.pth', tmp_path / 'converted.pth'
+    _mmengine_checkpoint(state, src)
+    notes = convert_weights('mmagic-aotgan', str(src), str(dst))
+    assert notes['config'] == osp.join('configs', 'aotgan_places_512_mmagic.py')
+    model = init_inpaintor(osp.join(REPO, 'configs/aotgan_places_512_mmagic.py'), str(dst))
+    assert model.generator.hole_offset == 1.0
+    sd = model.state_dict()
+    for ours, theirs in [
+            ('generator.encoder.1.weight', 'generator.encoder.encoder.1.conv.weight'),
+            ('generator.encoder.5.bias', 'generator.encoder.encoder.3.conv.bias'),
+            ('generator.middle.7.branches.3.1.weight',
+             'generator.dilation_neck.model.7.blocks.3.1.conv.weight'),
+            ('generator.middle.2.gate.1.bias', 'generator.dilation_neck.model.2.gate.1.conv.bias'),
+            ('generator.middle.0.fuse.1.weight',
+             'generator.dilation_neck.model.0.fuse.1.conv.weight'),
+            ('generator.decoder.2.conv.weight', 'generator.decoder.decoder.1.conv.weight'),
+            ('generator.decoder.4.weight', 'generator.decoder.decoder.2.conv.weight'),
+            ('discriminator.conv.0.parametrizations.weight.original',
+             'disc.model.0.conv.weight_orig'),
+            ('discriminator.conv.6.parametrizations.weight.0._v', 'disc.model.3.conv.weight_v'),
+            ('discriminator.conv.4.parametrizations.weight.0._u', 'disc.model.2.conv.weight_u'),
+            ('discriminator.conv.8.bias', 'disc.model.4.bias')]:
+        assert torch.equal(sd[ours], state[theirs]), ours
+    image, mask = torch.rand(1, 3, 64, 64) * 2 - 1, torch.zeros(1, 1, 64, 64)
+    mask[..., 16:48, 8:40] = 1
+    with torch.no_grad():
+        out = model.inpaint(image, mask)
+        assert torch.isfinite(out).all()
+        assert torch.equal(out[mask.expand_as(out) == 0], image[mask.expand_as(image) == 0])
+
+
+def test_other_models_checkpoints_are_named():
+    from tests.apis.test_convert import random_state, recorded_shapes
+    from toolbox.apis.convert import convert_state_dict
+    from toolbox.converters import WeightConversionError
+    deepfill = random_state(recorded_shapes('mmagic_deepfillv2_keys.txt'), device='meta')
+    with pytest.raises(WeightConversionError) as info:
+        convert_state_dict('mmagic-aotgan', deepfill, torch.nn.Module(), filename='deepfill.pth')
+    msg = str(info.value)
+    assert msg.startswith("deepfill.pth is not a 'mmagic-aotgan' checkpoint") and '\n' not in msg
+    assert "looks like a 'mmagic-deepfillv2' checkpoint" in msg
+    aot = random_state(recorded_shapes('mmagic_aotgan_keys.txt'), device='meta')
+    with pytest.raises(WeightConversionError, match="looks like a 'mmagic-aotgan' checkpoint"):
+        convert_state_dict('mmagic-deepfillv2', aot, torch.nn.Module())
