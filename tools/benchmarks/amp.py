@@ -112,8 +112,7 @@ def main(argv) -> int:
     for step in range(args.amp_steps):
         print(f'  {step:4d} ' + ' '.join(f'{logs[n][step].get(k, float("nan")):26.5f}'
                                           for k in keys for n in ('fp32', 'bf16')))
-    l1 = next((k for k in keys if 'L1' in k), None)
-    if l1:
+    for l1 in (k for k in keys if 'L1' in k):
         gap = max(abs(b[l1] - a[l1]) / max(abs(a[l1]), 1e-12)
                   for a, b in zip(logs['fp32'], logs['bf16']))
         first, last = logs['fp32'][0][l1], logs['fp32'][-1][l1]
