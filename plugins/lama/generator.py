@@ -21,6 +21,7 @@ from toolbox import BaseGenerator
 from toolbox.bases import check_image_and_mask
 
 from .ffc import FFCBlock, FFCResBlock
+from .fused import Foldable, bn_sources, fast_path, fold_conv_bn
 
 #: name -> constructor keywords of the published models
 PRESETS = {
@@ -35,7 +36,7 @@ class _Concat(nn.Module):
         return x_l if x_g is None else (x_g if x_l is None else torch.cat([x_l, x_g], 1))
 
 
-class FFCResNetGenerator(BaseGenerator):
+class FFCResNetGenerator(Foldable, BaseGenerator):
     """Reflection-padded 7x7 stem, ``num_down`` stride-2 3x3 convolutions, ``num_blocks``
     FFC residual blocks (``global_ratio`` of the channels global), ``num_down`` transposed
     convolutions, a reflection-padded 7x7 output convolution and ``tanh``.
@@ -58,6 +59,10 @@ class FFCResNetGenerator(BaseGenerator):
             published models).
         channels_last: run the network in channels-last memory format (faster oneDNN
             convolutions on the CPU); outputs are returned contiguous.
+        fused: in eval mode without gradients, fold each batch norm into the convolution
+            before it and run the 1x1 convolutions on oneDNN (:mod:`.fused`; the same
+            function to float rounding, see README.md "Speed"). ``False``: the plain layers,
+            operator for operator as LaMa's code.
         downsample_padding: padding mode of the stride-2 convolutions: ``'reflect'`` (the
             authors') or ``'zeros'``.
         value_range: ``'[-1,1]'`` (default): the network sees the masked image in [-1, 1]
@@ -82,7 +87,8 @@ class FFCResNetGenerator(BaseGenerator):
                  in_channels: int = 4,
                  out_channels: int = 3,
                  downsample_padding: str = 'reflect',
-                 value_range: str = '[-1,1]') -> None:
+                 value_range: str = '[-1,1]',
+                 fused: bool = True) -> None:
         super().__init__()
         if downsample_padding not in ('reflect', 'zeros'):
             raise ValueError("FFCResNetGenerator: downsample_padding must be 'reflect' or "
@@ -125,6 +131,10 @@ class FFCResNetGenerator(BaseGenerator):
         up += [nn.ReflectionPad2d(3), nn.Conv2d(width[0], out_channels, 7),
                nn.Sigmoid() if value_range == '[0,1]' else nn.Tanh()]
         self.decoder = nn.Sequential(*up)
+        self.fused = bool(fused)
+        for m in self.modules():
+            if isinstance(m, Foldable):
+                m.fused = self.fused
         if self.channels_last:
             self.to(memory_format=torch.channels_last)
 
@@ -138,10 +148,35 @@ class FFCResNetGenerator(BaseGenerator):
         if self.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
         x_l, x_g = self.encoder((x, None))          # [B, C/4, H/8, W/8], [B, 3C/4, H/8, W/8]
-        out = self.decoder(_Concat()((x_l, x_g)))   # [B, 3, H, W]
+        out = self._decode(_Concat()((x_l, x_g)))   # [B, 3, H, W]
         if self.value_range == '[0,1]':
             out = out * 2 - 1
         return {'output': out.contiguous()}
+
+    def _decode(self, x: Tensor) -> Tensor:
+        """``self.decoder(x)``; on the fused path each transposed convolution carries the
+        batch norm after it, and the ReLU runs in place."""
+        if not fast_path(self):
+            return self.decoder(x)
+        layers = list(self.decoder)
+        i = 0
+        while i < len(layers):
+            m = layers[i]
+            bn = layers[i + 1] if i + 1 < len(layers) else None
+            if isinstance(m, nn.ConvTranspose2d) and isinstance(bn, nn.BatchNorm2d):
+                weight, bias = self.fold_cache(f'decoder.{i}').get(
+                    [m.weight, m.bias, *bn_sources(bn)],
+                    lambda: fold_conv_bn(m, bn, transposed=True))
+                x = nn.functional.conv_transpose2d(x, weight, bias, m.stride, m.padding,
+                                                   m.output_padding, m.groups, m.dilation)
+                i += 2
+            elif isinstance(m, nn.ReLU):
+                x = x.relu_()
+                i += 1
+            else:
+                x = m(x)
+                i += 1
+        return x
 
 
 class _Pad(nn.Module):

@@ -240,9 +240,14 @@ def compare_lama(args, c) -> None:
     p = c.peers()
     theirs = p.lama_big(args.peer_lama)
     ours = GENERATORS.build(dict(type='FFCResNetGenerator', preset='big-lama')).eval()
-    ours_cl = GENERATORS.build(dict(type='FFCResNetGenerator', preset='big-lama',
-                                    channels_last=True)).eval()
-    ours_cl.load_state_dict(ours.state_dict())
+    variants = {'': ours}
+    for name, kw in (('channels-last', dict(channels_last=not ours.channels_last)),
+                     ('plain', dict(fused=False, channels_last=False))):
+        variants[name] = GENERATORS.build(dict(type='FFCResNetGenerator', preset='big-lama',
+                                               **kw)).eval()
+        variants[name].load_state_dict(ours.state_dict())
+    if ours.channels_last:
+        variants['contiguous'] = variants.pop('channels-last')
     bf16 = c.bf16_supported()
     print(f'\nvs LaMa FFCResNetGenerator (configs/training/big-lama.yaml), {args.peer_lama} at '
           f'commit {p.commit_of(args.peer_lama)}: '
@@ -258,11 +263,13 @@ def compare_lama(args, c) -> None:
                 with torch.inference_mode(), c.autocast(dtype):
                     theirs(x)
             return run
-        fns = {'ours fp32': c.generator_run(ours, size, 'fp32'), 'LaMa fp32': peer('fp32'),
-               'ours fp32 channels-last': c.generator_run(ours_cl, size, 'fp32')}
+        fns = {'LaMa fp32': peer('fp32')}
+        for name, gen in variants.items():
+            fns[f'ours fp32 {name}'.rstrip()] = c.generator_run(gen, size, 'fp32')
         if bf16:
-            fns['ours bf16'] = c.generator_run(ours, size, 'bf16')
-            fns['ours bf16 channels-last'] = c.generator_run(ours_cl, size, 'bf16')
+            for name, gen in variants.items():
+                if name != 'plain':
+                    fns[f'ours bf16 {name}'.rstrip()] = c.generator_run(gen, size, 'bf16')
             try:
                 peer('bf16')()
                 fns['LaMa bf16'] = peer('bf16')
@@ -271,17 +278,13 @@ def compare_lama(args, c) -> None:
         best = c.interleaved(fns, args.repeats)
         ref = best['LaMa fp32']
         print(f'  {size}²: ' + ', '.join(f'{k} {v:.3f} s' for k, v in best.items()))
-        r = best['ours fp32'] / ref
-        print(f'  {size}² ours fp32 / LaMa fp32 = {r:.2f}x '
-              + (c.target('fp32 at 512²', r, 0.7) if size == 512 else ''))
-        r = best['ours fp32 channels-last'] / ref
-        print(f'  {size}² ours fp32 channels-last (opt-in) / LaMa fp32 = {r:.2f}x '
-              + (c.target('fp32 at 512²', r, 0.7) if size == 512 else ''))
-        for key in ('ours bf16', 'ours bf16 channels-last'):
-            if key in best:
-                r = best[key] / ref
+        for key, value in best.items():
+            if key.startswith('ours'):
+                kind = 'bf16' if 'bf16' in key else 'fp32'
+                r = value / ref
                 print(f'  {size}² {key} / LaMa fp32 = {r:.2f}x '
-                      + (c.target('bf16 at 512²', r, 0.3) if size == 512 else ''))
+                      + (c.target(f'{kind} at 512²', r, 0.3 if kind == 'bf16' else 0.7)
+                         if size == 512 else ''))
         if not bf16:
             print(f'  {size}² bf16: {c.target("bf16", 0, 0.3, applies=False)}')
         print(flush=True)
