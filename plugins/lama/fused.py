@@ -44,35 +44,58 @@ def bn_scale_shift(bn: nn.BatchNorm2d) -> tuple[Tensor, Tensor]:
     return scale, shift
 
 
-def scaled(weight: Tensor, scale: Tensor, out_dim: int = 0) -> Tensor:
+def scaled(weight: Tensor, scale: Tensor, out_dim: int = 0,
+           fmt: torch.memory_format | None = None) -> Tensor:
     """``weight`` with its output channels (``out_dim``: 0 for Conv2d, 1 for
-    ConvTranspose2d) multiplied by ``scale``, in the weight's memory format."""
+    ConvTranspose2d) multiplied by ``scale``, in memory format ``fmt`` (``None``: the
+    weight's own; oneDNN runs a convolution channels-last if its input or its weight is)."""
     shape = [1] * weight.dim()
     shape[out_dim] = -1
-    fmt = (torch.channels_last if weight.dim() == 4 and not weight.is_contiguous()
-           and weight.is_contiguous(memory_format=torch.channels_last)
-           else torch.contiguous_format)
+    if fmt is None or weight.dim() != 4:
+        fmt = (torch.channels_last if weight.dim() == 4 and not weight.is_contiguous()
+               and weight.is_contiguous(memory_format=torch.channels_last)
+               else torch.contiguous_format)
     return (weight * scale.view(shape)).contiguous(memory_format=fmt)
 
 
 class FoldCache:
-    """One cached value computed from some tensors, recomputed when any of them changes."""
+    """One cached value computed from some tensors, recomputed when any of them changes.
+    Under CPU autocast (``cast=True``) its floating-point tensors are kept in the autocast
+    dtype as well, so that autocast does not convert every weight again on every call."""
 
     def __init__(self) -> None:
         self.key = None
         self.value = None
+        self.casts: dict = {}
 
-    def get(self, sources: list[Tensor | None], compute):
+    def get(self, sources: list[Tensor | None], compute, cast: bool = True):
         key = tuple((id(t), t.data_ptr(), t._version) if t is not None else None
                     for t in sources)
         if key != self.key:
             with torch.no_grad():
                 self.value = compute()
             self.key = key
-        return self.value
+            self.casts = {}
+        if not (cast and torch.is_autocast_enabled('cpu')):
+            return self.value
+        dtype = torch.get_autocast_dtype('cpu')
+        if dtype not in self.casts:
+            self.casts[dtype] = _cast(self.value, dtype)
+        return self.casts[dtype]
 
     def clear(self) -> None:
         self.key = self.value = None
+        self.casts = {}
+
+
+def _cast(value, dtype):
+    if isinstance(value, Tensor):
+        return value.to(dtype) if value.is_floating_point() else value
+    if isinstance(value, dict):
+        return {k: _cast(v, dtype) for k, v in value.items()}
+    if isinstance(value, (tuple, list)):
+        return type(value)(_cast(v, dtype) for v in value)
+    return value
 
 
 def _mkldnn_ok(x: Tensor, weight: Tensor) -> bool:
@@ -115,6 +138,8 @@ class Foldable:
     rewrites off for this module; ``train()`` drops the cached tensors."""
 
     fused: bool = True
+    #: memory format of the folded weights (``None``: that of the original weights)
+    fold_format: torch.memory_format | None = None
 
     def fold_cache(self, name: str = 'fold') -> FoldCache:
         caches = self.__dict__.setdefault('_fold_caches', {})
@@ -127,10 +152,11 @@ class Foldable:
 
 
 def fold_conv_bn(conv: nn.Conv2d | nn.ConvTranspose2d, bn: nn.BatchNorm2d,
-                 transposed: bool = False) -> tuple[Tensor, Tensor]:
+                 transposed: bool = False,
+                 fmt: torch.memory_format | None = None) -> tuple[Tensor, Tensor]:
     """``(weight, bias)`` of ``conv`` followed by ``bn`` (eval mode) as one convolution."""
     scale, shift = bn_scale_shift(bn)
-    weight = scaled(conv.weight, scale, 1 if transposed else 0)
+    weight = scaled(conv.weight, scale, 1 if transposed else 0, fmt)
     bias = shift if conv.bias is None else conv.bias * scale + shift
     return weight, bias
 

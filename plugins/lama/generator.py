@@ -58,7 +58,10 @@ class FFCResNetGenerator(Foldable, BaseGenerator):
         enable_lfu: local Fourier unit in the blocks' spectral transforms (off in the
             published models).
         channels_last: run the network in channels-last memory format (faster oneDNN
-            convolutions on the CPU); outputs are returned contiguous.
+            convolutions on the CPU); outputs are returned contiguous. ``None``
+            (default): channels-last on the fused inference path only (see ``fused``),
+            the plain layers (training) contiguous; ``True``: everywhere (weights too);
+            ``False``: nowhere.
         fused: in eval mode without gradients, fold each batch norm into the convolution
             before it and run the 1x1 convolutions on oneDNN (:mod:`.fused`; the same
             function to float rounding, see README.md "Speed"). ``False``: the plain layers,
@@ -83,7 +86,7 @@ class FFCResNetGenerator(Foldable, BaseGenerator):
                  max_channels: int = 1024,
                  global_ratio: float = 0.75,
                  enable_lfu: bool = False,
-                 channels_last: bool = False,
+                 channels_last: bool | None = None,
                  in_channels: int = 4,
                  out_channels: int = 3,
                  downsample_padding: str = 'reflect',
@@ -108,7 +111,7 @@ class FFCResNetGenerator(Foldable, BaseGenerator):
             raise ValueError('FFCResNetGenerator: num_down must be 3 (inputs are padded to '
                              f'multiples of 8), got {num_down}')
         self.preset = preset
-        self.channels_last = bool(channels_last)
+        self.channels_last = None if channels_last is None else bool(channels_last)
         width = [min(max_channels, base * 2 ** i) for i in range(num_down + 1)]
 
         layers: list[nn.Module] = [
@@ -135,6 +138,8 @@ class FFCResNetGenerator(Foldable, BaseGenerator):
         for m in self.modules():
             if isinstance(m, Foldable):
                 m.fused = self.fused
+                m.fold_format = (torch.contiguous_format if channels_last is False
+                                 else torch.channels_last)
         if self.channels_last:
             self.to(memory_format=torch.channels_last)
 
@@ -145,7 +150,7 @@ class FFCResNetGenerator(Foldable, BaseGenerator):
         if self.value_range == '[0,1]':
             masked_image = (masked_image + 1) / 2 * (1 - mask)     # holes 0 in [0, 1]
         x = torch.cat([masked_image, mask], dim=1)                  # [B, 4, H, W]
-        if self.channels_last:
+        if self.channels_last or (self.channels_last is None and fast_path(self)):
             x = x.contiguous(memory_format=torch.channels_last)
         x_l, x_g = self.encoder((x, None))          # [B, C/4, H/8, W/8], [B, 3C/4, H/8, W/8]
         out = self._decode(_Concat()((x_l, x_g)))   # [B, 3, H, W]
@@ -166,7 +171,7 @@ class FFCResNetGenerator(Foldable, BaseGenerator):
             if isinstance(m, nn.ConvTranspose2d) and isinstance(bn, nn.BatchNorm2d):
                 weight, bias = self.fold_cache(f'decoder.{i}').get(
                     [m.weight, m.bias, *bn_sources(bn)],
-                    lambda: fold_conv_bn(m, bn, transposed=True))
+                    lambda: fold_conv_bn(m, bn, transposed=True, fmt=self.fold_format))
                 x = nn.functional.conv_transpose2d(x, weight, bias, m.stride, m.padding,
                                                    m.output_padding, m.groups, m.dilation)
                 i += 2

@@ -45,7 +45,7 @@ def _bn_calls(gen):
     return calls
 
 
-@pytest.mark.parametrize('channels_last', [False, True])
+@pytest.mark.parametrize('channels_last', [None, False, True])
 def test_fused_inference_equals_the_plain_layers(channels_last):
     fused, plain = _pair(channels_last=channels_last)
     calls = _bn_calls(fused)
