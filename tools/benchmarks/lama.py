@@ -69,7 +69,9 @@ def parser():
     p.add_argument('--repeats', type=int, default=2)
     p.add_argument('--force-bf16', action='store_true',
                    help='time bf16 even where oneDNN has no bf16 kernels (very slow there)')
-    p.add_argument('--channels-last', action='store_true')
+    p.add_argument('--channels-last', action='store_true',
+                   help='channels_last=True (weights and training too); default: the '
+                        "generator's default (channels-last on the fused inference path)")
     p.add_argument('--no-train', action='store_true')
     p.add_argument('--train-size', type=int, default=256)
     p.add_argument('--train-batch', type=int, default=2)
@@ -191,10 +193,10 @@ def main(argv) -> int:
           f'{"yes" if tuned else "no"}')
     if not args.no_own:
         gen = GENERATORS.build(dict(type='FFCResNetGenerator', preset=args.preset,
-                                    channels_last=args.channels_last)).eval()
+                                    channels_last=True if args.channels_last else None)).eval()
         print(f'FFCResNetGenerator(preset={args.preset!r}): '
               f'{sum(p.numel() for p in gen.parameters()):,} parameters, '
-              f'{"channels-last" if args.channels_last else "contiguous"}')
+              f'{"channels-last" if args.channels_last else "default format"}')
         print('baseline: 3x3 convolution 256 -> 256 channels on 1 x 256 x 128 x 128 '
               '(19.3 GFLOP), same dtype and format, timed in the same rounds')
         print(f'\ninference, batch 1, best of {args.repeats} after a warm-up')
