@@ -86,9 +86,10 @@ class FourierUnit(Foldable, nn.Module):
         on a channels-last view of the spectrum (channel ``2k + r`` is then the innermost
         pair, the memory layout of ``view_as_real``), so no permuting copy is needed on the
         way back."""
-        weight, bias = self.fold_cache().get([self.conv.weight, *bn_sources(self.bn)],
-                                             lambda: fold_conv_bn(self.conv, self.bn, fmt=self.fold_format),
-                                             cast=False)      # runs in float32
+        weight, bias = self.fold_cache().get(
+            [self.conv.weight, *bn_sources(self.bn)],
+            lambda: fold_conv_bn(self.conv, self.bn, fmt=self.fold_format),
+            cast=False)                                 # the Fourier unit runs in float32
         dtype = x.dtype
         b, c, h, w = x.shape
         with torch.autocast(x.device.type, enabled=False):
@@ -128,8 +129,9 @@ class SpectralTransform(Foldable, nn.Module):
         :class:`FFCBlock` passes them with its BN folded in)."""
         if fast_path(self):
             red, bn = self.reduce[0], self.reduce[1]
-            weight, bias = self.fold_cache().get([red.weight, *bn_sources(bn)],
-                                                 lambda: fold_conv_bn(red, bn, fmt=self.fold_format))
+            weight, bias = self.fold_cache().get(
+                [red.weight, *bn_sources(bn)],
+                lambda: fold_conv_bn(red, bn, fmt=self.fold_format))
             x = conv1x1(self.downsample(x), weight, bias).relu_()
         else:
             x = self.reduce(self.downsample(x))                 # [B, C/2, H, W]
@@ -247,7 +249,8 @@ class FFCBlock(Foldable, nn.Module):
         if f.g2g is not None and self.bn_g is not None:
             scale = bn_scale_shift(self.bn_g)[0]
             e = f.g2g.expand
-            out[e] = (scaled(e.weight, scale, fmt=self.fold_format), None if e.bias is None else e.bias * scale)
+            out[e] = (scaled(e.weight, scale, fmt=self.fold_format),
+                      None if e.bias is None else e.bias * scale)
         return out
 
     def _fused_forward(self, x):
