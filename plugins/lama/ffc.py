@@ -25,6 +25,8 @@ import torch
 from torch import Tensor, nn
 
 from .dft import irfft2_ortho, rfft2_ortho
+from .fused import (Foldable, bn_scale_shift, bn_sources, conv1x1, conv_with, fast_path,
+                    fold_conv_bn, same_format, scaled)
 
 
 def split_channels(channels: int, ratio: float) -> tuple[int, int]:
@@ -35,7 +37,7 @@ def split_channels(channels: int, ratio: float) -> tuple[int, int]:
     return channels - glob, glob
 
 
-class FourierUnit(nn.Module):
+class FourierUnit(Foldable, nn.Module):
     """Real FFT over (H, W) -> 1x1 conv + BN + ReLU on [real, imag] -> inverse FFT.
 
     ``[B, C, H, W] -> [B, C_out, H, W]`` for any H and W (orthonormal FFT, so the scale of
@@ -56,6 +58,8 @@ class FourierUnit(nn.Module):
         self.act = nn.ReLU(inplace=True)
 
     def forward(self, x: Tensor) -> Tensor:
+        if self.use_dft is not True and fast_path(self):
+            return self._fused_forward(x)
         dtype = x.dtype
         b, c, h, w = x.shape
         dft = torch.compiler.is_exporting() if self.use_dft is None else self.use_dft
@@ -77,8 +81,30 @@ class FourierUnit(nn.Module):
                                        norm='ortho')                          # [B, C_out, H, W]
         return out.to(dtype)
 
+    def _fused_forward(self, x: Tensor) -> Tensor:
+        """The forward with the BN folded into the 1x1 convolution, which runs on oneDNN
+        on a channels-last view of the spectrum (channel ``2k + r`` is then the innermost
+        pair, the memory layout of ``view_as_real``), so no permuting copy is needed on the
+        way back."""
+        weight, bias = self.fold_cache().get(
+            [self.conv.weight, *bn_sources(self.bn)],
+            lambda: fold_conv_bn(self.conv, self.bn, fmt=self.fold_format),
+            cast=False)                                 # the Fourier unit runs in float32
+        dtype = x.dtype
+        b, c, h, w = x.shape
+        with torch.autocast(x.device.type, enabled=False):
+            freq = torch.fft.rfftn(x.float(), dim=(-2, -1), norm='ortho')   # [B, C, H, W']
+            wq = freq.shape[-1]
+            y = torch.view_as_real(freq.permute(0, 2, 3, 1).contiguous())   # [B, H, W', C, 2]
+            y = y.reshape(b, h, wq, 2 * c).permute(0, 3, 1, 2)              # [B, 2C, H, W']
+            y = conv1x1(y, weight, bias).relu_()
+            y = y.permute(0, 2, 3, 1).reshape(b, h, wq, -1, 2)             # [B, H, W', C_out, 2]
+            spec = torch.view_as_complex(y.contiguous()).permute(0, 3, 1, 2)
+            out = torch.fft.irfftn(spec, s=(h, w), dim=(-2, -1), norm='ortho')
+        return same_format(out.to(dtype), x)
 
-class SpectralTransform(nn.Module):
+
+class SpectralTransform(Foldable, nn.Module):
     """``f_g->g``: optional 2x2 average pool (stride 2), 1x1 conv to ``C_out / 2`` + BN +
     ReLU, Fourier unit (+ local Fourier unit) added to its input, 1x1 conv to ``C_out``."""
 
@@ -98,8 +124,17 @@ class SpectralTransform(nn.Module):
         self.lfu = FourierUnit(hidden, hidden) if enable_lfu else None
         self.expand = nn.Conv2d(hidden, out_channels, 1, bias=False)
 
-    def forward(self, x: Tensor) -> Tensor:
-        x = self.reduce(self.downsample(x))                     # [B, C/2, H, W]
+    def forward(self, x: Tensor, expand: tuple[Tensor, Tensor | None] | None = None) -> Tensor:
+        """``expand``: other weights for the last 1x1 convolution (the fused path of
+        :class:`FFCBlock` passes them with its BN folded in)."""
+        if fast_path(self):
+            red, bn = self.reduce[0], self.reduce[1]
+            weight, bias = self.fold_cache().get(
+                [red.weight, *bn_sources(bn)],
+                lambda: fold_conv_bn(red, bn, fmt=self.fold_format))
+            x = conv1x1(self.downsample(x), weight, bias).relu_()
+        else:
+            x = self.reduce(self.downsample(x))                 # [B, C/2, H, W]
         out = x + self.fu(x)
         if self.lfu is not None:
             # The first quarter of the channels, cut into 2x2 spatial tiles stacked as
@@ -110,7 +145,11 @@ class SpectralTransform(nn.Module):
             q = x[:, :c // 4]
             q = torch.cat(torch.split(q, h // 2, dim=-2), dim=1)
             q = torch.cat(torch.split(q, w // 2, dim=-1), dim=1)   # [B, C, H/2, W/2]
-            out = out + self.lfu(q).repeat(1, 1, 2, 2)
+            out = out + same_format(self.lfu(q).repeat(1, 1, 2, 2), out)
+        if expand is not None:
+            return conv_with(self.expand, out, *expand)
+        if fast_path(self):
+            return conv_with(self.expand, out, self.expand.weight, self.expand.bias)
         return self.expand(out)
 
 
@@ -167,7 +206,7 @@ class FFC(nn.Module):
         return out
 
 
-class FFCBlock(nn.Module):
+class FFCBlock(Foldable, nn.Module):
     """FFC followed by BN and ReLU on each of the local and global parts (``FFC_BN_ACT``)."""
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int,
@@ -184,11 +223,71 @@ class FFCBlock(nn.Module):
         self.act_g = act() if self.ffc.out_g else None
 
     def forward(self, x):
+        if fast_path(self):
+            return self._fused_forward(x)
         y_l, y_g = self.ffc(x)
         if y_l is not None:
             y_l = self.act_l(self.bn_l(y_l))
         if y_g is not None:
             y_g = self.act_g(self.bn_g(y_g))
+        return y_l, y_g
+
+    def _folded(self) -> dict:
+        """Per path, the weights and bias with the output BN's scale folded in, and per
+        output the BN's shift."""
+        f = self.ffc
+        out = {}
+        for side, bn, paths in (('l', self.bn_l, (f.l2l, f.g2l)), ('g', self.bn_g, (f.l2g,))):
+            if bn is None:
+                continue
+            scale, shift = bn_scale_shift(bn)
+            out[side] = shift
+            for p in paths:
+                if p is not None:
+                    out[p] = (scaled(p.weight, scale, fmt=self.fold_format),
+                              None if p.bias is None else p.bias * scale)
+        if f.g2g is not None and self.bn_g is not None:
+            scale = bn_scale_shift(self.bn_g)[0]
+            e = f.g2g.expand
+            out[e] = (scaled(e.weight, scale, fmt=self.fold_format),
+                      None if e.bias is None else e.bias * scale)
+        return out
+
+    def _fused_forward(self, x):
+        """FFC + BN + ReLU with each BN folded into the convolutions summed before it
+        (``BN(a + b) = s a + s b + t``); the shift rides on the first convolution's bias."""
+        f = self.ffc
+        convs = [m for m in (f.l2l, f.g2l, f.l2g) if m is not None]
+        if f.g2g is not None:
+            convs.append(f.g2g.expand)
+        sources = [t for m in convs for t in (m.weight, m.bias)]
+        sources += bn_sources(self.bn_l) + bn_sources(self.bn_g)
+        folded = self.fold_cache().get(sources, self._folded)
+        x_l, x_g = x
+
+        def total(side, parts, act):
+            shift = folded[side]
+            out = None
+            for module, inp in parts:
+                if module is None or inp is None:
+                    continue
+                if module is f.g2g:
+                    weight, bias = folded[module.expand]
+                    expand = (weight, shift if bias is None else bias + shift) if out is None \
+                        else (weight, bias)
+                    y = module(inp, expand)
+                else:
+                    weight, bias = folded[module]
+                    if out is None:
+                        bias = shift if bias is None else bias + shift
+                    y = conv_with(module, inp, weight, bias)
+                out = y if out is None else out.add_(same_format(y, out))
+            if out is None:
+                raise ValueError('FFC: no input reaches this output (check the channel ratios)')
+            return out.relu_() if isinstance(act, nn.ReLU) else out
+
+        y_l = total('l', ((f.l2l, x_l), (f.g2l, x_g)), self.act_l) if f.out_l else None
+        y_g = total('g', ((f.l2g, x_l), (f.g2g, x_g)), self.act_g) if f.out_g else None
         return y_l, y_g
 
 

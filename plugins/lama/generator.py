@@ -21,6 +21,7 @@ from toolbox import BaseGenerator
 from toolbox.bases import check_image_and_mask
 
 from .ffc import FFCBlock, FFCResBlock
+from .fused import Foldable, bn_sources, fast_path, fold_conv_bn
 
 #: name -> constructor keywords of the published models
 PRESETS = {
@@ -35,7 +36,7 @@ class _Concat(nn.Module):
         return x_l if x_g is None else (x_g if x_l is None else torch.cat([x_l, x_g], 1))
 
 
-class FFCResNetGenerator(BaseGenerator):
+class FFCResNetGenerator(Foldable, BaseGenerator):
     """Reflection-padded 7x7 stem, ``num_down`` stride-2 3x3 convolutions, ``num_blocks``
     FFC residual blocks (``global_ratio`` of the channels global), ``num_down`` transposed
     convolutions, a reflection-padded 7x7 output convolution and ``tanh``.
@@ -57,7 +58,14 @@ class FFCResNetGenerator(BaseGenerator):
         enable_lfu: local Fourier unit in the blocks' spectral transforms (off in the
             published models).
         channels_last: run the network in channels-last memory format (faster oneDNN
-            convolutions on the CPU); outputs are returned contiguous.
+            convolutions on the CPU); outputs are returned contiguous. ``None``
+            (default): channels-last on the fused inference path only (see ``fused``),
+            the plain layers (training) contiguous; ``True``: everywhere (weights too);
+            ``False``: nowhere.
+        fused: in eval mode without gradients, fold each batch norm into the convolution
+            before it and run the 1x1 convolutions on oneDNN (:mod:`.fused`; the same
+            function to float rounding, see README.md "Speed"). ``False``: the plain layers,
+            operator for operator as LaMa's code.
         downsample_padding: padding mode of the stride-2 convolutions: ``'reflect'`` (the
             authors') or ``'zeros'``.
         value_range: ``'[-1,1]'`` (default): the network sees the masked image in [-1, 1]
@@ -78,11 +86,12 @@ class FFCResNetGenerator(BaseGenerator):
                  max_channels: int = 1024,
                  global_ratio: float = 0.75,
                  enable_lfu: bool = False,
-                 channels_last: bool = False,
+                 channels_last: bool | None = None,
                  in_channels: int = 4,
                  out_channels: int = 3,
                  downsample_padding: str = 'reflect',
-                 value_range: str = '[-1,1]') -> None:
+                 value_range: str = '[-1,1]',
+                 fused: bool = True) -> None:
         super().__init__()
         if downsample_padding not in ('reflect', 'zeros'):
             raise ValueError("FFCResNetGenerator: downsample_padding must be 'reflect' or "
@@ -102,7 +111,7 @@ class FFCResNetGenerator(BaseGenerator):
             raise ValueError('FFCResNetGenerator: num_down must be 3 (inputs are padded to '
                              f'multiples of 8), got {num_down}')
         self.preset = preset
-        self.channels_last = bool(channels_last)
+        self.channels_last = None if channels_last is None else bool(channels_last)
         width = [min(max_channels, base * 2 ** i) for i in range(num_down + 1)]
 
         layers: list[nn.Module] = [
@@ -125,6 +134,12 @@ class FFCResNetGenerator(BaseGenerator):
         up += [nn.ReflectionPad2d(3), nn.Conv2d(width[0], out_channels, 7),
                nn.Sigmoid() if value_range == '[0,1]' else nn.Tanh()]
         self.decoder = nn.Sequential(*up)
+        self.fused = bool(fused)
+        for m in self.modules():
+            if isinstance(m, Foldable):
+                m.fused = self.fused
+                m.fold_format = (torch.contiguous_format if channels_last is False
+                                 else torch.channels_last)
         if self.channels_last:
             self.to(memory_format=torch.channels_last)
 
@@ -135,13 +150,38 @@ class FFCResNetGenerator(BaseGenerator):
         if self.value_range == '[0,1]':
             masked_image = (masked_image + 1) / 2 * (1 - mask)     # holes 0 in [0, 1]
         x = torch.cat([masked_image, mask], dim=1)                  # [B, 4, H, W]
-        if self.channels_last:
+        if self.channels_last or (self.channels_last is None and fast_path(self)):
             x = x.contiguous(memory_format=torch.channels_last)
         x_l, x_g = self.encoder((x, None))          # [B, C/4, H/8, W/8], [B, 3C/4, H/8, W/8]
-        out = self.decoder(_Concat()((x_l, x_g)))   # [B, 3, H, W]
+        out = self._decode(_Concat()((x_l, x_g)))   # [B, 3, H, W]
         if self.value_range == '[0,1]':
             out = out * 2 - 1
         return {'output': out.contiguous()}
+
+    def _decode(self, x: Tensor) -> Tensor:
+        """``self.decoder(x)``; on the fused path each transposed convolution carries the
+        batch norm after it, and the ReLU runs in place."""
+        if not fast_path(self):
+            return self.decoder(x)
+        layers = list(self.decoder)
+        i = 0
+        while i < len(layers):
+            m = layers[i]
+            bn = layers[i + 1] if i + 1 < len(layers) else None
+            if isinstance(m, nn.ConvTranspose2d) and isinstance(bn, nn.BatchNorm2d):
+                weight, bias = self.fold_cache(f'decoder.{i}').get(
+                    [m.weight, m.bias, *bn_sources(bn)],
+                    lambda: fold_conv_bn(m, bn, transposed=True, fmt=self.fold_format))
+                x = nn.functional.conv_transpose2d(x, weight, bias, m.stride, m.padding,
+                                                   m.output_padding, m.groups, m.dilation)
+                i += 2
+            elif isinstance(m, nn.ReLU):
+                x = x.relu_()
+                i += 1
+            else:
+                x = m(x)
+                i += 1
+        return x
 
 
 class _Pad(nn.Module):

@@ -5,10 +5,18 @@ usage: python tools/benchmark.py lama [--preset lama-fourier|big-lama] [--thread
                                       [--sizes 256 512 1024] [--repeats R] [--dtypes fp32 bf16]
                                       [--no-train] [--train-batch 2] [--channels-last]
                                       [--no-own] [--peer-lama PATH] [--peer-sizes 512]
+                                      [--peer-accuracy SIZE]
 
 With ``--peer-lama PATH`` (a checkout of advimman/lama): LaMa's ``FFCResNetGenerator`` as
-``big-lama.yaml`` builds it, in the same rounds as our big-lama (default and channels-last,
-fp32 and bf16), with the ratios and the issue-18 targets.
+``big-lama.yaml`` builds it, in the same rounds as our big-lama: the default (BN folded,
+1x1 convolutions on oneDNN, channels-last on that path), ``channels_last=False``,
+``channels_last=True`` (weights too) and ``fused=False`` ("plain": LaMa's operators call
+for call) in fp32, the first two in bf16; with the ratios and the issue-18 targets.
+``--peer-accuracy SIZE`` (with ``--peer-lama``) times nothing: it prints the max output
+difference of those variants against the plain layers, and LaMa's own difference between
+a channels-last and a contiguous input and between 2 threads and 1 (LaMa given our
+weights through the converter's key mapping), on a well-conditioned and on a badly
+conditioned random initialisation.
 
 Prints, for the chosen preset (lama-fourier: 27,048,835 parameters), batch 1, in
 ``torch.inference_mode``:
@@ -67,7 +75,9 @@ def parser():
     p.add_argument('--repeats', type=int, default=2)
     p.add_argument('--force-bf16', action='store_true',
                    help='time bf16 even where oneDNN has no bf16 kernels (very slow there)')
-    p.add_argument('--channels-last', action='store_true')
+    p.add_argument('--channels-last', action='store_true',
+                   help='channels_last=True (weights and training too); default: the '
+                        "generator's default (channels-last on the fused inference path)")
     p.add_argument('--no-train', action='store_true')
     p.add_argument('--train-size', type=int, default=256)
     p.add_argument('--train-batch', type=int, default=2)
@@ -78,6 +88,10 @@ def parser():
                    help="a checkout of advimman/lama: time its FFCResNetGenerator as "
                         'big-lama.yaml builds it, in the same rounds as our big-lama')
     p.add_argument('--peer-sizes', type=int, nargs='+', default=[512])
+    p.add_argument('--peer-accuracy', type=int, metavar='SIZE', default=None,
+                   help='with --peer-lama: instead of timing, the max output difference of '
+                        "our rewrites against the plain layers and LaMa's own reordering "
+                        'noise, on two initialisations, at SIZE² (256 in the README)')
     return p
 
 
@@ -189,10 +203,10 @@ def main(argv) -> int:
           f'{"yes" if tuned else "no"}')
     if not args.no_own:
         gen = GENERATORS.build(dict(type='FFCResNetGenerator', preset=args.preset,
-                                    channels_last=args.channels_last)).eval()
+                                    channels_last=True if args.channels_last else None)).eval()
         print(f'FFCResNetGenerator(preset={args.preset!r}): '
               f'{sum(p.numel() for p in gen.parameters()):,} parameters, '
-              f'{"channels-last" if args.channels_last else "contiguous"}')
+              f'{"channels-last" if args.channels_last else "default format"}')
         print('baseline: 3x3 convolution 256 -> 256 channels on 1 x 256 x 128 x 128 '
               '(19.3 GFLOP), same dtype and format, timed in the same rounds')
         print(f'\ninference, batch 1, best of {args.repeats} after a warm-up')
@@ -225,9 +239,94 @@ def main(argv) -> int:
             rate, conv_rate = flops / best['step'] / 1e9, c.CONV_FLOPS / best['conv'] / 1e9
             print(f'  {best["step"]:7.3f} s/step {flops / 1e9:7.1f} GFLOP {rate:6.1f} GFLOP/s, '
                   f'conv {conv_rate:6.1f} GFLOP/s, {rate / conv_rate:5.2f} vs conv', flush=True)
-    if args.peer_lama:
+    if args.peer_lama and args.peer_accuracy:
+        lama_accuracy(args, c)
+    elif args.peer_lama:
         compare_lama(args, c)
     return 0
+
+
+def _aggressive_init(net, seed: int) -> None:
+    """N(0, 1/fan_in) weights and random BN statistics: a badly conditioned network that
+    amplifies rounding differences (the error table's second column)."""
+    import math
+
+    import torch
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for m in net.modules():
+            if isinstance(m, (torch.nn.Conv2d, torch.nn.ConvTranspose2d)):
+                fan_in = m.weight[0].numel()
+                if isinstance(m, torch.nn.ConvTranspose2d):
+                    fan_in = m.weight.shape[0] * m.weight[0, 0].numel()
+                m.weight.normal_(0, 1 / math.sqrt(fan_in), generator=g)
+                if m.bias is not None:
+                    m.bias.normal_(0, 0.1, generator=g)
+            elif isinstance(m, torch.nn.BatchNorm2d):
+                m.weight.uniform_(0.5, 1.5, generator=g)
+                m.bias.normal_(0, 0.1, generator=g)
+                m.running_mean.normal_(0, 0.1, generator=g)
+                m.running_var.uniform_(0.5, 2, generator=g)
+
+
+def lama_accuracy(args, c) -> None:
+    """Max |output difference| ([-1, 1] units) of our big-lama variants against the plain
+    layers, and of LaMa's generator (our weights, through the converter's key mapping)
+    against itself with a channels-last input and with 2 threads."""
+    import torch
+
+    from toolbox.registry import GENERATORS
+    from toolbox_plugins.lama.convert import BigLaMaConverter
+    size = args.peer_accuracy
+    theirs = c.peers().lama_big(args.peer_lama)
+    image, mask = c.inputs(size)
+    masked = image * (1 - mask)
+    x = torch.cat([(image + 1) / 2 * (1 - mask), mask], dim=1)    # LaMa's input
+    cfg = dict(type='FFCResNetGenerator', preset='big-lama', value_range='[0,1]')
+    threads = torch.get_num_threads()
+
+    def run(fn, n=threads):
+        torch.set_num_threads(n)
+        try:
+            with torch.inference_mode():
+                return fn()
+        finally:
+            torch.set_num_threads(threads)
+    print(f'\nmax |difference| of the output ([-1, 1] units), big-lama, value_range=[0,1], '
+          f'{size}², LaMa at commit {c.peers().commit_of(args.peer_lama)}')
+    for init in ('well-conditioned (default init, BN identity)',
+                 'aggressive (N(0, 1/fan_in), random BN statistics)'):
+        torch.manual_seed(0)
+        plain = GENERATORS.build(dict(cfg, fused=False, channels_last=False)).eval()
+        if init.startswith('aggressive'):
+            _aggressive_init(plain, 1)
+        state = plain.state_dict()
+        ref = run(lambda: plain(masked, mask)['output'])
+        rows = {'ours plain, 2 threads vs 1': run(lambda: plain(masked, mask)['output'], 2)}
+        for name, kw in (('ours default (fused, channels-last)', {}),
+                         ('ours channels_last=False (fused)', dict(channels_last=False)),
+                         ('ours channels_last=True', dict(channels_last=True)),
+                         ('ours plain, channels_last=True', dict(fused=False,
+                                                                 channels_last=True))):
+            gen = GENERATORS.build(dict(cfg, **kw)).eval()
+            gen.load_state_dict(state)
+            rows[name] = run(lambda: gen(masked, mask)['output'])
+        # ours -> LaMa's keys: the converter's mapping run on the key names
+        keys = {'generator.' + k: k for k in theirs.state_dict()}
+        mapping = BigLaMaConverter().convert(keys, None)
+        theirs.load_state_dict({lama_key: state[ours[len('generator.'):]]
+                                for ours, lama_key in mapping.items()})
+        lama = run(lambda: theirs(x)) * 2 - 1
+        rows["LaMa (same weights) vs ours plain"] = lama
+        lama_rows = {
+            'LaMa, channels-last input vs contiguous':
+                run(lambda: theirs(x.contiguous(memory_format=torch.channels_last))) * 2 - 1,
+            'LaMa, 2 threads vs 1': run(lambda: theirs(x), 2) * 2 - 1}
+        print(f'  {init}:')
+        for name, out in rows.items():
+            print(f'    {name:42s} {(out - ref).abs().max().item():.2e}')
+        for name, out in lama_rows.items():
+            print(f'    {name:42s} {(out - lama).abs().max().item():.2e}', flush=True)
 
 
 def compare_lama(args, c) -> None:
@@ -240,9 +339,15 @@ def compare_lama(args, c) -> None:
     p = c.peers()
     theirs = p.lama_big(args.peer_lama)
     ours = GENERATORS.build(dict(type='FFCResNetGenerator', preset='big-lama')).eval()
-    ours_cl = GENERATORS.build(dict(type='FFCResNetGenerator', preset='big-lama',
-                                    channels_last=True)).eval()
-    ours_cl.load_state_dict(ours.state_dict())
+    # default: fused, channels-last on that path; the others for comparison ('plain' is
+    # the module before issue 18's changes, operator for operator LaMa's)
+    variants = {'': ours}
+    for name, kw in (('contiguous', dict(channels_last=False)),
+                     ('channels-last weights', dict(channels_last=True)),
+                     ('plain', dict(fused=False, channels_last=False))):
+        variants[name] = GENERATORS.build(dict(type='FFCResNetGenerator', preset='big-lama',
+                                               **kw)).eval()
+        variants[name].load_state_dict(ours.state_dict())
     bf16 = c.bf16_supported()
     print(f'\nvs LaMa FFCResNetGenerator (configs/training/big-lama.yaml), {args.peer_lama} at '
           f'commit {p.commit_of(args.peer_lama)}: '
@@ -258,11 +363,13 @@ def compare_lama(args, c) -> None:
                 with torch.inference_mode(), c.autocast(dtype):
                     theirs(x)
             return run
-        fns = {'ours fp32': c.generator_run(ours, size, 'fp32'), 'LaMa fp32': peer('fp32'),
-               'ours fp32 channels-last': c.generator_run(ours_cl, size, 'fp32')}
+        fns = {'LaMa fp32': peer('fp32')}
+        for name, gen in variants.items():
+            fns[f'ours fp32 {name}'.rstrip()] = c.generator_run(gen, size, 'fp32')
         if bf16:
-            fns['ours bf16'] = c.generator_run(ours, size, 'bf16')
-            fns['ours bf16 channels-last'] = c.generator_run(ours_cl, size, 'bf16')
+            for name, gen in variants.items():
+                if name in ('', 'contiguous'):
+                    fns[f'ours bf16 {name}'.rstrip()] = c.generator_run(gen, size, 'bf16')
             try:
                 peer('bf16')()
                 fns['LaMa bf16'] = peer('bf16')
@@ -271,17 +378,18 @@ def compare_lama(args, c) -> None:
         best = c.interleaved(fns, args.repeats)
         ref = best['LaMa fp32']
         print(f'  {size}²: ' + ', '.join(f'{k} {v:.3f} s' for k, v in best.items()))
-        r = best['ours fp32'] / ref
-        print(f'  {size}² ours fp32 / LaMa fp32 = {r:.2f}x '
-              + (c.target('fp32 at 512²', r, 0.7) if size == 512 else ''))
-        r = best['ours fp32 channels-last'] / ref
-        print(f'  {size}² ours fp32 channels-last (opt-in) / LaMa fp32 = {r:.2f}x '
-              + (c.target('fp32 at 512²', r, 0.7) if size == 512 else ''))
-        for key in ('ours bf16', 'ours bf16 channels-last'):
-            if key in best:
-                r = best[key] / ref
+        for key, value in best.items():
+            if key.startswith('ours'):
+                kind = 'bf16' if 'bf16' in key else 'fp32'
+                r = value / ref
                 print(f'  {size}² {key} / LaMa fp32 = {r:.2f}x '
-                      + (c.target('bf16 at 512²', r, 0.3) if size == 512 else ''))
+                      + (c.target(f'{kind} at 512²', r, 0.3 if kind == 'bf16' else 0.7)
+                         if size == 512 else ''))
+        # the plain module runs LaMa's operators call for call, so this ratio is the
+        # optimisations' own effect, less exposed to load that hits one side of a round
+        print(f'  {size}² ours fp32 / ours fp32 plain = '
+              f'{best["ours fp32"] / best["ours fp32 plain"]:.2f}x; plain / LaMa = '
+              f'{best["ours fp32 plain"] / ref:.2f}x')
         if not bf16:
             print(f'  {size}² bf16: {c.target("bf16", 0, 0.3, applies=False)}')
         print(flush=True)
