@@ -4,9 +4,9 @@ window, sigma 1.5, population covariance), one image at a time, measured in the 
 
     python tools/benchmark.py metrics [--num 1000] [--batch 50] [--threads T]
 
-The pairs are crops of scikit-image's bundled photos (among them the astronaut's white
-suit and the rocket's sky: flat bright areas, where float32 statistics fail) and noisy,
-blurred, 8-bit copies of them; ``--pool`` distinct pairs are cycled through, the same
+The pairs are crops of scikit-image's bundled photos and noisy, blurred, 8-bit copies of
+them; every astronaut crop and some of the immunohistochemistry ones hold flat bright
+areas (the suit, the slide's background), where float32 statistics fail; ``--pool`` distinct pairs are cycled through, the same
 sequence for both sides. Both compute on the same values: the toolbox gets float32
 [B, 3, H, W] batches, scikit-image float64 HWC arrays of the same float32 values (its
 native type, no conversion counted against it), so "largest difference" is the arithmetic
@@ -16,11 +16,12 @@ the CPU, wall-clock and CPU seconds, the ratios and the largest difference of th
 Both sides run on one thread: torch is set to ``--threads`` (default 1), the toolbox's
 fused SSIM kernel is single-threaded, and scikit-image's filters (SciPy) are.
 
-Measured under load (a 2-core AMD EPYC, Zen 5, AVX-512 VM shared with other jobs; torch
-2.14.1, scikit-image 0.26.0, numba 0.68.1; 1,000 pairs, 1 thread): CPU time 8.4x
-scikit-image (wall 8.4x), largest difference PSNR 2.8e-14 dB, SSIM 1.4e-14. Before the
-fused kernel the torch operators' float64 path was 2.5-2.9x and ``--precision float32``
-5.4x (up to 8.3e-6 off).
+Measured under load (a 2-core AMD EPYC VM, Zen 5 with AVX-512, shared with other jobs,
+load average 3; torch 2.14.1, scikit-image 0.26.0, numba 0.68.1; 1,000 pairs, 1 thread):
+CPU time 9.51x scikit-image, wall 9.27x (1.51 s against 14.33 s of CPU); largest
+difference PSNR 1.1e-14 dB, SSIM 1.0e-14. ``--precision float32`` (torch operators): 6.0x,
+SSIM up to 8.3e-6 off. Before the fused kernel, the torch operators' float64 path was
+2.5-2.9x.
 """
 from __future__ import annotations
 
