@@ -17,7 +17,7 @@ Everything is float64, as in ``_SSIMKernel``'s default path, so the values are t
 scikit-image to rounding (about 1e-13). Taps are applied eleven at a time in one expression
 (the window zero-padded to a multiple of eleven): the partial sum stays in a register,
 where a loop over taps would load and store it once per tap. Measured on a Zen 5 core
-(``tools/benchmark.py metrics``, 256 x 256 RGB): about 1.2 ms per pair (1.6 ms with one
+(``tools/benchmark.py metrics``, 256 x 256 RGB): about 1.3 ms per pair (1.6 ms with one
 output row at a time), against 5.2 ms for ``_SSIMKernel``'s float64 operators and 2.2 ms
 for its float32 ones.
 

@@ -16,12 +16,12 @@ the CPU, wall-clock and CPU seconds, the ratios and the largest difference of th
 Both sides run on one thread: torch is set to ``--threads`` (default 1), the toolbox's
 fused SSIM kernel is single-threaded, and scikit-image's filters (SciPy) are.
 
-Measured under load (a 2-core AMD EPYC VM, Zen 5 with AVX-512, shared with other jobs,
-load average 3; torch 2.14.1, scikit-image 0.26.0, numba 0.68.1; 1,000 pairs, 1 thread):
-CPU time 9.51x scikit-image, wall 9.27x (1.51 s against 14.33 s of CPU); largest
-difference PSNR 1.1e-14 dB, SSIM 1.0e-14. ``--precision float32`` (torch operators): 6.0x,
-SSIM up to 8.3e-6 off. Before the fused kernel, the torch operators' float64 path was
-2.5-2.9x.
+Measured under load (a 2-core AMD EPYC VM, Zen 5 with AVX-512, shared with other jobs;
+torch 2.14.1, scikit-image 0.26.0, numba 0.68.1; 1,000 pairs, 1 thread): CPU time 11.06x
+scikit-image, wall 11.07x (1.41 s against 15.65 s of CPU, load average 0.9-2.1); largest
+difference PSNR 1.1e-14 dB, SSIM 1.0e-14. With one output row per vertical pass (the first
+fused kernel) 9.51x, load average 3. ``--precision float32`` (torch operators): 6.0x, SSIM
+up to 8.3e-6 off. Before the fused kernel, the torch operators' float64 path was 2.5-2.9x.
 """
 from __future__ import annotations
 
