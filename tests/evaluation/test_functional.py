@@ -10,16 +10,115 @@ from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
 from toolbox.evaluation import functional as F
 
-from .conftest import box_masks
+from .conftest import box_masks, bright_photo_pairs, photo_pairs
 
 
 def _hwc(t: torch.Tensor) -> np.ndarray:
     return t.permute(1, 2, 0).double().numpy()
 
 
-def _sk_ssim(p, g) -> float:
-    return structural_similarity(_hwc(p), _hwc(g), gaussian_weights=True, sigma=1.5,
+def _sk_ssim(p, g, sigma=1.5) -> float:
+    # scikit-image's window: 2 * int(3.5 sigma + 0.5) + 1 taps (11 for sigma 1.5)
+    return structural_similarity(_hwc(p), _hwc(g), gaussian_weights=True, sigma=sigma,
                                  use_sample_covariance=False, data_range=1, channel_axis=-1)
+
+
+@pytest.fixture(params=['fused', 'torch'])
+def ssim_path(request, monkeypatch):
+    """Each test runs on the CPU's fused kernel (numba) and on the torch operators it falls
+    back to (numba missing, other devices)."""
+    if request.param == 'fused':
+        assert F._kernels(torch.zeros(1)) is not None
+    else:
+        monkeypatch.setattr(F, '_kernels', lambda t: None)
+    return request.param
+
+
+def _random_pair(seed, shape=(2, 3, 40, 52)):
+    g = torch.Generator().manual_seed(seed)
+    return torch.rand(shape, generator=g), torch.rand(shape, generator=g)
+
+
+@pytest.mark.parametrize('images', ['photos', 'bright photos', 'random'])
+def test_ssim_equals_scikit_image_on_every_path(ssim_path, images):
+    """Within 1e-6 of scikit-image (float64 on the same values) is the target; float64
+    statistics are measured within 1e-13, so the bound here is 1e-11. (Output rows: 38,
+    and 31 for the random images, where the fused kernel's last row comes alone.)"""
+    pred, gt = {'photos': lambda: photo_pairs(n=2), 'bright photos': bright_photo_pairs,
+                'random': lambda: _random_pair(0, (2, 3, 41, 30))}[images]()
+    ours = F.ssim(pred, gt)
+    assert ours.dtype == torch.float64
+    for i in range(pred.shape[0]):
+        assert abs(float(ours[i]) - _sk_ssim(pred[i], gt[i])) < 1e-11
+    # other window sizes: 7 taps (padded to 11 in the fused kernel) and 13 (padded to 22)
+    for size, sigma in ((7, 0.9), (13, 1.7)):
+        ours = F.ssim(pred, gt, window_size=size, sigma=sigma)
+        for i in range(pred.shape[0]):
+            assert abs(float(ours[i]) - _sk_ssim(pred[i], gt[i], sigma)) < 1e-11
+    # float64 and mixed inputs: the same values
+    assert torch.allclose(F.ssim(pred.double(), gt.double()), F.ssim(pred, gt),
+                          rtol=0, atol=1e-13)
+    assert torch.allclose(F.ssim(pred, gt.double()), F.ssim(pred, gt), rtol=0, atol=1e-13)
+
+
+def test_psnr_and_mse_are_float64_exact_on_the_cpu(monkeypatch):
+    """On the CPU the squared errors of float32 inputs are summed in float64 (PSNR within
+    1e-10 dB of scikit-image on the same values); the torch operators elsewhere give the
+    same to float32 rounding, and the same to float64 rounding for float64 inputs."""
+    pred, gt = photo_pairs(n=3)
+    mask = box_masks(3)
+    assert F._kernels(pred) is not None
+    ours = F.psnr(pred, gt)
+    for i in range(3):
+        ref = peak_signal_noise_ratio(_hwc(gt[i]), _hwc(pred[i]), data_range=1)
+        assert abs(float(ours[i]) - ref) < 1e-10
+    diff = (pred.double() - gt.double()).square()
+    hole = (diff * mask).sum(dim=(1, 2, 3)) / (3 * mask.sum(dim=(1, 2, 3)))
+    assert torch.allclose(F.mse(pred, gt, mask), hole, rtol=1e-13, atol=0)
+    assert torch.allclose(F.mse(pred, gt, mask.bool()), hole, rtol=1e-13, atol=0)
+    fused = {'mse': F.mse(pred, gt), 'hole': F.mse(pred, gt, mask),
+             'f64': F.mse(pred.double(), gt.double(), mask)}
+    monkeypatch.setattr(F, '_kernels', lambda t: None)
+    assert torch.allclose(F.mse(pred, gt), fused['mse'], rtol=1e-6, atol=0)
+    assert torch.allclose(F.mse(pred, gt, mask), fused['hole'], rtol=1e-6, atol=0)
+    assert torch.allclose(F.mse(pred.double(), gt.double(), mask), fused['f64'], rtol=1e-13,
+                          atol=0)
+
+
+def test_bright_photos_are_where_float32_statistics_fail():
+    """The photos of the test above are a real test of the float64 statistics: float32
+    ones miss scikit-image by more than the 1e-6 target there."""
+    pred, gt = bright_photo_pairs()
+    fast = F.ssim(pred, gt, precision='float32')
+    assert max(abs(float(fast[i]) - _sk_ssim(pred[i], gt[i])) for i in range(2)) > 1e-6
+    # the documented worst case of float32 statistics: a flat white image (SSIM 1)
+    white = torch.ones(1, 3, 48, 48)
+    assert 6e-5 < 1 - float(F.ssim(white, white, precision='float32')) < 6.7e-5
+    assert float(F.ssim(white, white)) == 1.0
+
+
+def test_fused_kernel_equals_the_torch_operators(monkeypatch):
+    """Maps, means and masked means (binary, soft, empty within the valid area) agree."""
+    pred, gt = photo_pairs(n=3)
+    mask = box_masks(3)
+    soft = mask * 0.5 + torch.rand(mask.shape, generator=torch.Generator().manual_seed(1)) * 0.25
+    border = torch.zeros_like(mask)
+    border[:, :, :4] = 1
+    cases = {'map': lambda: F.ssim_map(pred, gt), 'mean': lambda: F.ssim(pred, gt),
+             'hole': lambda: F.ssim(pred, gt, mask), 'soft': lambda: F.ssim(pred, gt, soft),
+             'bool': lambda: F.ssim(pred, gt, mask.bool()),
+             'border': lambda: F.ssim(pred, gt, border),
+             'y': lambda: F.ssim(pred, gt, mask, y_channel=True)}
+    fused = {name: fn() for name, fn in cases.items()}
+    monkeypatch.setattr(F, '_kernels', lambda t: None)
+    for name, fn in cases.items():
+        ref = fn()
+        assert fused[name].dtype == ref.dtype == torch.float64, name
+        assert fused[name].shape == ref.shape, name
+        # per position up to a few 1e-13 (rounding of var against C2), means far less
+        tol = 1e-11 if name == 'map' else 1e-13
+        assert torch.allclose(fused[name], ref, rtol=0, atol=tol, equal_nan=True), name
+    assert torch.isnan(fused['border']).all()
 
 
 def test_psnr_and_ssim_equal_scikit_image_on_photos(pairs):

@@ -10,7 +10,8 @@ measure to the hole where the metric allows it.
                     sigma 1.5, K1 0.01, K2 0.03, population covariances, channels
                     averaged): equal to scikit-image's ``structural_similarity(...,
                     gaussian_weights=True, sigma=1.5, use_sample_covariance=False)``
-                    (float64 statistics by default)
+                    to about 1e-13 (float64 statistics by default; on the CPU a fused
+                    kernel, :mod:`toolbox.evaluation.cpu_kernels`)
 :func:`mae`, :func:`mse`   mean absolute / squared error
 :func:`l1_error`, :func:`l2_error`   the same in percent, as DeepFill v2's tables report
 :func:`bpe`         boundary pixel error (DFNet)
@@ -46,6 +47,18 @@ def _check(pred: Tensor, target: Tensor, mask: Tensor | None, name: str) -> None
                              or mask.shape[2:] != pred.shape[2:]):
         raise ValueError(f'{name}: mask must be [B, 1, H, W] matching the images, got '
                          f'{list(mask.shape)}')
+
+
+def _kernels(t: Tensor):
+    """:mod:`.cpu_kernels` for CPU tensors where numba is importable, else ``None``: the
+    torch operators then compute the same values, slower."""
+    if t.device.type != 'cpu':
+        return None
+    try:
+        from . import cpu_kernels
+    except ImportError:
+        return None
+    return cpu_kernels
 
 
 def _masked_mean(values: Tensor, mask: Tensor | None) -> Tensor:
@@ -108,9 +121,19 @@ def mae(pred: Tensor, target: Tensor, mask: Tensor | None = None) -> Tensor:
 
 
 def mse(pred: Tensor, target: Tensor, mask: Tensor | None = None) -> Tensor:
-    """Mean squared error per image."""
+    """Mean squared error per image, accumulated in float64 from the exact differences on
+    the CPU (:mod:`.cpu_kernels`); elsewhere squares and row sums in the inputs' type."""
     _check(pred, target, mask, 'mse')
-    return _chunked(lambda p, t, m: _masked_mean((p - t).square_(), m), pred, target, mask)
+    kernels = _kernels(pred)
+    if kernels is None:
+        return _chunked(lambda p, t, m: _masked_mean((p - t).square_(), m), pred, target,
+                        mask)
+    if mask is None:
+        return kernels.squared_error_sums(pred, target) / pred[0].numel()
+    weight = mask[:, 0]
+    total = kernels.squared_error_sums(pred, target, weight)
+    count = weight.sum(dim=(1, 2), dtype=torch.float64) * pred.shape[1]
+    return total / count.clamp_min(1)
 
 
 def l1_error(pred: Tensor, target: Tensor, mask: Tensor | None = None) -> Tensor:
@@ -148,7 +171,10 @@ def _gaussian_window(size: int, sigma: float, dtype: torch.dtype, device) -> Ten
 
 
 class _SSIMKernel:
-    """The SSIM map of image batches of one shape, with reused buffers.
+    """The SSIM map of image batches of one shape, with reused buffers, from torch
+    operators: for other devices than the CPU, for ``precision='float32'``, and on the CPU
+    where numba is missing. Float64 statistics of CPU tensors go through the fused kernel
+    of :mod:`.cpu_kernels` instead (the same values, to 1e-13; about 4 times faster).
 
     The local means of x, y, x^2 + y^2 and x y (four maps suffice: the formula needs
     var_x + var_y, not each) are packed into one ``[B, 4C, H, W]`` tensor and filtered
@@ -156,10 +182,14 @@ class _SSIMKernel:
     fresh multi-megabyte allocations cost page faults that would double the time.
 
     Variances come from ``E[x^2] - E[x]^2``, which cancels where the window is flat: in
-    float32 the rounding of ``E[x^2]`` (a few 1e-8 of it) is left against ``C2 = 9e-4``,
-    up to 3e-4 of SSIM on flat bright areas. Hence float64 by default. x and y are centred
-    at ``data_range / 2`` first (variances do not change), which quarters ``E[x^2]`` at
-    the extremes and so the float32 error.
+    float32 the rounding of ``E[x^2]`` (a few 1e-8 of it) is left against ``C2 = 9e-4``.
+    x and y are centred at ``data_range / 2`` first (variances do not change), which
+    quarters ``E[x^2]`` at the extremes and so the float32 error. Measured against
+    scikit-image (float64 on the same values), mean SSIM per image: float64 statistics
+    within 5.3e-14 everywhere (flat images of any level, with or without noise; photos
+    1e-14); float32 statistics up to 6.6e-5 off (a flat white image), 2.2e-5 on flat
+    bright areas with 8-bit noise, 5.1e-6 on real photos' flat bright areas (the
+    ``bright_photo_pairs`` of the tests), 8.3e-6 on photos. Hence float64 by default.
 
     float64: oneDNN has no float64 depthwise convolution, and the fallback is about 25
     times slower than ``k`` shifted multiply-adds per direction, which are used instead.
@@ -238,14 +268,9 @@ class _SSIMKernel:
 _PRECISIONS = {'float64': torch.float64, 'float32': torch.float32}
 
 
-def _ssim_chunks(pred: Tensor, target: Tensor, data_range: float, window_size: int,
-                 sigma: float, k1: float, k2: float, precision: str):
-    """Yield ``(start, ssim map)`` over the batch; each map is valid until the next one.
-
-    On the CPU one image at a time (callers hold :func:`_one_thread`): the working set
-    stays in cache (faster than whole batches), and every image is computed the same way
-    whatever the batch size, so values do not depend on it.
-    """
+def _ssim_setup(pred: Tensor, target: Tensor, data_range: float, window_size: int,
+                sigma: float, k1: float, k2: float, precision: str):
+    """Check the arguments; ``(statistics dtype, window, C1, C2)``."""
     _check(pred, target, None, 'ssim')
     h, w = pred.shape[2:]
     if window_size % 2 != 1 or window_size > min(h, w):
@@ -256,7 +281,18 @@ def _ssim_chunks(pred: Tensor, target: Tensor, data_range: float, window_size: i
                          f'{precision!r}')
     dtype = torch.float64 if pred.dtype == torch.float64 else _PRECISIONS[precision]
     window = _gaussian_window(window_size, float(sigma), dtype, pred.device)
-    c1, c2 = (k1 * data_range) ** 2, (k2 * data_range) ** 2
+    return dtype, window, (k1 * data_range) ** 2, (k2 * data_range) ** 2
+
+
+def _ssim_chunks(pred: Tensor, target: Tensor, dtype: torch.dtype, window: Tensor,
+                 c1: float, c2: float, data_range: float):
+    """Yield ``(start, ssim map)`` over the batch through :class:`_SSIMKernel`; each map
+    is valid until the next one.
+
+    On the CPU one image at a time (callers hold :func:`_one_thread`): the working set
+    stays in cache (faster than whole batches), and every image is computed the same way
+    whatever the batch size, so values do not depend on it.
+    """
     step = 1 if pred.device.type == 'cpu' else max(1, pred.shape[0])
     kernels: dict = {}
     for i in range(0, pred.shape[0], step):
@@ -280,9 +316,17 @@ def ssim_map(pred: Tensor, target: Tensor, data_range: float = 1.0, window_size:
     The statistics are computed in ``precision`` (always float64 for float64 inputs; see
     :func:`ssim` for what float32 costs in accuracy) and the map is returned in it.
     """
+    dtype, window, c1, c2 = _ssim_setup(pred, target, data_range, window_size, sigma, k1,
+                                        k2, precision)
+    fused = _kernels(pred) if dtype == torch.float64 else None
+    if fused is not None:
+        out = torch.empty(*pred.shape[:2], pred.shape[2] - window_size + 1,
+                          pred.shape[3] - window_size + 1, dtype=torch.float64)
+        fused.ssim_sums(pred, target, window, c1, c2, data_range / 2, out=out)
+        return out
     with _one_thread(pred.device.type == 'cpu'):
-        maps = [m.clone() for _, m in _ssim_chunks(pred, target, data_range, window_size,
-                                                    sigma, k1, k2, precision)]
+        maps = [m.clone() for _, m in _ssim_chunks(pred, target, dtype, window, c1, c2,
+                                                    data_range)]
     return torch.cat(maps)
 
 
@@ -294,11 +338,14 @@ def ssim(pred: Tensor, target: Tensor, mask: Tensor | None = None, data_range: f
     Equal to scikit-image's ``structural_similarity(p, t, gaussian_weights=True,
     sigma=1.5, use_sample_covariance=False, data_range=1, channel_axis=-1)`` on the same
     values, to about 1e-13 with the default ``precision='float64'`` statistics (inputs of
-    any float type; measured up to 2.3e-13 on flat images, 1e-14 on photos).
-    ``precision='float32'`` is about twice as fast on the CPU but its variances lose a few
-    1e-8 to rounding where a window is flat, against ``C2 = 9e-4``: measured up to 2.5e-5
-    from scikit-image on flat bright images with up to 4 levels of 8-bit noise, 8.3e-6 on
-    photos (before centring, see ``_SSIMKernel``: up to 3.1e-4 and 1.6e-6).
+    any float type; measured up to 5.3e-14 on flat images of any level with or without
+    noise, 2e-14 on real photos' flat bright areas, 1e-14 on photos). On the CPU these come
+    from a fused kernel (:mod:`.cpu_kernels`): PSNR + SSIM about 11 times faster than
+    scikit-image on 256 x 256 photos, one thread each (``tools/benchmark.py metrics``).
+    ``precision='float32'`` (torch operators, meant for GPUs; on the CPU slower than the
+    default) loses a few 1e-8 of the variances to rounding where a window is flat, against
+    ``C2 = 9e-4``: measured up to 6.6e-5 from scikit-image on a flat white image, 2.2e-5 on
+    flat bright areas with 8-bit noise, 8.3e-6 on photos (see ``_SSIMKernel``).
 
     With ``mask`` the map is averaged over the hole pixels where the window fits inside
     the image (the mask cropped like the map); an image whose hole lies entirely in that
@@ -314,22 +361,37 @@ def ssim(pred: Tensor, target: Tensor, mask: Tensor | None = None, data_range: f
 
 def _mean_ssim(pred, target, mask, data_range, window_size, sigma, k1, k2,
                precision) -> Tensor:
+    dtype, window, c1, c2 = _ssim_setup(pred, target, data_range, window_size, sigma, k1,
+                                        k2, precision)
     r = (window_size - 1) // 2
+    hole = None if mask is None else mask[:, :, r:mask.shape[2] - r, r:mask.shape[3] - r]
+    fused = _kernels(pred) if dtype == torch.float64 else None
+    if fused is not None:
+        n_ch = pred.shape[1]
+        if hole is None:
+            positions = (pred.shape[2] - 2 * r) * (pred.shape[3] - 2 * r)
+            return fused.ssim_sums(pred, target, window, c1, c2, data_range / 2) / (
+                n_ch * positions)
+        total = fused.ssim_sums(pred, target, window, c1, c2, data_range / 2,
+                                weight=hole[:, 0]) / n_ch
+        return _hole_mean(total, hole.sum(dim=(1, 2, 3), dtype=torch.float64))
     values = []
-    for i, smap in _ssim_chunks(pred, target, data_range, window_size, sigma, k1, k2,
-                                precision):
+    for i, smap in _ssim_chunks(pred, target, dtype, window, c1, c2, data_range):
         n = smap.shape[0]
-        if mask is None:
+        if hole is None:
             # Rows summed in the map's precision (one row's terms), the rest in float64.
             values.append(smap.sum(dim=-1).sum(dim=(1, 2), dtype=torch.float64)
                           / smap[0].numel())
             continue
-        hole = mask[i:i + n, :, r:mask.shape[2] - r, r:mask.shape[3] - r].to(smap.dtype)
-        total = (smap * hole).sum(dim=-1).sum(dim=(1, 2), dtype=torch.float64) / smap.shape[1]
-        count = hole.sum(dim=(1, 2, 3), dtype=torch.float64)
-        values.append(torch.where(count > 0, total / count.clamp_min(1),
-                                  torch.full_like(total, math.nan)))
+        part = hole[i:i + n].to(smap.dtype)
+        total = (smap * part).sum(dim=-1).sum(dim=(1, 2), dtype=torch.float64) / smap.shape[1]
+        values.append(_hole_mean(total, part.sum(dim=(1, 2, 3), dtype=torch.float64)))
     return torch.cat(values).cpu()
+
+
+def _hole_mean(total: Tensor, count: Tensor) -> Tensor:
+    """``total / count`` per image, ``nan`` where the hole is empty."""
+    return torch.where(count > 0, total / count.clamp_min(1), torch.full_like(total, math.nan))
 
 
 # --- boundary pixel error -------------------------------------------------------------------
