@@ -3,9 +3,12 @@ ours against MMagic's, each side in fresh subprocesses.
 
 usage: python tools/benchmark.py train [--peer-mmagic PATH] [--threads 1] [--rounds 2]
                                        [--steps 2] [--train-size 256] [--train-batch 4]
+                                       [--no-checkpointing]
 
-Ours: ``GANInpaintor`` with ``DeepFillv2Generator`` (defaults), ``SNPatchGANDiscriminator``,
-L1 on both stages and the hinge GAN loss 0.1 (``deepfill`` benchmark's ``train_run``).
+Ours: ``GANInpaintor`` with ``DeepFillv2Generator`` as ``configs/_base_/models/deepfillv2.py``
+builds it (activation checkpointing on; ``--no-checkpointing``: off),
+``SNPatchGANDiscriminator``, L1 on both stages and the hinge GAN loss 0.1 (``deepfill``
+benchmark's ``train_run``).
 MMagic's: its ``TwoStageInpaintor.train_step`` as its DeepFill v2 config builds it (L1 hole
 + valid on both stages, hinge GAN 0.1, spectral-norm discriminator on image + mask), Adam
 lr 1e-4 on both sides. Each subprocess imports torch, builds the model, takes one warm-up
@@ -36,6 +39,8 @@ def parser():
     p.add_argument('--steps', type=int, default=2)
     p.add_argument('--train-size', type=int, default=256)
     p.add_argument('--train-batch', type=int, default=4)
+    p.add_argument('--no-checkpointing', action='store_true',
+                   help="ours without the generator's activation checkpointing")
     p.add_argument('--worker', choices=['ours', 'mmagic'], help=argparse.SUPPRESS)
     return p
 
@@ -58,7 +63,8 @@ def worker(args) -> dict:
     size, batch = args.train_size, args.train_batch
     if args.worker == 'ours':
         import toolbox_plugins  # noqa: F401  (registers the plugins)
-        step = df.train_run(48, size, batch, channels_last=True)
+        step = df.train_run(48, size, batch, channels_last=True,
+                            checkpointing=not args.no_checkpointing)
     else:
         model, optim, sample = load('_peers').mmagic_deepfillv2_inpaintor(args.peer_mmagic)
         image, mask = df.inputs(size, batch)
@@ -83,6 +89,8 @@ def spawn(args, kind: str) -> dict:
            '--train-batch', str(args.train_batch)]
     if args.peer_mmagic:
         cmd += ['--peer-mmagic', args.peer_mmagic]
+    if args.no_checkpointing:
+        cmd.append('--no-checkpointing')
     env = dict(os.environ, OMP_WAIT_POLICY=os.environ.get('OMP_WAIT_POLICY', 'PASSIVE'),
                PYTHONPATH=os.pathsep.join(filter(None, [ROOT, os.environ.get('PYTHONPATH')])))
     out = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT)
@@ -100,7 +108,8 @@ def main(argv) -> int:
     df = _tools()('deepfill')
     load = os.getloadavg()[0]
     print(f'G+D training step, DeepFill v2 + SN-PatchGAN, {args.train_size}² batch '
-          f'{args.train_batch}, fp32, {args.threads} thread(s), load average {load:.2f}; '
+          f'{args.train_batch}, fp32, {args.threads} thread(s), load average {load:.2f}, ours '
+          f'with activation checkpointing {"off" if args.no_checkpointing else "on"}; '
           f'fresh subprocess per measurement, {args.rounds} round(s) alternating, best of '
           f'{args.steps} steps after a warm-up step in each')
     kinds = ['ours'] + (['mmagic'] if args.peer_mmagic else [])
