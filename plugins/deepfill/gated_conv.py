@@ -43,6 +43,24 @@ _ACTIVATIONS_INPLACE: dict[str, Callable[[Tensor], Tensor]] = {
 }
 
 
+def _elu_fast(x: Tensor) -> Tensor:
+    """ELU as ``exp(min(x, 0)) - 1 + max(x, 0)``, into a fresh tensor (inference only).
+
+    torch's ``elu`` computes ``expm1``, which its CPU kernels do not vectorise: on the
+    channels-last split views of a gated convolution it took 42% of DeepFill v2's bf16 time
+    at 512² (27.6% ``elu_`` + 14.6% ``sigmoid_`` in place on the strided gate view, against
+    28% for all convolutions). ``exp`` is vectorised, and out-of-place element-wise ops on
+    the strided halves write dense outputs. Differs from ``F.elu`` only by the rounding of
+    ``exp(x) - 1`` near 0 (at most 6e-8 in float32). In bf16 the ``exp(x) - 1`` is taken in
+    float32 and rounded once: in bf16 itself it cancels to an error of up to 2e-3 near 0."""
+    neg = x.clamp_max(0)
+    if neg.dtype in (torch.float32, torch.float64):
+        neg = torch.exp(neg).sub_(1)
+    else:
+        neg = torch.exp(neg.float()).sub_(1).to(x.dtype)
+    return neg.add_(x.clamp_min(0))
+
+
 def _activation(name: str | None) -> Callable[[Tensor], Tensor] | None:
     if name is None:
         return None
@@ -106,6 +124,8 @@ class GatedConv2d(nn.Module):
             # the arithmetic at 512², and nothing needs the intermediate values. (Not while
             # torch.export traces: in-place ops on split views made a dynamic-shape export
             # of DeepFill v2 several times slower, for the same graph.)
+            if self.activation == 'elu':
+                return _elu_fast(feature).mul_(torch.sigmoid(gate))
             act_ = _ACTIVATIONS_INPLACE.get(self.activation)
             if act_ is not None:
                 feature = act_(feature)

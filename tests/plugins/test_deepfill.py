@@ -52,6 +52,21 @@ def test_gated_conv_equals_two_convolutions(stride, dilation, activation):
             torch.testing.assert_close(layer(x), expected, rtol=1e-5, atol=1e-6)
 
 
+def test_inference_elu_keeps_bf16_accuracy_near_zero():
+    """The inference gating's ELU (exp - 1, not torch's expm1) on the strided feature half
+    of a channels-last bf16 map: within bf16 rounding of the exact ELU, also for the small
+    negative values where exp(x) - 1 taken in bf16 cancels."""
+    torch.manual_seed(0)
+    y = (torch.randn(2, 16, 6, 7) * torch.logspace(-3, 0.5, 16)[:, None, None]).to(
+        torch.bfloat16).contiguous(memory_format=torch.channels_last)
+    layer = GatedConv2d(3, 8, 3)
+    with torch.inference_mode():
+        got = layer._gate(y.clone(memory_format=torch.channels_last)).float()
+    f, g = y.float().split(8, dim=1)
+    expected = F.elu(f) * torch.sigmoid(g)
+    torch.testing.assert_close(got, expected, rtol=2e-2, atol=1e-6)
+
+
 def test_gated_up_conv_resizes_then_gates():
     torch.manual_seed(0)
     layer = GatedUpConv2d(4, 3)

@@ -4,10 +4,7 @@
 # plus the hinge GAN loss. See plugins/deepfill/README.md.
 model = dict(
     type='GANInpaintor',
-    # checkpointing: the training step recomputes each layer in the backward pass instead
-    # of keeping its activations (same gradients; peak memory 0.6x, step time 1.4x on the
-    # CPU, see the README's "Speed")
-    generator=dict(type='DeepFillv2Generator', cnum=48, sketch=False, checkpointing=True),
+    generator=dict(type='DeepFillv2Generator', cnum=48, sketch=False),
     discriminator=dict(type='SNPatchGANDiscriminator', base_channels=64, num_layers=6,
                        sketch=False),
     losses=[
