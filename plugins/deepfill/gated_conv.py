@@ -52,8 +52,9 @@ def _elu_fast(x: Tensor) -> Tensor:
     at 512² (27.6% ``elu_`` + 14.6% ``sigmoid_`` in place on the strided gate view, against
     28% for all convolutions). ``exp`` is vectorised, and out-of-place element-wise ops on
     the strided halves write dense outputs. Differs from ``F.elu`` only by the rounding of
-    ``exp(x) - 1`` near 0 (at most 6e-8 in float32). In bf16 the ``exp(x) - 1`` is taken in
-    float32 and rounded once: in bf16 itself it cancels to an error of up to 2e-3 near 0."""
+    ``exp(x) - 1`` near 0 (at most 6e-8 in float32). For bf16 input the ``exp(x) - 1`` is
+    taken in float32 and rounded once: in bf16 itself it cancels to an error of up to 2e-3
+    near 0."""
     neg = x.clamp_max(0)
     if neg.dtype in (torch.float32, torch.float64):
         neg = torch.exp(neg).sub_(1)
@@ -155,6 +156,12 @@ class GatedConv2d(nn.Module):
             # the arithmetic at 512², and nothing needs the intermediate values. (Not while
             # torch.export traces: in-place ops on split views made a dynamic-shape export
             # of DeepFill v2 several times slower, for the same graph.)
+            if self.activation == 'elu' and y.dtype in (torch.bfloat16, torch.float16):
+                # One conversion of the whole map to float32, the gating there, one
+                # rounding back: 2.5x faster at 512² than bf16 element-wise kernels on the
+                # strided halves (which convert every op's operands anyway), and rounded once.
+                feature, gate = y.float().split(self.out_channels, dim=1)
+                return _elu_fast(feature).mul_(gate.sigmoid_()).to(y.dtype)
             if self.activation == 'elu':
                 return _elu_fast(feature).mul_(torch.sigmoid(gate))
             act_ = _ACTIVATIONS_INPLACE.get(self.activation)
