@@ -133,6 +133,10 @@ class GatedConv2d(nn.Module):
         self.out_channels = int(out_channels)
         self.gated = bool(gated)
         self.activation = activation
+        #: Training with the ELU gate's own backward (:class:`_EluGate`: fewer saved maps).
+        #: ``False`` under activation checkpointing (plain autograd ops), where nothing of a
+        #: layer is kept anyway and this gate made the peak 260 MB higher at 256² batch 4.
+        self.saved_output_gate = True
         self._act = _activation(activation)
         self.conv = nn.Conv2d(in_channels, out_channels * (2 if gated else 1), kernel_size,
                               stride=stride, padding=dilation * (kernel_size - 1) // 2,
@@ -170,7 +174,8 @@ class GatedConv2d(nn.Module):
             elif self._act is not None:
                 feature = self._act(feature)
             return feature.mul_(gate.sigmoid_())
-        if self.activation == 'elu' and not torch.compiler.is_exporting():
+        if self.activation == 'elu' and self.saved_output_gate \
+                and not torch.compiler.is_exporting():
             return _EluGate.apply(feature, gate)
         if self._act is not None:
             feature = self._act(feature)

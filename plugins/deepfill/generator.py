@@ -193,6 +193,9 @@ class DeepFillv2Generator(BaseGenerator):
         # Stage 2: the merged decoder.
         d = cnum if refine_decoder_cnum is None else refine_decoder_cnum
         self.refine_dec = nn.Sequential(*_decoder(2 * w4, 2 * d, d, d // 2, gated_output, **kw))
+        for m in self.modules():
+            if isinstance(m, GatedConv2d):
+                m.saved_output_gate = not self.checkpointing
 
     def _recomputed(self) -> bool:
         return self.checkpointing and torch.is_grad_enabled() \

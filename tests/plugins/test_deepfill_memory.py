@@ -80,10 +80,12 @@ def _gan(checkpointing: bool):
         discriminator=dict(type='SNPatchGANDiscriminator', base_channels=8, num_layers=3),
         losses=[dict(type='L1Loss', outputs=('coarse', 'output')),
                 dict(type='HingeGANLoss', loss_weight=0.1)])).train()
+    # SGD: Adam's first steps are about lr * sign(gradient), which turns a rounding-level
+    # difference of a near-zero gradient into a difference of 2 lr
     optim = OptimWrapperDict(
-        generator=OptimWrapper(torch.optim.Adam(model.generator.parameters(), lr=1e-3)),
-        discriminator=OptimWrapper(torch.optim.Adam(model.discriminator.parameters(),
-                                                    lr=1e-3)))
+        generator=OptimWrapper(torch.optim.SGD(model.generator.parameters(), lr=1e-2)),
+        discriminator=OptimWrapper(torch.optim.SGD(model.discriminator.parameters(),
+                                                   lr=1e-2)))
     return model, optim
 
 

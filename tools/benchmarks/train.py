@@ -41,6 +41,9 @@ def parser():
     p.add_argument('--train-batch', type=int, default=4)
     p.add_argument('--no-checkpointing', action='store_true',
                    help="skip ours with the generator's activation checkpointing")
+    p.add_argument('--default-malloc', action='store_true',
+                   help="keep glibc's default large-block policy on both sides (see "
+                        'toolbox.apis.memory.keep_freed_memory)')
     p.add_argument('--worker', choices=['ours', 'ours-ckpt', 'mmagic'], help=argparse.SUPPRESS)
     return p
 
@@ -59,7 +62,8 @@ def worker(args) -> dict:
     torch.set_num_threads(args.threads)
     load = _tools()
     df = load('deepfill')
-    df.keep_freed_memory()
+    if not args.default_malloc:
+        df.keep_freed_memory()
     size, batch = args.train_size, args.train_batch
     if args.worker.startswith('ours'):
         import toolbox_plugins  # noqa: F401  (registers the plugins)
@@ -89,6 +93,8 @@ def spawn(args, kind: str) -> dict:
            '--train-batch', str(args.train_batch)]
     if args.peer_mmagic:
         cmd += ['--peer-mmagic', args.peer_mmagic]
+    if args.default_malloc:
+        cmd.append('--default-malloc')
     env = dict(os.environ, OMP_WAIT_POLICY=os.environ.get('OMP_WAIT_POLICY', 'PASSIVE'),
                PYTHONPATH=os.pathsep.join(filter(None, [ROOT, os.environ.get('PYTHONPATH')])))
     out = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT)
