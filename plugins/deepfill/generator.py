@@ -92,7 +92,7 @@ class DeepFillv2Generator(BaseGenerator):
             backward pass keeps only each layer's input and recomputes the layer, so a
             training step holds about a third of the activations for about one more
             forward pass of time. Same outputs and gradients; no effect at inference
-            (without autograd). Off by default: the step takes about 1.3x the time (see
+            (without autograd). Off by default: the step takes 1.3-1.6x the time (see
             the README, "Speed").
 
     MMagic's DeepFill v2 (``configs/deepfillv2_places_256_mmagic.py`` sets all of these):
