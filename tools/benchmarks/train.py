@@ -3,7 +3,7 @@ ours against MMagic's, each side in fresh subprocesses.
 
 usage: python tools/benchmark.py train [--peer-mmagic PATH] [--threads 1] [--rounds 2]
                                        [--steps 2] [--train-size 256] [--train-batch 4]
-                                       [--no-checkpointing]
+                                       [--no-checkpointing] [--default-malloc]
 
 Ours: ``GANInpaintor`` with ``DeepFillv2Generator`` (defaults: ``ours``; with
 ``checkpointing=True``: ``ours-ckpt``, which recomputes each layer in the backward pass),
