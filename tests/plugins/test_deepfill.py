@@ -52,6 +52,53 @@ def test_gated_conv_equals_two_convolutions(stride, dilation, activation):
             torch.testing.assert_close(layer(x), expected, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize('channels_last', [False, True])
+def test_gated_conv_gradients_equal_the_plain_formula(channels_last):
+    """The ELU gate's own backward (output / sigmoid instead of saved activations) gives
+    autograd's gradients of ``elu(feature) * sigmoid(gate)``; gates far below zero
+    (sigmoid = 0) give zero gradients, not NaN; a double backward raises."""
+    torch.manual_seed(0)
+    fmt = torch.channels_last if channels_last else torch.contiguous_format
+    layer = GatedConv2d(5, 7, 3).to(memory_format=fmt)
+    with torch.no_grad():
+        layer.conv.bias[7:9] = -200.0                  # gate underflows: sigmoid = 0
+    x = torch.randn(2, 5, 12, 16).contiguous(memory_format=fmt).requires_grad_()
+    w = torch.linspace(-1, 1, 2 * 7 * 12 * 16).view(2, 7, 12, 16)
+    grads = []
+    for fast in (True, False):
+        layer.zero_grad()
+        if fast:
+            y = layer(x)
+        else:
+            f, g = layer.conv(x).split(7, dim=1)
+            y = F.elu(f) * torch.sigmoid(g)
+        gx, = torch.autograd.grad((y * w).sum(), x, create_graph=True)
+        if fast:
+            with pytest.raises(RuntimeError):
+                torch.autograd.grad((gx ** 2).sum(), x, retain_graph=True)
+        (y * w).sum().backward()
+        grads.append((y.detach(), gx.detach(), layer.conv.weight.grad.clone(),
+                      layer.conv.bias.grad.clone()))
+    for name, fast, plain in zip(('y', 'dx', 'dw', 'db'), *grads):
+        assert torch.isfinite(fast).all(), name
+        torch.testing.assert_close(fast, plain, rtol=1e-5, atol=1e-6, msg=name)
+
+
+def test_inference_elu_keeps_bf16_accuracy_near_zero():
+    """The inference gating's ELU (exp - 1, not torch's expm1) on the strided feature half
+    of a channels-last bf16 map: within bf16 rounding of the exact ELU, also for the small
+    negative values where exp(x) - 1 taken in bf16 cancels."""
+    torch.manual_seed(0)
+    y = (torch.randn(2, 16, 6, 7) * torch.logspace(-3, 0.5, 16)[:, None, None]).to(
+        torch.bfloat16).contiguous(memory_format=torch.channels_last)
+    layer = GatedConv2d(3, 8, 3)
+    with torch.inference_mode():
+        got = layer._gate(y.clone(memory_format=torch.channels_last)).float()
+    f, g = y.float().split(8, dim=1)
+    expected = F.elu(f) * torch.sigmoid(g)
+    torch.testing.assert_close(got, expected, rtol=2e-2, atol=1e-6)
+
+
 def test_gated_up_conv_resizes_then_gates():
     torch.manual_seed(0)
     layer = GatedUpConv2d(4, 3)

@@ -169,14 +169,16 @@ def generator_run(gen, size: int, dtype: str):
     return run
 
 
-def train_run(cnum: int, size: int, batch: int, channels_last: bool):
+def train_run(cnum: int, size: int, batch: int, channels_last: bool,
+              checkpointing: bool = False):
     import torch
     from mmengine.optim import OptimWrapper, OptimWrapperDict
 
     from toolbox.registry import MODELS
     model = MODELS.build(dict(
         type='GANInpaintor',
-        generator=dict(type='DeepFillv2Generator', cnum=cnum, channels_last=channels_last),
+        generator=dict(type='DeepFillv2Generator', cnum=cnum, channels_last=channels_last,
+                       checkpointing=checkpointing),
         discriminator=dict(type='SNPatchGANDiscriminator'),
         losses=[dict(type='L1Loss', outputs=('coarse', 'output')),
                 dict(type='HingeGANLoss', loss_weight=0.1)])).train()

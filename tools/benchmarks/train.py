@@ -3,9 +3,12 @@ ours against MMagic's, each side in fresh subprocesses.
 
 usage: python tools/benchmark.py train [--peer-mmagic PATH] [--threads 1] [--rounds 2]
                                        [--steps 2] [--train-size 256] [--train-batch 4]
+                                       [--no-checkpointing] [--default-malloc]
 
-Ours: ``GANInpaintor`` with ``DeepFillv2Generator`` (defaults), ``SNPatchGANDiscriminator``,
-L1 on both stages and the hinge GAN loss 0.1 (``deepfill`` benchmark's ``train_run``).
+Ours: ``GANInpaintor`` with ``DeepFillv2Generator`` (defaults: ``ours``; with
+``checkpointing=True``: ``ours-ckpt``, which recomputes each layer in the backward pass),
+``SNPatchGANDiscriminator``, L1 on both stages and the hinge GAN loss 0.1 (``deepfill``
+benchmark's ``train_run``). Both variants are measured and compared with MMagic's.
 MMagic's: its ``TwoStageInpaintor.train_step`` as its DeepFill v2 config builds it (L1 hole
 + valid on both stages, hinge GAN 0.1, spectral-norm discriminator on image + mask), Adam
 lr 1e-4 on both sides. Each subprocess imports torch, builds the model, takes one warm-up
@@ -36,7 +39,12 @@ def parser():
     p.add_argument('--steps', type=int, default=2)
     p.add_argument('--train-size', type=int, default=256)
     p.add_argument('--train-batch', type=int, default=4)
-    p.add_argument('--worker', choices=['ours', 'mmagic'], help=argparse.SUPPRESS)
+    p.add_argument('--no-checkpointing', action='store_true',
+                   help="skip ours with the generator's activation checkpointing")
+    p.add_argument('--default-malloc', action='store_true',
+                   help="keep glibc's default large-block policy on both sides (see "
+                        'toolbox.apis.memory.keep_freed_memory)')
+    p.add_argument('--worker', choices=['ours', 'ours-ckpt', 'mmagic'], help=argparse.SUPPRESS)
     return p
 
 
@@ -54,11 +62,13 @@ def worker(args) -> dict:
     torch.set_num_threads(args.threads)
     load = _tools()
     df = load('deepfill')
-    df.keep_freed_memory()
+    if not args.default_malloc:
+        df.keep_freed_memory()
     size, batch = args.train_size, args.train_batch
-    if args.worker == 'ours':
+    if args.worker.startswith('ours'):
         import toolbox_plugins  # noqa: F401  (registers the plugins)
-        step = df.train_run(48, size, batch, channels_last=True)
+        step = df.train_run(48, size, batch, channels_last=True,
+                            checkpointing=args.worker == 'ours-ckpt')
     else:
         model, optim, sample = load('_peers').mmagic_deepfillv2_inpaintor(args.peer_mmagic)
         image, mask = df.inputs(size, batch)
@@ -83,6 +93,8 @@ def spawn(args, kind: str) -> dict:
            '--train-batch', str(args.train_batch)]
     if args.peer_mmagic:
         cmd += ['--peer-mmagic', args.peer_mmagic]
+    if args.default_malloc:
+        cmd.append('--default-malloc')
     env = dict(os.environ, OMP_WAIT_POLICY=os.environ.get('OMP_WAIT_POLICY', 'PASSIVE'),
                PYTHONPATH=os.pathsep.join(filter(None, [ROOT, os.environ.get('PYTHONPATH')])))
     out = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT)
@@ -103,7 +115,8 @@ def main(argv) -> int:
           f'{args.train_batch}, fp32, {args.threads} thread(s), load average {load:.2f}; '
           f'fresh subprocess per measurement, {args.rounds} round(s) alternating, best of '
           f'{args.steps} steps after a warm-up step in each')
-    kinds = ['ours'] + (['mmagic'] if args.peer_mmagic else [])
+    kinds = (['ours'] + ([] if args.no_checkpointing else ['ours-ckpt'])
+             + (['mmagic'] if args.peer_mmagic else []))
     if args.peer_mmagic:
         print(f'MMagic TwoStageInpaintor from {args.peer_mmagic} at commit '
               f'{df.peers().commit_of(args.peer_mmagic)}')
@@ -112,14 +125,14 @@ def main(argv) -> int:
         for kind in kinds:
             r = spawn(args, kind)
             best[kind] = {k: min(best[kind][k], r[k]) for k in r}
-            print(f'  {kind:6s} {r["seconds"]:7.2f} s/step, peak RSS {r["rss_mb"]:7.0f} MB',
+            print(f'  {kind:9s} {r["seconds"]:7.2f} s/step, peak RSS {r["rss_mb"]:7.0f} MB',
                   flush=True)
     for kind, r in best.items():
-        print(f'  best {kind:6s} {r["seconds"]:7.2f} s/step, peak RSS {r["rss_mb"]:7.0f} MB')
-    if 'mmagic' in best:
-        t = best['ours']['seconds'] / best['mmagic']['seconds']
-        m = best['ours']['rss_mb'] / best['mmagic']['rss_mb']
-        print(f'  ours / MMagic: time {t:.2f}x {df.target("time", t, 0.5)}, peak RSS '
+        print(f'  best {kind:9s} {r["seconds"]:7.2f} s/step, peak RSS {r["rss_mb"]:7.0f} MB')
+    for kind in kinds[:-1] if 'mmagic' in best else ():
+        t = best[kind]['seconds'] / best['mmagic']['seconds']
+        m = best[kind]['rss_mb'] / best['mmagic']['rss_mb']
+        print(f'  {kind} / MMagic: time {t:.2f}x {df.target("time", t, 0.5)}, peak RSS '
               f'{m:.2f}x {df.target("RSS", m, 0.5)}', flush=True)
     return 0
 
