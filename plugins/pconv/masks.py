@@ -87,12 +87,18 @@ class BinnedIrregularMask(BaseMaskGenerator):
                 length = rng.uniform(0.02, 0.08) * side
                 ny = int(np.clip(y + length * np.sin(angle), 0, ih - 1))
                 nx = int(np.clip(x + length * np.cos(angle), 0, iw - 1))
-                before = inner.copy()
+                # only the segment's neighbourhood can change: count and undo there
+                # (whole-mask copies and sums made a 256² mask take ~5 ms)
+                pad = width + 2
+                y0, y1 = max(0, min(y, ny) - pad), min(ih, max(y, ny) + pad + 1)
+                x0, x1 = max(0, min(x, nx) - pad), min(iw, max(x, nx) + pad + 1)
+                patch = inner[y0:y1, x0:x1]
+                before = patch.copy()
                 cv2.line(inner, (int(x), int(y)), (nx, ny), 1, width)
-                grown = int(mask.sum())
+                grown = count + int(patch.sum()) - int(before.sum())
                 if grown > ceiling:
                     # the segment would leave the bin: undo it; done if already in the bin
-                    inner[:] = before
+                    patch[:] = before
                     if count > floor:
                         return mask
                     misses += 1

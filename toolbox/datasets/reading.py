@@ -7,6 +7,7 @@ taken upright is upright here too, as every image viewer shows it.
 """
 from __future__ import annotations
 
+import functools
 import io
 import warnings
 
@@ -35,6 +36,11 @@ _ORIENTATION_TAG = 0x0112
 
 def exif_orientation(content: bytes) -> int:
     """The EXIF orientation (1-8) of an encoded image; 1 (as stored) when it has none."""
+    # PNG and JPEG files without an EXIF block are most files: skip PIL for them
+    if content.startswith(b'\x89PNG') and b'eXIf' not in content:
+        return 1
+    if content.startswith(b'\xff\xd8') and b'Exif\x00' not in content:
+        return 1
     from PIL import Image
     try:
         with warnings.catch_warnings():
@@ -72,6 +78,12 @@ def read_image(path: str) -> np.ndarray:
     Conversions: grayscale -> RGB (channel copied), RGBA -> RGB (alpha dropped),
     16-bit -> 8-bit (scaled by 1/257), CMYK JPEG -> RGB (by the decoder), palette -> RGB.
     """
+    img = _read_upright(path)
+    return np.repeat(img[..., None], 3, axis=2) if img.ndim == 2 else img
+
+
+def _read_upright(path: str) -> np.ndarray:
+    """``path`` as uint8 ``(H, W)`` (grayscale files) or RGB ``(H, W, 3)``, upright."""
     try:
         content = get_bytes(path)
     except OSError as exc:
@@ -86,11 +98,9 @@ def read_image(path: str) -> np.ndarray:
         img = (img.astype(np.float32) / 257.0 + 0.5).astype(np.uint8)
     elif img.dtype != np.uint8:
         raise ImageLoadError(f'image file {path} has unsupported pixel type {img.dtype}')
-    if img.ndim == 2:
-        img = np.repeat(img[..., None], 3, axis=2)
-    elif img.shape[2] == 1:
-        img = np.repeat(img, 3, axis=2)
-    else:
+    if img.ndim == 3 and img.shape[2] == 1:
+        img = img[..., 0]
+    elif img.ndim == 3:
         img = img[..., 2::-1]          # BGR(A) -> RGB, alpha dropped
     return apply_orientation(img, exif_orientation(content))
 
@@ -105,8 +115,8 @@ def binarise_mask(mask: np.ndarray, name: str = 'mask', threshold: int | None = 
     all hole.
     """
     mask = np.asarray(mask)
-    if mask.ndim == 3:
-        mask = mask.max(axis=2)
+    if mask.ndim == 3:      # channel by channel: numpy's max(axis=2) is ~10x slower
+        mask = functools.reduce(np.maximum, (mask[..., c] for c in range(mask.shape[2])))
     if mask.ndim != 2:
         raise ValueError(f'{name}: a mask must be (H, W) or (H, W, C), got shape {mask.shape}')
     if threshold is None:
@@ -125,7 +135,7 @@ def binarise_mask(mask: np.ndarray, name: str = 'mask', threshold: int | None = 
 def read_mask(path: str, threshold: int | None = 127, invert: bool = False) -> np.ndarray:
     """Read a mask file (white, or any non-black colour, = hole) as uint8 ``(H, W)``, 1 = hole."""
     try:
-        img = read_image(path)
+        img = _read_upright(path)
     except ImageLoadError as exc:
         raise ImageLoadError(f'mask {exc}') from exc
     return binarise_mask(img, f'mask {path}', threshold, invert)
