@@ -13,6 +13,7 @@ bin exactly; ``margin`` keeps the holes away from the border, as the
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import cv2
@@ -24,6 +25,14 @@ __all__ = ['BinnedIrregularMask', 'PCONV_BINS']
 
 #: The paper's hole-ratio bins.
 PCONV_BINS = ((0.01, 0.1), (0.1, 0.2), (0.2, 0.3), (0.3, 0.4), (0.4, 0.5), (0.5, 0.6))
+
+
+def _patch(inner: np.ndarray, points, width: int):
+    """The view of ``inner`` a stroke through ``points`` of ``width`` can touch, and a copy."""
+    pad = width + 2
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    patch = inner[max(0, min(ys) - pad):max(ys) + pad + 1, max(0, min(xs) - pad):max(xs) + pad + 1]
+    return patch, patch.copy()
 
 
 class BinnedIrregularMask(BaseMaskGenerator):
@@ -79,22 +88,29 @@ class BinnedIrregularMask(BaseMaskGenerator):
         count, misses = 0, 0
         while count <= target:
             # a new stroke: random start, width (the dilation) and a few segments
-            y, x = rng.integers(0, ih), rng.integers(0, iw)
+            y, x = int(rng.integers(0, ih)), int(rng.integers(0, iw))
             width = int(rng.integers(max(1, side // 64),
                                      max(2, int(self.max_width * side)) + 1))
+            points = [(x, y)]
             for _ in range(int(rng.integers(2, 8))):
                 angle = rng.uniform(0, 2 * np.pi)
                 length = rng.uniform(0.02, 0.08) * side
-                ny = int(np.clip(y + length * np.sin(angle), 0, ih - 1))
-                nx = int(np.clip(x + length * np.cos(angle), 0, iw - 1))
-                # only the segment's neighbourhood can change: count and undo there
-                # (whole-mask copies and sums made a 256² mask take ~5 ms)
-                pad = width + 2
-                y0, y1 = max(0, min(y, ny) - pad), min(ih, max(y, ny) + pad + 1)
-                x0, x1 = max(0, min(x, nx) - pad), min(iw, max(x, nx) + pad + 1)
-                patch = inner[y0:y1, x0:x1]
-                before = patch.copy()
-                cv2.line(inner, (int(x), int(y)), (nx, ny), 1, width)
+                y = int(min(max(y + length * math.sin(angle), 0), ih - 1))
+                x = int(min(max(x + length * math.cos(angle), 0), iw - 1))
+                points.append((x, y))
+            # Draw the whole stroke and count only around it: per-segment Python work
+            # made a 256² mask take ~2 ms. A stroke that would leave the bin is undone and
+            # replayed segment by segment, so the bin still holds.
+            patch, before = _patch(inner, points, width)
+            cv2.polylines(inner, [np.array(points, np.int32)], False, 1, width)
+            grown = count + int(patch.sum()) - int(before.sum())
+            if grown <= ceiling:
+                count = grown
+                continue
+            patch[:] = before
+            for start, end in zip(points, points[1:]):
+                patch, before = _patch(inner, [start, end], width)
+                cv2.line(inner, start, end, 1, width)
                 grown = count + int(patch.sum()) - int(before.sum())
                 if grown > ceiling:
                     # the segment would leave the bin: undo it; done if already in the bin
@@ -107,7 +123,6 @@ class BinnedIrregularMask(BaseMaskGenerator):
                                            f'the bin ({low}, {high}] at {shape}')
                     break
                 count = grown
-                y, x = ny, nx
                 if count > target:
                     break
         return mask                                     # floor < target < count <= ceiling
