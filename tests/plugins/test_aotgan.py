@@ -3,13 +3,12 @@ normalisation, the SM-PatchGAN soft label, and the demo through the tools."""
 import glob
 import os.path as osp
 
-import cv2
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 
-from tests.utils import REPO, run_python
+from tests.utils import REPO, inpaint_box, train_demo
 from toolbox.registry import DISCRIMINATORS, GENERATORS, LOSSES
 from toolbox.testing import check_model
 from toolbox_plugins.aotgan.aot import AOTBlock, gate_norm
@@ -124,25 +123,13 @@ def test_tiny_gan_trains(one_thread):
 
 
 def test_demo_trains_and_inpaints_through_the_tools(tmp_path, demo_root):
-    cfg = osp.join(REPO, 'configs/demo/aotgan_demo.py')
-    work = tmp_path / 'work'
-    train = run_python([osp.join(REPO, 'tools/train.py'), cfg, '--work-dir', str(work),
-                        '--cfg-options', 'train_cfg.max_iters=2', 'train_cfg.val_interval=2',
-                        'default_hooks.checkpoint.interval=2'], cwd=str(tmp_path))
-    assert train.returncode == 0, train.stderr[-3000:]
-    assert (work / 'iter_2.pth').exists()
+    train_demo('configs/demo/aotgan_demo.py', tmp_path / 'work', 2, data_root=demo_root)
+    assert (tmp_path / 'work' / 'iter_2.pth').exists()
     image = sorted(glob.glob(osp.join(demo_root, 'val', '*.png')))[0]
-    mask = np.zeros(cv2.imread(image).shape[:2], np.uint8)
-    mask[100:200, 150:300] = 255
-    cv2.imwrite(str(tmp_path / 'mask.png'), mask)
-    from ..utils import load_tool
-    out = tmp_path / 'out.png'
-    assert load_tool('inpaint').main(['--config', cfg, '--checkpoint', str(work / 'iter_2.pth'),
-                                  '--image', image, '--mask', str(tmp_path / 'mask.png'),
-                                  '--out', str(out)]) == 0
-    result, original = cv2.imread(str(out)), cv2.imread(image)
-    assert np.array_equal(result[mask == 0], original[mask == 0])
-    assert not np.array_equal(result[mask > 0], original[mask > 0])
+    written, original, mask = inpaint_box('configs/demo/aotgan_demo.py',
+                                          tmp_path / 'work' / 'iter_2.pth', image,
+                                          np.s_[100:200, 150:300], str(tmp_path))
+    assert not np.array_equal(written[mask > 0], original[mask > 0])
 
 
 def test_hole_offset_gives_the_white_holes_of_the_authors_and_mmagic():
