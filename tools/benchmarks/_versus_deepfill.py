@@ -55,8 +55,7 @@ def step_run(model, size: int, batch: int, df):
     image, _ = df.inputs(size, batch)
     mask = torch.zeros(batch, 1, size, size)
     mask[..., size // 4:size // 4 + size // 2, size // 4:size // 4 + size // 2] = 1
-    gt = ((image + 1) * 127.5).round().byte()
-    data = dict(inputs=dict(gt=list(gt), mask=list(mask.byte())))
+    data = df.train_data(image, mask)
     return lambda: model.train_step(data, optim)
 
 

@@ -158,6 +158,14 @@ def inputs(size: int, batch: int = 1, seed: int = 0):
     return image, mask
 
 
+def train_data(image, mask) -> dict:
+    """``image`` [B, 3, H, W] in [-1, 1] and ``mask`` [B, 1, H, W] as the data loader hands
+    them to ``train_step`` (uint8 images and masks)."""
+    from toolbox.value_range import from_model_range
+    return dict(inputs=dict(gt=list(from_model_range(image, 255).round().byte()),
+                            mask=list(mask.byte())))
+
+
 def generator_run(gen, size: int, dtype: str):
     import torch
     image, mask = inputs(size)
@@ -189,9 +197,7 @@ def train_run(cnum: int, size: int, batch: int, channels_last: bool,
                                                 betas=(0.5, 0.999))),
         discriminator=OptimWrapper(torch.optim.Adam(model.discriminator.parameters(),
                                                     lr=1e-4, betas=(0.5, 0.999))))
-    image, mask = inputs(size, batch)
-    gt = ((image + 1) * 127.5).round().byte()
-    data = dict(inputs=dict(gt=list(gt), mask=list(mask.byte())))
+    data = train_data(*inputs(size, batch))
 
     def run():
         model.train_step(data, optim)
@@ -320,10 +326,12 @@ def photo_images():
     """Real photos from scikit-image, cropped to multiples of 8, in [-1, 1]."""
     import torch
     from skimage import data
+
+    from toolbox.value_range import to_model_range
     for name in ('astronaut', 'coffee', 'chelsea'):
         a = getattr(data, name)()
         h, w = a.shape[0] // 8 * 8, a.shape[1] // 8 * 8
-        t = torch.from_numpy(a[:h, :w].copy()).permute(2, 0, 1)[None].float() / 127.5 - 1
+        t = to_model_range(torch.from_numpy(a[:h, :w].copy()).permute(2, 0, 1)[None])
         yield name, t
 
 

@@ -181,9 +181,7 @@ def train_run(preset: str, size: int, batch: int, inputs):
         generator=OptimWrapper(torch.optim.Adam(model.generator.parameters(), lr=1e-3)),
         discriminator=OptimWrapper(torch.optim.Adam(model.discriminator.parameters(),
                                                     lr=1e-4)))
-    image, mask = inputs(size, batch)
-    gt = ((image + 1) * 127.5).round().byte()
-    data = dict(inputs=dict(gt=list(gt), mask=list(mask.byte())))
+    data = _common().train_data(*inputs(size, batch))
     return lambda: model.train_step(data, optim)
 
 
