@@ -342,7 +342,7 @@ def picture_grid(models: dict, test_dir: str, mask_sets: dict[str, str], size: i
     import torch
 
     from toolbox.datasets import read_image
-    from toolbox.value_range import to_model_range
+    from toolbox.value_range import from_model_range, to_model_range
     image_path = osp.join(test_dir, sorted(os.listdir(test_dir))[0])
     gt = read_image(image_path)
     x = to_model_range(torch.from_numpy(gt).permute(2, 0, 1)[None])
@@ -359,7 +359,7 @@ def picture_grid(models: dict, test_dir: str, mask_sets: dict[str, str], size: i
             elif name in models:
                 with torch.no_grad():
                     out = models[name].inpaint(x, m)
-                cell = ((out[0].clamp(-1, 1) + 1) * 127.5).round().byte().permute(1, 2, 0).numpy()
+                cell = from_model_range(out[0], 255).round().byte().permute(1, 2, 0).numpy()
             else:
                 continue
             cells.append(np.pad(cell.astype(np.uint8), ((2, 2), (2, 2), (0, 0)),
