@@ -3,7 +3,7 @@
 # with a random box, Adam lr 1e-4, betas (0.5, 0.999), batch size 16.
 #
 # Data: data/celeba/train/ and data/celeba/val/ (CelebA-HQ or aligned CelebA images; see
-# plugins/deepfill/README.md). Train with
+# plugins/deepfillv2/README.md). Train with
 #   python tools/train.py configs/deepfillv2_celeba_256.py
 _base_ = ['./deepfillv2_places_256.py']
 data_root = 'data/celeba'

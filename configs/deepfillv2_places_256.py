@@ -4,7 +4,7 @@
 # G step.
 #
 # Data: data/places2/train/ and data/places2/val/ (any folder tree of images; see
-# plugins/deepfill/README.md). Train with
+# plugins/deepfillv2/README.md). Train with
 #   python tools/train.py configs/deepfillv2_places_256.py
 # The paper states no iteration count (the authors' config trains until stopped,
 # max_iters 1e8); 1M iterations of batch 16 is about 6 epochs of Places2-challenge.

@@ -2,7 +2,7 @@
 # weights (deepfillv2_256x256_8x2_places_20200619-10d15793.pth, Places365 at 256x256):
 # reflection padding, gated RGB output layers, [image, ones, mask] as the refinement input,
 # ELU before the contextual attention, a merged refinement decoder of width unit 64 and
-# MMagic's contextual-attention layer (plugins/deepfill/README.md, "MMagic's released
+# MMagic's contextual-attention layer (plugins/deepfillv2/README.md, "MMagic's released
 # weights"). Losses, data and schedule are those of configs/deepfillv2_places_256.py (L1 on
 # both stages; hinge GAN loss 0.1, the weight MMagic's config uses too).
 #

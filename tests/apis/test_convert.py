@@ -93,7 +93,7 @@ def test_bgr_reordering_is_exact_for_a_colour_permuted_input():
     weights compute on BGR (MMagic's convention), with the outputs reversed back."""
     from toolbox.apis import load_config
     from toolbox.registry import MODELS
-    from toolbox_plugins.deepfill.convert import MMagicDeepFillv2Converter
+    from toolbox_plugins.deepfillv2.convert import MMagicDeepFillv2Converter
     state = random_state(recorded_shapes('mmagic_deepfillv2_keys.txt'), seed=1)
     cfg = load_config(osp.join(ROOT, 'configs', 'deepfillv2_places_256_mmagic.py'))
 

@@ -1,5 +1,5 @@
 """DeepFill v2 in MMagic's formulation: its contextual attention and layer layout (the
-comparison with MMagic's own modules is recorded in plugins/deepfill/README.md)."""
+comparison with MMagic's own modules is recorded in plugins/deepfillv2/README.md)."""
 from __future__ import annotations
 
 import pytest
@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 
 from toolbox.registry import GENERATORS
-from toolbox_plugins.deepfill.contextual_attention import contextual_attention
+from toolbox_plugins.deepfillv2.contextual_attention import contextual_attention
 
 pytestmark = pytest.mark.usefixtures('one_thread')
 

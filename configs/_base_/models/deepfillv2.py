@@ -1,7 +1,7 @@
 # DeepFill v2 (Yu et al., "Free-Form Image Inpainting with Gated Convolution", ICCV 2019):
 # gated coarse-to-fine generator with contextual attention (4,052,478 parameters at
 # cnum=48), SN-PatchGAN discriminator (5,946,816), L1 on the coarse and the final output
-# plus the hinge GAN loss. See plugins/deepfill/README.md.
+# plus the hinge GAN loss. See plugins/deepfillv2/README.md.
 model = dict(
     type='GANInpaintor',
     generator=dict(type='DeepFillv2Generator', cnum=48, sketch=False),

@@ -16,7 +16,7 @@ gated convolution's single convolution, half of them features and half gates: th
 layer outputs 24 feature channels, the widest 96. With ``cnum=48`` the generator has
 4,052,478 parameters without and 4,053,678 with the sketch channel (the paper: 4.1M).
 
-What differs from the paper: see ``plugins/deepfill/README.md`` (symmetric padding,
+What differs from the paper: see ``plugins/deepfillv2/README.md`` (symmetric padding,
 max-pooled mask for the attention, the contextual-attention details listed in
 :mod:`.contextual_attention`, the sketch channel masked to the hole).
 """
@@ -71,7 +71,7 @@ class DeepFillv2Generator(BaseGenerator):
     returns ``{'coarse': [B, 3, H, W], 'output': [B, 3, H, W]}`` in ``[-1, 1]``; H and W
     must be multiples of ``4 * attention_rate`` (8). With ``return_attention=True`` it also returns
     ``'attention_offsets'`` ``[B, 2, H/8, W/8]`` (see
-    :func:`~toolbox_plugins.deepfill.contextual_attention.offsets_to_rgb`); the inpaintor
+    :func:`~toolbox_plugins.deepfillv2.contextual_attention.offsets_to_rgb`); the inpaintor
     never asks for it, because it composites every output as an image.
 
     Args:

@@ -11,9 +11,9 @@ import torch
 import torch.nn.functional as F
 
 from toolbox.registry import DISCRIMINATORS, GENERATORS, MODELS, TRANSFORMS
-from toolbox_plugins.deepfill.contextual_attention import (contextual_attention,
+from toolbox_plugins.deepfillv2.contextual_attention import (contextual_attention,
                                                            offsets_to_rgb)
-from toolbox_plugins.deepfill.gated_conv import GatedConv2d, GatedUpConv2d
+from toolbox_plugins.deepfillv2.gated_conv import GatedConv2d, GatedUpConv2d
 
 from ..utils import REPO, run_python
 
@@ -283,7 +283,7 @@ def test_contextual_attention_without_known_patches_is_zero():
 
 def test_parameter_counts():
     count = lambda m: sum(p.numel() for p in m.parameters())   # noqa: E731
-    # DeepFill v2 at the paper's width (the paper: 4.1M); see plugins/deepfill/README.md.
+    # DeepFill v2 at the paper's width (the paper: 4.1M); see plugins/deepfillv2/README.md.
     assert count(GENERATORS.build(dict(type='DeepFillv2Generator'))) == 4_052_478
     assert count(GENERATORS.build(dict(type='DeepFillv2Generator', sketch=True))) == 4_053_678
     assert count(DISCRIMINATORS.build(dict(type='SNPatchGANDiscriminator'))) == 5_946_816
