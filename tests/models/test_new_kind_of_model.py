@@ -1,4 +1,4 @@
-"""The README's "Adding a new kind of model": its model class, hook and config, run as
+"""docs/plugins.md's "Adding a new kind of model": its model class, hook and config, run as
 written, pass the model contract and train through tools/train.py with no engine edit."""
 import os.path as osp
 import re
@@ -14,7 +14,7 @@ from ..utils import REPO, run_python
 
 
 def _readme_blocks() -> tuple[str, str]:
-    text = open(osp.join(REPO, 'README.md'), encoding='utf-8').read()
+    text = open(osp.join(REPO, 'docs', 'plugins.md'), encoding='utf-8').read()
     section = text.split('## Adding a new kind of model', 1)[1].split('\n## ', 1)[0]
     plugin, config = re.findall(r'```python\n(.*?)```', section, re.S)[:2]
     assert plugin.startswith('# my_inpainting/__init__.py') and 'my_config.py' in config
@@ -25,7 +25,7 @@ def _readme_blocks() -> tuple[str, str]:
 def readme_plugin():
     plugin, _ = _readme_blocks()
     module = types.ModuleType('my_inpainting')
-    exec(compile(plugin, 'README.md:my_inpainting', 'exec'), module.__dict__)
+    exec(compile(plugin, 'docs/plugins.md:my_inpainting', 'exec'), module.__dict__)
     MODELS.module_dict   # the engine's and the built-in plugins' models first
     register_plugin(module, PluginInfo('my_inpainting', 'readme', '0', 'my_inpainting'))
     yield module
