@@ -64,8 +64,10 @@ class InpaintOptions(BaseModel):
 
 
 IMAGE_TEXT = 'The photo: a PNG, JPEG, WebP, BMP or TIFF file (EXIF orientation applied).'
-MASK_TEXT = ('The mask, the size of the photo: pixels brighter than 127 are holes (white = '
-             'hole); transparent pixels are known.')
+MASK_TEXT = ('The mask, the size of the photo. A pixel is a hole when any colour channel is '
+             'above 127 (white or any colour painted on black); in a mask with transparency, '
+             'when it is opaque (alpha above 127), whatever its colour. The same rule as '
+             'the CLI and the Python API.')
 
 
 class InpaintJSON(InpaintOptions):
