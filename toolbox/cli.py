@@ -80,11 +80,17 @@ def cmd_serve(args) -> int:
     from toolbox.apis.errors import run_reporting_errors
     from toolbox.apis.hd import check_strategy
     from toolbox.serve import Settings, serve
+    from toolbox.serve.catalog import check_device
     try:
         if args.hd_strategy is not None:
             check_strategy(args.hd_strategy)
     except ValueError as exc:
         print(f'error: toolbox serve: --hd-strategy: {exc}', file=sys.stderr)
+        return 2
+    try:
+        check_device(args.device)      # before the models load: at start, not per request
+    except ValueError as exc:
+        print(f'error: toolbox serve: {exc}', file=sys.stderr)
         return 2
     given = dict(models_dir=args.models, device=args.device, hd_strategy=args.hd_strategy,
                  crop_trigger=args.crop_trigger, crop_margin=args.crop_margin,
