@@ -201,3 +201,45 @@ def test_a_cuda_index_the_machine_lacks_is_refused(monkeypatch):
     monkeypatch.setattr(torch.cuda, 'device_count', lambda: 1)
     with pytest.raises(ConfigError, match=r'--device cuda:3: this machine has 1 CUDA GPU'):
         create_app(Settings(device='cuda:3'))
+
+
+def _configs_folder(folder, marker):
+    from ..utils import REPO
+    folder.mkdir()
+    base = f"_base_ = [{REPO + '/configs/classical_telea.py'!r}]\n"
+    (folder / 'plain.py').write_text(base + "model = dict(generator=dict(radius=5))\n")
+    (folder / 'code.py').write_text(base + f"import os\nos.system('touch {marker}')\n")
+    (folder / 'sum.py').write_text(base + 'radius = 2 + 3\n')
+    (folder / 'imports.py').write_text(base + "custom_imports = dict(imports=['os'])\n")
+    (folder / 'nobase.py').write_text(TINY_CONFIG)
+    (folder / 'outside.py').write_text("_base_ = ['../elsewhere.py']\n")
+    return folder
+
+
+def test_configs_are_code_unless_plain_configs(tmp_path):
+    # the documented warning: without --plain-configs the Python in a config runs at start
+    from toolbox.serve.catalog import Catalog
+    marker = tmp_path / 'ran'
+    folder = _configs_folder(tmp_path / 'models', marker)
+    with pytest.warns(UserWarning):
+        catalog = Catalog(str(folder), plain_configs=True)
+    assert not marker.exists()
+    assert catalog.names() == ['plain', 'telea', 'navier-stokes']
+    assert catalog.get('plain').generator.radius == 5
+    with pytest.warns(UserWarning):
+        Catalog(str(folder))
+    assert marker.exists()
+
+
+@pytest.mark.parametrize('name, message', [
+    ('code.py', r'code.py:2: only `NAME = value` assignments'),
+    ('sum.py', r'sum.py:2: radius must be a plain value'),
+    ('imports.py', r'imports.py:2: custom_imports is refused'),
+    ('nobase.py', r'must inherit a shipped config'),
+    ('outside.py', r"_base_ '../elsewhere.py' is not a config shipped")])
+def test_plain_configs_refuse_code_in_one_line(tmp_path, name, message):
+    from toolbox.serve.plain_configs import PlainConfigError, check_plain_config
+    folder = _configs_folder(tmp_path / 'models', tmp_path / 'ran')
+    with pytest.raises(PlainConfigError, match=message) as info:
+        check_plain_config(str(folder / name))
+    assert '\n' not in str(info.value)

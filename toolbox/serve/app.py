@@ -54,6 +54,8 @@ class Settings:
     max_decodes: int = 1
     #: requests admitted at once (receiving, waiting, running); one more gets 429
     max_queue: int = 8
+    #: accept only models-folder configs of plain values over a shipped config
+    plain_configs: bool = False
 
 
 class InpaintOptions(BaseModel):
@@ -277,7 +279,7 @@ def _serve_docs_locally(app: FastAPI, folder: str) -> None:
 def create_app(settings: Settings | None = None, catalog: Catalog | None = None) -> FastAPI:
     """The application; ``catalog`` defaults to one built from ``settings``."""
     settings = settings or Settings()
-    catalog = catalog or Catalog(settings.models_dir, settings.device)
+    catalog = catalog or Catalog(settings.models_dir, settings.device, settings.plain_configs)
     progress = Progress()
     run_lock = threading.Lock()      # one inference at a time: each uses every core
     # Decoding happens inside this limit, not before it: a decoded photo costs ~19 bytes a

@@ -87,9 +87,12 @@ def _builtin_config(generator: dict):
 class Catalog:
     """Model entries by name, and the models themselves, built on first use and kept."""
 
-    def __init__(self, models_dir: str | None = None, device: str = 'cpu') -> None:
+    def __init__(self, models_dir: str | None = None, device: str = 'cpu',
+                 plain_configs: bool = False) -> None:
         check_device(device)
         self.device = device
+        #: accept only configs of plain values over a shipped config (see plain_configs.py)
+        self.plain_configs = plain_configs
         self.entries: dict[str, ModelEntry] = {}
         self._models: dict[str, object] = {}
         #: name -> (the files' signature when loading failed, the reason)
@@ -110,6 +113,13 @@ class Catalog:
             if ext != '.py' or stem.startswith('_'):
                 continue
             config, checkpoint = osp.join(folder, file), osp.join(folder, stem + '.pth')
+            if self.plain_configs:
+                from .plain_configs import PlainConfigError, check_plain_config
+                try:
+                    check_plain_config(config)
+                except PlainConfigError as exc:
+                    warnings.warn(f'models folder: skipped {exc}')
+                    continue
             if osp.isfile(checkpoint):
                 found.append(ModelEntry(stem, f'{file} with {stem}.pth', config, checkpoint))
                 continue
@@ -124,6 +134,9 @@ class Catalog:
 
     def _build(self, config, checkpoint):
         from toolbox.apis import init_inpaintor
+        if self.plain_configs and isinstance(config, str):   # again: it may have changed
+            from .plain_configs import check_plain_config
+            check_plain_config(config)
         return init_inpaintor(config, checkpoint, device=self.device)
 
     def names(self) -> list[str]:
