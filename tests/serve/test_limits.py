@@ -243,3 +243,21 @@ def test_plain_configs_refuse_code_in_one_line(tmp_path, name, message):
     with pytest.raises(PlainConfigError, match=message) as info:
         check_plain_config(str(folder / name))
     assert '\n' not in str(info.value)
+
+
+def test_docs_pages_load_nothing_from_elsewhere(server):
+    # the browser test renders /docs with the network off; this checks both pages' HTML
+    # and that the files they name are served here
+    import re
+    for page in ('/docs', '/redoc'):
+        html = httpx.get(server + page).text
+        assert not re.search(r'https?://', html), page
+        for path in re.findall(r'(?:src|href)="(/docs-assets/[^"]+)"', html) or ['missing']:
+            assert httpx.get(server + path).status_code == 200, path
+
+
+def test_limits_below_one_are_refused():
+    from toolbox.apis import ConfigError
+    from toolbox.serve import Settings, create_app
+    with pytest.raises(ConfigError, match='max_queue must be at least 1, got 0'):
+        create_app(Settings(max_queue=0))

@@ -279,6 +279,10 @@ def _serve_docs_locally(app: FastAPI, folder: str) -> None:
 def create_app(settings: Settings | None = None, catalog: Catalog | None = None) -> FastAPI:
     """The application; ``catalog`` defaults to one built from ``settings``."""
     settings = settings or Settings()
+    for key in ('max_decodes', 'max_queue', 'max_pixels', 'max_upload_bytes'):
+        if getattr(settings, key) < 1:
+            from toolbox.apis.config import ConfigError
+            raise ConfigError(f'{key} must be at least 1, got {getattr(settings, key)}')
     catalog = catalog or Catalog(settings.models_dir, settings.device, settings.plain_configs)
     progress = Progress()
     run_lock = threading.Lock()      # one inference at a time: each uses every core
