@@ -80,15 +80,22 @@ def cmd_serve(args) -> int:
     from toolbox.apis.errors import run_reporting_errors
     from toolbox.apis.hd import check_strategy
     from toolbox.serve import Settings, serve
+    from toolbox.serve.catalog import check_device
     try:
         if args.hd_strategy is not None:
             check_strategy(args.hd_strategy)
     except ValueError as exc:
         print(f'error: toolbox serve: --hd-strategy: {exc}', file=sys.stderr)
         return 2
+    try:
+        check_device(args.device)      # before the models load: at start, not per request
+    except ValueError as exc:
+        print(f'error: toolbox serve: {exc}', file=sys.stderr)
+        return 2
     given = dict(models_dir=args.models, device=args.device, hd_strategy=args.hd_strategy,
                  crop_trigger=args.crop_trigger, crop_margin=args.crop_margin,
-                 max_pixels=args.max_pixels,
+                 max_pixels=args.max_pixels, plain_configs=args.plain_configs or None,
+                 max_queue=args.max_queue,
                  max_upload_bytes=None if args.max_upload_mb is None
                  else int(args.max_upload_mb * 2 ** 20))
     settings = Settings(**{k: v for k, v in given.items() if v is not None})
@@ -120,7 +127,12 @@ def main(argv=None) -> int:
                    help='address to listen on (127.0.0.1: this machine only; 0.0.0.0: all)')
     p.add_argument('--port', type=int, default=8000)
     p.add_argument('--models', metavar='DIR', help='folder of NAME.py configs with NAME.pth '
-                                                   'checkpoints')
+                                                   'checkpoints (configs are Python: see '
+                                                   '--plain-configs)')
+    p.add_argument('--plain-configs', action='store_true',
+                   help='accept only --models configs that inherit a shipped config and set '
+                        'plain values (they are never run); without it, the Python in each '
+                        'config runs, at start and when its model is first used')
     p.add_argument('--device', default='cpu', help='cpu, cuda, cuda:1 ...')
     p.add_argument('--hd-strategy',
                    help='whole, resize, crop or window: used when a request names none (crop)')
@@ -131,6 +143,8 @@ def main(argv=None) -> int:
                    help='largest photo accepted, in pixels; larger: HTTP 413 (40 million)')
     p.add_argument('--max-upload-mb', type=float,
                    help='largest request body accepted, in MiB; larger: HTTP 413 (100)')
+    p.add_argument('--max-queue', type=int,
+                   help='requests admitted at once (waiting or running); more: HTTP 429 (8)')
     p.add_argument('--threads', type=int, default=None, help='CPU threads for torch')
     p.add_argument('--log-level', default='info', help="uvicorn's: warning, info, debug")
     p.set_defaults(func=cmd_serve)

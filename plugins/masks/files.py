@@ -5,8 +5,9 @@ ECCV 2018: a set of irregular masks, augmented by dilation, rotation and croppin
 training, and grouped for testing by hole ratio into bins (0.01, 0.1], (0.1, 0.2], ...,
 (0.5, 0.6].
 
-Files are binarised like the engine's ``LoadMask``: a pixel brighter than ``threshold`` is
-a hole (white = hole), unless ``invert``.
+Files are binarised like the engine's ``LoadMask`` (``toolbox.datasets.reading.MASK_RULE``):
+a pixel with any channel brighter than ``threshold`` is a hole (white = hole), or, in a
+mask with transparency, an opaque pixel; ``invert`` swaps holes and known pixels.
 """
 from __future__ import annotations
 

@@ -75,8 +75,10 @@ def browser():
     os.environ.setdefault('SE_OFFLINE', 'true')
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
+    # The network off: no host but this machine resolves (the pages must need nothing else).
     for arg in ('--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
-                '--window-size=1280,900', '--disable-extensions'):
+                '--window-size=1280,900', '--disable-extensions',
+                '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1'):
         options.add_argument(arg)
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.set_script_timeout(60)
@@ -151,3 +153,21 @@ def test_page_inpaints_a_painted_stroke(served, browser, tmp_path):
     shot = os.environ.get('TOOLBOX_SCREENSHOT')
     if shot:
         browser.save_screenshot(shot)
+
+
+def test_docs_render_with_the_network_off(served, browser):
+    from urllib.parse import urlparse
+
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+    browser.get(f'{served}/docs')
+    wait = WebDriverWait(browser, 60)
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, '.swagger-ui .info .title'))
+    assert 'Inpainting toolbox' in browser.find_element(By.CSS_SELECTOR,
+                                                        '.swagger-ui .info .title').text
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, '.opblock'))   # the operations
+    assert any('/api/v1/inpaint' in e.text
+               for e in browser.find_elements(By.CSS_SELECTOR, '.opblock-summary-path'))
+    loaded = browser.execute_script(
+        "return performance.getEntriesByType('resource').map(e => e.name)")
+    assert loaded and all(urlparse(u).hostname == '127.0.0.1' for u in loaded), loaded

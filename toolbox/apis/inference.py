@@ -78,7 +78,9 @@ def inpaint(model, image, mask, *, hd_strategy: str | None = None, max_side: int
             large_strategy: str | None = None, sample_options: dict | None = None,
             **guidance) -> np.ndarray:
     """Fill the holes of ``image`` (RGB uint8 (H, W, 3) or a path) where ``mask`` is set
-    (nonzero / white = hole, any channel; an array or a path). Files are read upright by
+    (an array or a path; white or any colour on black = hole, and in a mask with
+    transparency the opaque pixels: ``toolbox.datasets.reading.MASK_RULE``; 0/1 arrays:
+    1 = hole). Files are read upright by
     their EXIF orientation. Returns RGB uint8 (H, W, 3).
 
     ``model`` is any :class:`~toolbox.models.BaseInpaintor`; only its declared attributes

@@ -16,7 +16,7 @@ import numpy as np
 from mmengine.fileio import get as get_bytes
 
 __all__ = ['ImageLoadError', 'MaskSizeError', 'DatasetError', 'read_image', 'read_mask',
-           'binarise_mask', 'fit_mask', 'exif_orientation', 'apply_orientation']
+           'decode_mask', 'binarise_mask', 'MASK_RULE', 'fit_mask', 'exif_orientation', 'apply_orientation']
 
 
 class ImageLoadError(ValueError):
@@ -79,42 +79,74 @@ def read_image(path: str) -> np.ndarray:
     16-bit -> 8-bit (scaled by 1/257), CMYK JPEG -> RGB (by the decoder), palette -> RGB.
     """
     img = _read_upright(path)
+    if img.ndim == 3 and img.shape[2] == 4:
+        img = np.ascontiguousarray(img[..., :3])        # alpha dropped
     return np.repeat(img[..., None], 3, axis=2) if img.ndim == 2 else img
 
 
 def _read_upright(path: str) -> np.ndarray:
-    """``path`` as uint8 ``(H, W)`` (grayscale files) or RGB ``(H, W, 3)``, upright."""
+    """``path`` as uint8 ``(H, W)`` (grayscale files), RGB ``(H, W, 3)`` or RGBA
+    ``(H, W, 4)`` (files with alpha, gray + alpha included), upright."""
     try:
         content = get_bytes(path)
     except OSError as exc:
         raise ImageLoadError(f'cannot read image file {path}: {exc}') from exc
+    return _decode_upright(content, f'image file {path}')
+
+
+def _decode_upright(content: bytes, name: str) -> np.ndarray:
+    """:func:`_read_upright` of encoded bytes; errors name ``name``."""
     if not content:
-        raise ImageLoadError(f'image file {path} is empty (0 bytes)')
+        raise ImageLoadError(f'{name} is empty (0 bytes)')
     img = cv2.imdecode(np.frombuffer(content, np.uint8), cv2.IMREAD_UNCHANGED)
     if img is None or img.size == 0:
-        raise ImageLoadError(f'image file {path} cannot be decoded (corrupt, truncated or '
+        raise ImageLoadError(f'{name} cannot be decoded (corrupt, truncated or '
                              'not an image)')
     if img.dtype == np.uint16:
         img = (img.astype(np.float32) / 257.0 + 0.5).astype(np.uint8)
     elif img.dtype != np.uint8:
-        raise ImageLoadError(f'image file {path} has unsupported pixel type {img.dtype}')
+        raise ImageLoadError(f'{name} has unsupported pixel type {img.dtype}')
     if img.ndim == 3 and img.shape[2] == 1:
         img = img[..., 0]
+    elif img.ndim == 3 and img.shape[2] == 4:
+        img = img[..., [2, 1, 0, 3]]   # BGRA -> RGBA (gray + alpha files decode as BGRA)
     elif img.ndim == 3:
-        img = img[..., 2::-1]          # BGR(A) -> RGB, alpha dropped
+        img = img[..., 2::-1]          # BGR -> RGB
     return apply_orientation(img, exif_orientation(content))
 
 
-def binarise_mask(mask: np.ndarray, name: str = 'mask', threshold: int | None = None,
-                  invert: bool = False) -> np.ndarray:
-    """uint8 ``(H, W)``, 1 = hole, from a mask array ``(H, W)`` or ``(H, W, C)``.
+MASK_RULE = """\
+A mask pixel is a hole when:
+- the mask has transparency (an alpha channel, or a palette or gray PNG with a
+  transparent entry, with at least one pixel not fully opaque): it is opaque, alpha > 127,
+  whatever its colour (strokes painted on a transparent layer are the holes);
+- otherwise: any of its colour channels is above 127 (white, or any colour painted on
+  black, is a hole; black is known).
+16-bit masks are scaled to 8 bits first (x / 257). JPEG masks are read like any other, but
+their compression blurs the edges: save masks as PNG."""
 
-    A pixel is a hole when *any* channel is above ``threshold``, so a hole painted in blue
-    or red counts as well as a white one. ``threshold=None``: 127 for 8-bit masks that use
-    more than 0 and 1, else 0. Warns (naming ``name``) when the mask has no hole, or is
-    all hole.
+
+def binarise_mask(mask: np.ndarray, name: str = 'mask', threshold: int | None = None,
+                  invert: bool = False, warn: bool = True) -> np.ndarray:
+    """uint8 ``(H, W)``, 1 = hole, from a mask array ``(H, W)`` or ``(H, W, C)``: the one
+    rule every reader of masks uses (files, the server, arrays given to the API).
+
+    ``C`` is 1 or 3 (colour), 2 (gray + alpha) or 4 (colour + alpha). Where an alpha
+    channel is present and some pixel is not fully opaque, a pixel is a hole when its alpha
+    is above ``threshold`` (painted strokes on a transparent layer); otherwise when *any*
+    colour channel is above ``threshold``, so a hole painted in blue or red counts as well
+    as a white one (see :data:`MASK_RULE`). uint16 arrays are scaled to 8 bits first.
+    ``threshold=None``: 127 for masks that use more than 0 and 1, else 0. ``warn``: warn
+    (naming ``name``) when the mask has no hole, or is all hole.
     """
     mask = np.asarray(mask)
+    if mask.dtype == np.uint16 and mask.max(initial=0) > 1:
+        mask = (mask.astype(np.float32) / 257.0 + 0.5).astype(np.uint8)
+    if mask.ndim == 3 and mask.shape[2] in (2, 4):
+        alpha, mask = mask[..., -1], mask[..., :-1]
+        opaque = 255 if alpha.dtype == np.uint8 else 1
+        if alpha.min(initial=opaque) < opaque:      # transparency: the opaque pixels
+            mask = alpha
     if mask.ndim == 3:      # channel by channel: numpy's max(axis=2) is ~10x slower
         mask = functools.reduce(np.maximum, (mask[..., c] for c in range(mask.shape[2])))
     if mask.ndim != 2:
@@ -124,6 +156,8 @@ def binarise_mask(mask: np.ndarray, name: str = 'mask', threshold: int | None = 
     hole = (mask > threshold).astype(np.uint8)
     if invert:
         hole = 1 - hole
+    if not warn:
+        return hole
     if not hole.any():
         warnings.warn(f'{name} has no hole (no pixel above {threshold}): the output is the '
                       'input unchanged', stacklevel=2)
@@ -132,13 +166,20 @@ def binarise_mask(mask: np.ndarray, name: str = 'mask', threshold: int | None = 
     return hole
 
 
+def decode_mask(content: bytes, name: str = 'mask', threshold: int | None = 127,
+                invert: bool = False, warn: bool = True) -> np.ndarray:
+    """Encoded mask bytes as uint8 ``(H, W)``, 1 = hole, by :func:`binarise_mask`'s rule,
+    upright by the EXIF orientation; :class:`ImageLoadError` naming ``name``."""
+    return binarise_mask(_decode_upright(content, name), name, threshold, invert, warn)
+
+
 def read_mask(path: str, threshold: int | None = 127, invert: bool = False) -> np.ndarray:
-    """Read a mask file (white, or any non-black colour, = hole) as uint8 ``(H, W)``, 1 = hole."""
+    """Read a mask file as uint8 ``(H, W)``, 1 = hole (the rule: :data:`MASK_RULE`)."""
     try:
-        img = _read_upright(path)
-    except ImageLoadError as exc:
-        raise ImageLoadError(f'mask {exc}') from exc
-    return binarise_mask(img, f'mask {path}', threshold, invert)
+        content = get_bytes(path)
+    except OSError as exc:
+        raise ImageLoadError(f'cannot read mask file {path}: {exc}') from exc
+    return decode_mask(content, f'mask {path}', threshold, invert)
 
 
 def fit_mask(mask: np.ndarray, shape: tuple[int, int], name: str, image: str = 'the image',

@@ -97,7 +97,8 @@ class LoadMask(BaseTransform):
     """Read ``results['mask_path']`` into ``results['mask']`` (1 = hole).
 
     Pixels with any channel brighter than ``threshold`` are holes (white or any painted
-    colour; anti-aliased edges are binarised); a mask without holes, or all hole, warns.
+    colour; anti-aliased edges are binarised); in a mask with transparency, the opaque
+    pixels are (``reading.MASK_RULE``); a mask without holes, or all hole, warns.
     ``results['mask_type']`` becomes the name of the mask's folder (a frozen mask set made
     by ``tools/make_mask_set.py`` keeps each type in its own folder).
     A mask whose size differs from the image is an error unless ``resize=True``, which

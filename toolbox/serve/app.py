@@ -7,7 +7,11 @@ stated explicitly, from the same pydantic model that validates the options.
 """
 from __future__ import annotations
 
+import asyncio
+import importlib.util
 import json
+import logging
+import math
 import os.path as osp
 import threading
 import time
@@ -23,11 +27,12 @@ from starlette.concurrency import run_in_threadpool
 
 from toolbox.apis.hd import CROP_MARGIN, CROP_TRIGGER, HD_STRATEGIES, run_strategy
 
-from .catalog import Catalog
+from .catalog import Catalog, ModelUnavailable
 from .decode import InputError, decode_image, decode_mask, from_base64
 
 STATIC = osp.join(osp.dirname(osp.abspath(__file__)), 'static')
 API = '/api/v1'
+log = logging.getLogger('toolbox.serve')
 
 
 @dataclass
@@ -44,6 +49,13 @@ class Settings:
     max_pixels: int = 40_000_000
     #: the largest request body accepted, in bytes
     max_upload_bytes: int = 100 * 2 ** 20
+    #: requests whose photo is decoded and held at once (decoding, waiting for the model,
+    #: inpainting, encoding). Memory: base + max_decodes x (the largest photo's cost)
+    max_decodes: int = 1
+    #: requests admitted at once (receiving, waiting, running); one more gets 429
+    max_queue: int = 8
+    #: accept only models-folder configs of plain values over a shipped config
+    plain_configs: bool = False
 
 
 class InpaintOptions(BaseModel):
@@ -64,8 +76,10 @@ class InpaintOptions(BaseModel):
 
 
 IMAGE_TEXT = 'The photo: a PNG, JPEG, WebP, BMP or TIFF file (EXIF orientation applied).'
-MASK_TEXT = ('The mask, the size of the photo: pixels brighter than 127 are holes (white = '
-             'hole); transparent pixels are known.')
+MASK_TEXT = ('The mask, the size of the photo. A pixel is a hole when any colour channel is '
+             'above 127 (white or any colour painted on black); in a mask with transparency, '
+             'when it is opaque (alpha above 127), whatever its colour. The same rule as '
+             'the CLI and the Python API.')
 
 
 class InpaintJSON(InpaintOptions):
@@ -89,6 +103,11 @@ class ModelInfo(BaseModel):
     config: str | None = Field(description='Its config file; null for a built-in model.')
     checkpoint: str | None = Field(description='Its checkpoint; null where it needs none.')
     builtin: bool
+    status: Literal['available', 'unavailable', 'downloadable'] = Field(
+        description='`available`: offered (loaded on first use); `unavailable`: its files '
+                    'failed to load (`reason` says why) and requests naming it get 503 until '
+                    'they change; `downloadable`: offered once its weights are downloaded.')
+    reason: str | None = Field(None, description='Why it is unavailable; null otherwise.')
 
 
 class ModelsAnswer(BaseModel):
@@ -217,23 +236,79 @@ async def _parse(request: Request, body: bytes) -> tuple[bytes, bytes, InpaintOp
     return files['image'], files['mask'], options
 
 
+def _docs_assets() -> str | None:
+    """The folder of Swagger UI's and ReDoc's files, shipped by the ``fastapi-offline``
+    package (the [serve] extra); None without it (then /docs loads them from a CDN)."""
+    spec = importlib.util.find_spec('fastapi_offline')
+    if spec is None or spec.origin is None:
+        log.warning('fastapi-offline is not installed: /docs loads Swagger UI from a CDN '
+                    '(pip install "inpainting-toolbox[serve]")')
+        return None
+    folder = osp.join(osp.dirname(spec.origin), 'static')
+    return folder if osp.isfile(osp.join(folder, 'swagger-ui-bundle.js')) else None
+
+
+def _serve_docs_locally(app: FastAPI, folder: str) -> None:
+    """FastAPI's self-hosting recipe: /docs and /redoc with their files from this server,
+    so that they work offline."""
+    from fastapi.openapi.docs import (get_redoc_html, get_swagger_ui_html,
+                                      get_swagger_ui_oauth2_redirect_html)
+    app.mount('/docs-assets', StaticFiles(directory=folder), name='docs-assets')
+
+    @app.get('/docs', include_in_schema=False)
+    async def swagger_ui():
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url, title=f'{app.title} - Swagger UI',
+            oauth2_redirect_url=app.swagger_ui_oauth2_redirect_url,
+            swagger_js_url='/docs-assets/swagger-ui-bundle.js',
+            swagger_css_url='/docs-assets/swagger-ui.css',
+            swagger_favicon_url='/docs-assets/favicon.png')
+
+    @app.get(app.swagger_ui_oauth2_redirect_url, include_in_schema=False)
+    async def swagger_ui_redirect():
+        return get_swagger_ui_oauth2_redirect_html()
+
+    @app.get('/redoc', include_in_schema=False)
+    async def redoc():
+        return get_redoc_html(openapi_url=app.openapi_url, title=f'{app.title} - ReDoc',
+                              redoc_js_url='/docs-assets/redoc.standalone.js',
+                              redoc_favicon_url='/docs-assets/favicon.png',
+                              with_google_fonts=False)
+
+
 def create_app(settings: Settings | None = None, catalog: Catalog | None = None) -> FastAPI:
     """The application; ``catalog`` defaults to one built from ``settings``."""
     settings = settings or Settings()
-    catalog = catalog or Catalog(settings.models_dir, settings.device)
+    for key in ('max_decodes', 'max_queue', 'max_pixels', 'max_upload_bytes'):
+        if getattr(settings, key) < 1:
+            from toolbox.apis.config import ConfigError
+            raise ConfigError(f'{key} must be at least 1, got {getattr(settings, key)}')
+    catalog = catalog or Catalog(settings.models_dir, settings.device, settings.plain_configs)
     progress = Progress()
     run_lock = threading.Lock()      # one inference at a time: each uses every core
+    # Decoding happens inside this limit, not before it: a decoded photo costs ~19 bytes a
+    # pixel (760 MB at 40 M pixels) and is held until its answer is encoded.
+    decode_slots = asyncio.Semaphore(settings.max_decodes)
+    admission = dict(admitted=0, seconds=1.0)    # the event loop's thread alone touches it
+    docs_assets = _docs_assets()
     app = FastAPI(
         title='Inpainting toolbox',
         version='1',
         description='Inpaint photos: `POST /api/v1/inpaint` with a photo and a mask returns '
                     'the inpainted photo as a PNG. The page at `/` does the same with a '
-                    'brush.')
+                    'brush.',
+        **(dict(docs_url=None, redoc_url=None) if docs_assets else {}))
     app.state.settings, app.state.catalog = settings, catalog
+    if docs_assets:
+        _serve_docs_locally(app, docs_assets)
 
     @app.exception_handler(InputError)
     async def input_error(request: Request, exc: InputError):
         return JSONResponse({'detail': str(exc), 'field': exc.field}, status_code=exc.status)
+
+    @app.exception_handler(ModelUnavailable)
+    async def model_unavailable(request: Request, exc: ModelUnavailable):
+        return JSONResponse({'detail': f'model: {exc}', 'field': 'model'}, status_code=503)
 
     @app.get('/', include_in_schema=False)
     async def page():
@@ -245,7 +320,7 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None)
     async def models() -> ModelsAnswer:
         """The models (``builtin``: needs no file), the defaults a request falls back to,
         and the size limits."""
-        return ModelsAnswer(models=[e.as_json() for e in catalog.entries.values()],
+        return ModelsAnswer(models=catalog.as_json(),
                     default=catalog.names()[0], hd_strategies=list(HD_STRATEGIES),
                     default_hd_strategy=settings.hd_strategy,
                     crop_trigger=settings.crop_trigger, crop_margin=settings.crop_margin,
@@ -269,7 +344,8 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None)
             raise InputError('job', f'no request with job id {job!r} is known', 404)
         return state
 
-    def run(options: InpaintOptions, name: str, image_bytes: bytes, mask_bytes: bytes):
+    def run(options: InpaintOptions, name: str, image_bytes: bytes, mask_bytes: bytes,
+            gone):
         job = options.job
         image = decode_image('image', image_bytes, settings.max_pixels)
         mask = decode_mask('mask', mask_bytes, settings.max_pixels, image.shape[:2])
@@ -277,6 +353,8 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None)
         import torch
         model = catalog.get(name)
         with run_lock:
+            if gone():
+                return None
             progress.set(job, stage='inpainting')
             torch.manual_seed(options.seed or 0)
             out, report = run_strategy(
@@ -300,6 +378,15 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None)
                   'headers': {k: {'description': v, 'schema': {'type': 'string'}}
                               for k, v in RESULT_HEADERS.items()}},
             413: {'model': Error, 'description': 'The body or an image is too large.'},
+            429: {'model': Error, 'description': 'The queue is full (`max_queue` requests '
+                                                 'are waiting or running): retry after the '
+                                                 '`Retry-After` header\'s seconds.',
+                  'headers': {'Retry-After': {'description': 'Seconds to wait.',
+                                              'schema': {'type': 'integer'}}}},
+            503: {'model': Error, 'description': 'The model cannot be loaded (a truncated '
+                                                 'checkpoint, a broken config): the message '
+                                                 'names the file; remembered until it '
+                                                 'changes.'},
             415: {'model': Error, 'description': 'Neither multipart/form-data nor JSON.'},
             422: {'model': Error, 'description': 'A field is missing or wrong: not an '
                                                  'image, mask size mismatch, unknown model, '
@@ -310,18 +397,58 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None)
         answer is the PNG itself, ``Content-Type: image/png`` (not JSON); the headers say
         which HD strategy ran. A refused request gets a JSON error whose ``field`` names
         the field at fault."""
+        if admission['admitted'] >= settings.max_queue:
+            # an estimate: the queue ahead, at the recent time per request
+            wait = max(1, math.ceil(admission['seconds'] * admission['admitted']
+                                    / settings.max_decodes))
+            return JSONResponse(
+                {'detail': f'body: the server is busy ({admission["admitted"]} requests are '
+                           f'queued or running, the limit is {settings.max_queue}); retry '
+                           f'in {wait} s', 'field': 'body'},
+                status_code=429, headers={'Retry-After': str(wait)})
+        admission['admitted'] += 1
+        try:
+            return await admitted(request)
+        finally:
+            admission['admitted'] -= 1
+
+    async def admitted(request: Request) -> Response:
         body = await _read_body(request, settings.max_upload_bytes)
         image_bytes, mask_bytes, options = await _parse(request, body)
         name = options.model or catalog.names()[0]
         if name not in catalog.entries:
             raise InputError('model', f'unknown model {name!r}; this server offers '
                                       f'{", ".join(catalog.names())}')
+        reason = catalog.failure(name)
+        if reason is not None:            # answered before the queue: nothing to wait for
+            raise ModelUnavailable(reason)
         progress.set(options.job, stage='received', done=0, total=0)
+
+        def gone() -> bool:
+            """Whether the client has disconnected (asked from the worker thread)."""
+            from anyio import from_thread
+            return from_thread.run(request.is_disconnected)
+
         try:
-            png, report = await run_in_threadpool(run, options, name, image_bytes, mask_bytes)
+            async with decode_slots:
+                if await request.is_disconnected():
+                    png = None
+                else:
+                    start = time.monotonic()
+                    answer = await run_in_threadpool(run, options, name, image_bytes,
+                                                     mask_bytes, gone)
+                    png = None if answer is None else answer[0]
+                    if answer is not None:
+                        report = answer[1]
+                        admission['seconds'] = (0.7 * admission['seconds']
+                                                + 0.3 * (time.monotonic() - start))
         except BaseException:
             progress.set(options.job, stage='failed')
             raise
+        if png is None:                   # nobody to answer: the model was not called
+            log.info('dropped a request whose client disconnected while it waited')
+            progress.set(options.job, stage='failed')
+            return Response(status_code=499)
         progress.set(options.job, stage='done')
         headers = {'X-HD-Strategy': report.ran, 'X-HD-Report': report.describe(),
                    'X-Model': name, 'X-Seed': str(options.seed or 0)}

@@ -5,6 +5,10 @@ config and ``DIR/NAME.pth`` its checkpoint; the model is offered as ``NAME``. A 
 without a checkpoint is offered only when its model has no learned parameters (classical
 methods); others are skipped with a warning. The built-in Telea and Navier-Stokes models
 need no file at all.
+
+A model that fails to load (a truncated checkpoint, a config with an error) is
+``unavailable``: the failure is remembered, and answered at once, until its config or
+checkpoint changes (modification time or size), when the next request loads it again.
 """
 from __future__ import annotations
 
@@ -23,6 +27,41 @@ BUILTIN = {
 }
 
 
+class ModelUnavailable(RuntimeError):
+    """A model whose files cannot be loaded; the message names the model and the file."""
+
+
+def check_device(device: str) -> None:
+    """Refuse a CUDA device this machine does not have (``ConfigError``, one line)."""
+    if not device.startswith('cuda'):
+        return
+    import torch
+
+    from toolbox.apis.config import ConfigError
+    count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    index = device.partition(':')[2]
+    if count == 0:
+        raise ConfigError(f'--device {device}: no CUDA GPU is available on this machine '
+                          '(torch.cuda.is_available() is False); use --device cpu')
+    if index and (not index.isdigit() or int(index) >= count):
+        raise ConfigError(f'--device {device}: this machine has {count} CUDA GPU(s), '
+                          f'cuda:0 to cuda:{count - 1}')
+
+
+def _signature(*paths: str | None) -> tuple:
+    """What identifies the files' current contents: (path, mtime, size) of each."""
+    found = []
+    for path in paths:
+        if path is None:
+            continue
+        try:
+            st = os.stat(path)
+            found.append((path, st.st_mtime_ns, st.st_size))
+        except OSError:
+            found.append((path, None, None))
+    return tuple(found)
+
+
 @dataclass
 class ModelEntry:
     name: str
@@ -32,9 +71,10 @@ class ModelEntry:
     checkpoint: str | None = None
     generator: dict | None = None
 
-    def as_json(self) -> dict:
+    def as_json(self, status: str = 'available', reason: str | None = None) -> dict:
         return dict(name=self.name, description=self.description, config=self.config,
-                    checkpoint=self.checkpoint, builtin=self.config is None)
+                    checkpoint=self.checkpoint, builtin=self.config is None, status=status,
+                    reason=reason)
 
 
 def _builtin_config(generator: dict):
@@ -47,10 +87,16 @@ def _builtin_config(generator: dict):
 class Catalog:
     """Model entries by name, and the models themselves, built on first use and kept."""
 
-    def __init__(self, models_dir: str | None = None, device: str = 'cpu') -> None:
+    def __init__(self, models_dir: str | None = None, device: str = 'cpu',
+                 plain_configs: bool = False) -> None:
+        check_device(device)
         self.device = device
+        #: accept only configs of plain values over a shipped config (see plain_configs.py)
+        self.plain_configs = plain_configs
         self.entries: dict[str, ModelEntry] = {}
         self._models: dict[str, object] = {}
+        #: name -> (the files' signature when loading failed, the reason)
+        self._failures: dict[str, tuple[tuple, str]] = {}
         self._lock = threading.Lock()
         if models_dir is not None:
             if not osp.isdir(models_dir):
@@ -67,6 +113,13 @@ class Catalog:
             if ext != '.py' or stem.startswith('_'):
                 continue
             config, checkpoint = osp.join(folder, file), osp.join(folder, stem + '.pth')
+            if self.plain_configs:
+                from .plain_configs import PlainConfigError, check_plain_config
+                try:
+                    check_plain_config(config)
+                except PlainConfigError as exc:
+                    warnings.warn(f'models folder: skipped {exc}')
+                    continue
             if osp.isfile(checkpoint):
                 found.append(ModelEntry(stem, f'{file} with {stem}.pth', config, checkpoint))
                 continue
@@ -81,18 +134,63 @@ class Catalog:
 
     def _build(self, config, checkpoint):
         from toolbox.apis import init_inpaintor
+        if self.plain_configs and isinstance(config, str):   # again: it may have changed
+            from .plain_configs import check_plain_config
+            check_plain_config(config)
         return init_inpaintor(config, checkpoint, device=self.device)
 
     def names(self) -> list[str]:
         return list(self.entries)
 
+    def failure(self, name: str) -> str | None:
+        """Why ``name`` cannot be loaded, while its files are those that failed; else None."""
+        entry = self.entries[name]
+        failed = self._failures.get(name)
+        if failed is None or failed[0] != _signature(entry.config, entry.checkpoint):
+            return None
+        return failed[1]
+
+    def as_json(self) -> list[dict]:
+        """Every entry with its status: ``available`` or ``unavailable`` (and why)."""
+        answer = []
+        for name, entry in self.entries.items():
+            reason = self.failure(name)
+            answer.append(entry.as_json('available' if reason is None else 'unavailable',
+                                        reason))
+        return answer
+
     def get(self, name: str):
-        """The model ``name`` in eval mode (``KeyError`` if unknown)."""
+        """The model ``name`` in eval mode (``KeyError`` if unknown; ``ModelUnavailable``
+        if its files cannot be loaded, remembered until they change)."""
         entry = self.entries[name]
         with self._lock:
-            if name not in self._models:
+            if name in self._models:
+                return self._models[name]
+            reason = self.failure(name)
+            if reason is not None:
+                raise ModelUnavailable(reason)
+            signature = _signature(entry.config, entry.checkpoint)
+            try:
                 if entry.config is None:
-                    self._models[name] = self._build(_builtin_config(entry.generator), None)
+                    model = self._build(_builtin_config(entry.generator), None)
                 else:
-                    self._models[name] = self._build(entry.config, entry.checkpoint)
-            return self._models[name]
+                    model = self._build(entry.config, entry.checkpoint)
+            except Exception as exc:  # noqa: BLE001 -- any failure: the model is unavailable
+                reason = self._reason(entry, exc)
+                self._failures[name] = (signature, reason)
+                raise ModelUnavailable(reason) from exc
+            self._failures.pop(name, None)
+            self._models[name] = model
+            return model
+
+    @staticmethod
+    def _reason(entry: ModelEntry, exc: Exception) -> str:
+        """One line: the model, the file at fault and what is wrong with it."""
+        from toolbox.engine import CheckpointLoadError, CheckpointMismatchError
+        text = ' '.join(str(exc).split()) or type(exc).__name__
+        checkpoint = isinstance(exc, (CheckpointLoadError, CheckpointMismatchError)) or (
+            entry.checkpoint is not None and entry.checkpoint in text)
+        file = entry.checkpoint if checkpoint else entry.config
+        where = f' ({file})' if file else ''
+        return (f'model {entry.name!r} cannot be loaded{where}: {type(exc).__name__}: '
+                f'{text[:300]}')

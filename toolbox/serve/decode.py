@@ -28,9 +28,10 @@ def from_base64(field: str, text: str) -> bytes:
         raise InputError(field, f'not valid base64 ({exc})') from exc
 
 
-def _open(field: str, content: bytes, max_pixels: int):
-    """The decoded, EXIF-oriented PIL image; its size is checked before decoding."""
-    from PIL import Image, ImageOps, UnidentifiedImageError
+def _header(field: str, content: bytes, max_pixels: int):
+    """The PIL image, opened lazily (header only), its size checked against ``max_pixels``
+    before anything is decoded."""
+    from PIL import Image, UnidentifiedImageError
     if not content:
         raise InputError(field, 'is empty (0 bytes)')
     try:
@@ -44,6 +45,13 @@ def _open(field: str, content: bytes, max_pixels: int):
     if w * h > max_pixels:
         raise InputError(field, f'too large: {w}x{h} is {w * h:,} pixels, the limit is '
                                 f'{max_pixels:,}', status=413)
+    return image
+
+
+def _open(field: str, content: bytes, max_pixels: int):
+    """The decoded, EXIF-oriented PIL image; its size is checked before decoding."""
+    from PIL import ImageOps
+    image = _header(field, content, max_pixels)
     try:
         image.load()
         return ImageOps.exif_transpose(image)
@@ -52,16 +60,10 @@ def _open(field: str, content: bytes, max_pixels: int):
 
 
 def _gray(image) -> np.ndarray:
-    """uint8 (H, W): luminance; 16- and 32-bit gray scaled down; transparent = black."""
-    if image.mode.startswith('I'):
-        arr = np.asarray(image, dtype=np.float64)
-        top = 65535.0 if image.mode.startswith('I;16') or arr.max() > 255 else 255.0
-        return np.clip(arr * (255.0 / top) + 0.5, 0, 255).astype(np.uint8)
-    if image.mode in ('RGBA', 'LA', 'PA') or 'transparency' in image.info:
-        rgba = np.asarray(image.convert('RGBA'), dtype=np.uint16)
-        lum = np.asarray(image.convert('L'), dtype=np.uint16)
-        return (lum * rgba[..., 3] // 255).astype(np.uint8)
-    return np.asarray(image.convert('L'))
+    """uint8 (H, W) of a 16- or 32-bit gray image, scaled down."""
+    arr = np.asarray(image, dtype=np.float64)
+    top = 65535.0 if image.mode.startswith('I;16') or arr.max() > 255 else 255.0
+    return np.clip(arr * (255.0 / top) + 0.5, 0, 255).astype(np.uint8)
 
 
 def decode_image(field: str, content: bytes, max_pixels: int) -> np.ndarray:
@@ -74,9 +76,16 @@ def decode_image(field: str, content: bytes, max_pixels: int) -> np.ndarray:
 
 def decode_mask(field: str, content: bytes, max_pixels: int,
                 shape: tuple[int, int]) -> np.ndarray:
-    """float32 (H, W) in {0, 1}: 1 where the mask is brighter than 127 (white = hole)."""
-    mask = _gray(_open(field, content, max_pixels))
+    """float32 (H, W) in {0, 1}, 1 = hole, by the toolbox's one mask rule
+    (:data:`toolbox.datasets.reading.MASK_RULE`), as the CLI and the API read mask files."""
+    from toolbox.datasets.reading import ImageLoadError
+    from toolbox.datasets.reading import decode_mask as decode_by_the_rule
+    _header(field, content, max_pixels)
+    try:
+        mask = decode_by_the_rule(content, field, warn=False)
+    except ImageLoadError as exc:
+        raise InputError(field, 'not an image: its data cannot be decoded') from exc
     if mask.shape != tuple(shape):
         raise InputError(field, f'the mask is {mask.shape[1]}x{mask.shape[0]} but the image '
                                 f'is {shape[1]}x{shape[0]}: they must be the same size')
-    return (mask > 127).astype(np.float32)
+    return mask.astype(np.float32)

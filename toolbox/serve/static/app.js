@@ -321,7 +321,8 @@ async function loadModels() {
     const info = await answer.json();
     const describe = () => {
       const m = info.models.find((x) => x.name === $('model').value);
-      $('model-description').textContent = m ? m.description : '';
+      $('model-description').textContent = !m ? ''
+        : m.status === 'unavailable' ? `Unavailable: ${m.reason}` : m.description;
     };
     for (const m of info.models) {
       $('model').add(new Option(m.name, m.name, false, m.name === info.default));
