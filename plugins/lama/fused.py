@@ -99,9 +99,12 @@ def _cast(value, dtype):
 
 
 def _mkldnn_ok(x: Tensor, weight: Tensor) -> bool:
+    # oneDNN's bf16 convolution needs AVX-512 (BW) or AMX: called directly on an AVX2-only
+    # CPU it raises, where F.conv2d falls back to a slow but working kernel.
     return (x.device.type == 'cpu' and torch.backends.mkldnn.is_available()
-            and torch.backends.mkldnn.enabled and x.dtype in (torch.float32, torch.bfloat16)
-            and weight.dtype == x.dtype)
+            and torch.backends.mkldnn.enabled and weight.dtype == x.dtype
+            and (x.dtype == torch.float32
+                 or (x.dtype == torch.bfloat16 and torch.ops.mkldnn._is_mkldnn_bf16_supported())))
 
 
 def conv1x1(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
