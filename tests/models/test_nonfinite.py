@@ -100,3 +100,15 @@ def test_cuda_amp_training_goes_on_through_overflowing_steps():
         model.train_step(data, optim)
     assert optim['generator'].loss_scaler.get_scale() < 2.0 ** 40
     assert all(torch.isfinite(p).all() for p in model.parameters())
+
+
+def test_huge_but_finite_gradients_are_not_refused():
+    """The fused check's 2-norm overflows beyond about 1e19; such gradients are still
+    finite, and the optimiser (or gradient clipping) is theirs to handle."""
+    from toolbox.models.nonfinite import gradients_finite
+    params = [torch.nn.Parameter(torch.ones(3)), torch.nn.Parameter(torch.ones(2))]
+    params[0].grad = torch.tensor([1e30, -1e30, 1.0])
+    params[1].grad = torch.ones(2)
+    assert gradients_finite(params)
+    params[1].grad = torch.tensor([1.0, float('nan')])
+    assert not gradients_finite(params)

@@ -33,17 +33,21 @@ def _params(optims: Sequence) -> list[Tensor]:
 
 
 def gradients_finite(params: Sequence[Tensor]) -> bool:
-    """Whether every gradient of ``params`` is finite, with one fused reduction per
-    device and dtype (the max-norm propagates NaN and inf) and one synchronisation."""
+    """Whether every gradient of ``params`` is finite: one fused 2-norm per device and dtype
+    (NaN and inf propagate into it) and one synchronisation. The 2-norm of finite but huge
+    gradients (beyond about 1e19) overflows, so an inf norm is confirmed element-wise on
+    this rare path. (The max-norm would not overflow, but is ten times slower on CPUs.)"""
     groups: dict[tuple, list[Tensor]] = {}
     for p in params:
         if p.grad is not None:
             groups.setdefault((p.grad.device, p.grad.dtype), []).append(p.grad)
     if not groups:
         return True
-    flags = [torch.isfinite(torch.stack(torch._foreach_norm(grads, float('inf')))).all()
+    flags = [torch.isfinite(torch.stack(torch._foreach_norm(grads))).all()
              for grads in groups.values()]
-    return bool(flags[0] if len(flags) == 1 else torch.stack([f.cpu() for f in flags]).all())
+    if bool(flags[0] if len(flags) == 1 else torch.stack([f.cpu() for f in flags]).all()):
+        return True
+    return all(bool(torch.isfinite(g).all()) for grads in groups.values() for g in grads)
 
 
 class NonFiniteGuard:
