@@ -1,6 +1,7 @@
 """The GAN inpaintor: one generator (one- or multi-stage), an optional discriminator, losses;
-and :class:`GANTraining`, the adversarial training step it shares with its peers (the
-progressive inpaintor trains one stage's generator and discriminator with it).
+and :class:`GANTraining`, the schedule of the adversarial training step it shares with its
+peers (the progressive inpaintor trains one stage's generator and discriminator with it);
+the losses' terms come from :class:`~toolbox.models.adversarial.AdversarialObjective`.
 
 A coarse-to-fine generator needs no separate inpaintor: it returns more named outputs
 (``{'coarse': ..., 'output': ...}``) and each reconstruction loss names the outputs it
@@ -247,9 +248,12 @@ class GANInpaintor(GANTraining, BaseInpaintor):
             ``'composite'`` (the output in the holes, the input elsewhere; DeepFill) or
             ``'output'`` (the generator's raw output everywhere; LaMa, whose adversarial
             loss then treats the known region as real, see ``mask_as_fake_target``).
-        nonfinite: what a NaN or infinite loss does: ``'raise'`` stops training with
-            :class:`NonFiniteLossError` naming the iteration and the loss term (checkpoints
-            saved so far stay as they are); ``'skip'`` skips that update with a warning.
+        nonfinite: what a NaN or infinite loss term or gradient does (gradients are
+            checked after the backward pass, before the optimiser step; a loss scaler's
+            own overflow handling is left alone): ``'raise'`` stops training with
+            :class:`NonFiniteLossError` naming the iteration and the loss term or parameter
+            (checkpoints saved so far stay as they are); ``'skip'`` skips that update (no
+            step: weights and optimiser state unchanged) with a warning.
         max_consecutive_skips: with ``nonfinite='skip'``, training stops with
             :class:`NonFiniteLossError` once this many iterations in a row had an update
             skipped: a model that diverged for good is not trained on for nothing.
