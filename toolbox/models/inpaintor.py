@@ -21,6 +21,7 @@ from toolbox.bases import (BaseAdversarialLoss, BaseDiscriminator, BaseGenerator
 from toolbox.builder import build_component
 from toolbox.registry import DISCRIMINATORS, GENERATORS, MODELS
 
+# frozen, name_losses and targets_at were defined here; importers of this module keep them
 from .adversarial import AdversarialObjective, frozen, name_losses, targets_at  # noqa: F401
 from .base import BaseInpaintor
 from .distributed import unwrap
