@@ -3,7 +3,8 @@ from toolbox import hookimpl
 
 from .discriminators import PatchDiscriminator
 from .generators import EncoderDecoderGenerator
-from .losses import HingeGANLoss, L1Loss, MSELoss, NonSaturatingGANLoss, RelativisticAverageGANLoss
+from .losses import (HingeGANLoss, L1Loss, MSELoss, NonSaturatingGANLoss, RelativisticAverageGANLoss,
+                     RelativisticAverageLSGANLoss)
 from .masks import RandomRectangle
 
 
@@ -19,7 +20,8 @@ def toolbox_discriminators():
 
 @hookimpl
 def toolbox_losses():
-    return [L1Loss, MSELoss, HingeGANLoss, NonSaturatingGANLoss, RelativisticAverageGANLoss]
+    return [L1Loss, MSELoss, HingeGANLoss, NonSaturatingGANLoss, RelativisticAverageGANLoss,
+            RelativisticAverageLSGANLoss]
 
 
 @hookimpl

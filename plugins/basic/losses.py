@@ -8,6 +8,8 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from toolbox import BaseAdversarialLoss, BaseReconstructionLoss
+from toolbox.models.adversarial import (nonsaturating_discriminator_loss,
+                                        nonsaturating_generator_loss)
 
 
 class _PixelWeightedLoss(BaseReconstructionLoss):
@@ -69,10 +71,10 @@ class NonSaturatingGANLoss(BaseAdversarialLoss):
     G ``softplus(-D(fake))`` (Goodfellow et al.'s non-saturating variant)."""
 
     def generator_loss(self, fake_logits: Tensor) -> Tensor:
-        return F.softplus(-fake_logits).mean()
+        return nonsaturating_generator_loss(fake_logits)
 
     def discriminator_loss(self, real_logits: Tensor, fake_logits: Tensor) -> Tensor:
-        return F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()
+        return nonsaturating_discriminator_loss(real_logits, fake_logits)
 
 
 class RelativisticAverageGANLoss(BaseAdversarialLoss):
@@ -104,3 +106,36 @@ class RelativisticAverageGANLoss(BaseAdversarialLoss):
         d_r = real_logits - fake_logits.mean()
         d_f = fake_logits - real_logits.mean()
         return (F.softplus(-d_r).mean() + F.softplus(d_f).mean()) / 2
+
+
+class RelativisticAverageLSGANLoss(BaseAdversarialLoss):
+    """Relativistic average least-squares GAN (Jolicoeur-Martineau, "The relativistic
+    discriminator: a key element missing from standard GAN", 2018, RaLSGAN), as CSA trains.
+
+    With ``C`` the logits, D minimises
+    ``mean (C(real) - mean C(fake) - 1)^2 + mean (C(fake) - mean C(real) + 1)^2`` and G the
+    same with the labels swapped,
+    ``mean (C(fake) - mean C(real) - 1)^2 + mean (C(real) - mean C(fake) + 1)^2``, its real
+    logits taken without gradient (they train nothing in G's step).
+    """
+
+    @staticmethod
+    def _pair(real_logits: Tensor, fake_logits: Tensor, label: float) -> Tensor:
+        """``mean (C(real) - mean C(fake) - label)^2 + mean (C(fake) - mean C(real) + label)^2``."""
+        return ((real_logits - fake_logits.mean() - label).pow(2).mean()
+                + (fake_logits - real_logits.mean() + label).pow(2).mean())
+
+    def discriminator_loss(self, real_logits: Tensor, fake_logits: Tensor) -> Tensor:
+        return self._pair(real_logits, fake_logits, 1.0)
+
+    def generator_loss(self, fake_logits: Tensor, real_logits: Tensor | None = None) -> Tensor:
+        if real_logits is None:
+            raise ValueError('RelativisticAverageLSGANLoss.generator_loss needs real_logits')
+        return self._pair(real_logits.detach(), fake_logits, -1.0)
+
+    def generator_terms(self, judge, fake: Tensor, real: Tensor, batch: dict,
+                        fake_logits: Tensor | None = None) -> Tensor:
+        with torch.no_grad():
+            real_logits = judge(real)
+        return self.generator_loss(judge(fake) if fake_logits is None else fake_logits,
+                                   real_logits)

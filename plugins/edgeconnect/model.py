@@ -31,7 +31,10 @@ What differs from the authors' code:
 * each iteration updates a discriminator before its generator, whose adversarial and
   feature-matching terms then use the updated discriminator (the authors compute all
   terms with the old one and step afterwards); the discriminator's loss is halved as
-  theirs, ``(real + fake) / 2``;
+  theirs, ``(real + fake) / 2`` (a penalty term of another adversarial loss, R1 or a
+  gradient penalty, keeps its own weight);
+* each model's losses are an engine :class:`~toolbox.models.AdversarialObjective`, so any
+  registered adversarial loss works with its own terms (the authors: ``nsgan`` only);
 * at inference the composited edge map goes to G2 (as in their training, sampling and the
   paper; their ``test()`` passes G1's raw output);
 * in phase 4 both generators step on one backward pass of the sum of their losses (theirs:
@@ -46,12 +49,10 @@ from mmengine.logging import print_log
 from mmengine.optim import AmpOptimWrapper, OptimWrapper, OptimWrapperDict
 from torch import Tensor, nn
 
-from toolbox.bases import (BaseAdversarialLoss, BaseFeatureMatchingLoss,
-                           BaseReconstructionLoss, check_image_and_mask)
+from toolbox.bases import check_image_and_mask
 from toolbox.builder import build_component
-from toolbox.models import BaseInpaintor, NonFiniteGuard, composite
-from toolbox.models.inpaintor import frozen, name_losses
-from toolbox.registry import DISCRIMINATORS, GENERATORS, LOSSES, MODELS
+from toolbox.models import AdversarialObjective, BaseInpaintor, NonFiniteGuard, composite
+from toolbox.registry import DISCRIMINATORS, GENERATORS, MODELS
 
 from .edges import known_edges
 from .networks import rgb_to_grey
@@ -68,76 +69,12 @@ def _bare(module: nn.Module) -> nn.Module:
     return getattr(module, 'module', module)
 
 
-class _Objective(nn.Module):
-    """One model's losses: reconstruction terms, exactly one adversarial loss and optional
-    feature-matching losses, each with its log name."""
-
-    def __init__(self, cfgs: Sequence[dict], where: str, reconstruction: bool) -> None:
-        super().__init__()
-        rec, adv, fm = [], [], []
-        for i, cfg in enumerate(cfgs):
-            loss = build_component(LOSSES, cfg, f'{where}[{i}]')
-            if isinstance(loss, BaseReconstructionLoss) and reconstruction:
-                rec.append(loss)
-            elif isinstance(loss, BaseAdversarialLoss):
-                adv.append(loss)
-            elif isinstance(loss, BaseFeatureMatchingLoss):
-                fm.append(loss)
-            else:
-                kinds = ('reconstruction, ' if reconstruction else '') + \
-                    'adversarial or feature-matching'
-                raise TypeError(f'{where}[{i}]: {type(loss).__name__} is no {kinds} loss')
-        if len(adv) != 1:
-            raise ValueError(f'EdgeConnectInpaintor: {where} must contain exactly one '
-                             f'adversarial loss (found {len(adv)})')
-        if getattr(adv[0], 'penalizes_real', False):
-            raise ValueError(f'EdgeConnectInpaintor: {where}: {type(adv[0]).__name__} '
-                             'penalises real images, which this model does not support')
-        self.rec, self.fm, self.adv = nn.ModuleList(rec), nn.ModuleList(fm), adv[0]
-        self.rec_names, self.fm_names = name_losses(rec), name_losses(fm)
-
-    def _adv_kwargs(self, mask: Tensor) -> dict:
-        return {'mask': mask} if getattr(self.adv, 'takes_mask', False) else {}
-
-    def discriminator(self, disc: nn.Module, real: Tensor, fake: Tensor,
-                      mask: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-        """D's loss (halved, as the authors) and its real and fake logits."""
-        real_logits, fake_logits = disc(real, mask), disc(fake.detach(), mask)
-        loss = self.adv.discriminator_loss(real_logits, fake_logits,
-                                           **self._adv_kwargs(mask)) / 2
-        return loss, real_logits, fake_logits
-
-    def generator(self, disc: nn.Module, real: Tensor, fake: Tensor, mask: Tensor,
-                  prefix: str) -> dict[str, Tensor]:
-        """Weighted adversarial and feature-matching terms of the generator (D frozen)."""
-        terms = {}
-        with frozen(disc):
-            if self.fm:
-                fake_logits, fake_feats = _bare(disc).forward_with_features(fake, mask)
-                with torch.no_grad():
-                    real_logits, real_feats = _bare(disc).forward_with_features(real, mask)
-                for name, loss in zip(self.fm_names, self.fm):
-                    terms[f'loss_{prefix}{name}'] = loss(fake_feats, real_feats) * loss.loss_weight
-            else:
-                fake_logits, real_logits = disc(fake, mask), None
-            if getattr(self.adv, 'generator_needs_real', False):
-                if real_logits is None:
-                    with torch.no_grad():
-                        real_logits = disc(real, mask)
-                adv = self.adv.generator_loss(fake_logits, real_logits,
-                                              **self._adv_kwargs(mask))
-            else:
-                adv = self.adv.generator_loss(fake_logits, **self._adv_kwargs(mask))
-        terms[f'loss_{prefix}g_adv'] = adv * self.adv.loss_weight
-        return terms
-
-    def reconstruction(self, outputs: dict[str, Tensor], gt: Tensor,
-                       mask: Tensor) -> dict[str, Tensor]:
-        terms = {}
-        for name, loss in zip(self.rec_names, self.rec):
-            for key in loss.outputs:
-                terms[f'loss_{name}_{key}'] = loss(outputs[key], gt, mask) * loss.loss_weight
-        return terms
+def _tagged(key: str, tag: str) -> str:
+    """The log name of a discriminator's term or value for the pair ``tag`` names
+    (``loss_d`` -> ``loss_d_edge``, ``d_real`` -> ``d_edge_real``)."""
+    if not tag:
+        return key
+    return f'd{tag}_{key[2:]}' if key.startswith('d_') else f'{key}{tag}'
 
 
 @MODELS.register_module()
@@ -155,7 +92,8 @@ class EdgeConnectInpaintor(BaseInpaintor):
         inpaint_generator: G2 (``EdgeConnectInpaintGenerator``).
         edge_discriminator: D1, judging ``(grey image, edge map)`` (2 input channels).
         inpaint_discriminator: D2, judging the colour image.
-        edge_losses: G1's: one adversarial loss and feature-matching losses (authors:
+        edge_losses: G1's: one adversarial loss (any registered one) and feature-matching
+            losses (authors:
             ``NonSaturatingGANLoss`` and ``DMFNFeatureMatchingLoss`` x 10 with unit layer
             weights).
         inpaint_losses: G2's: reconstruction losses on its raw output, one adversarial loss
@@ -238,8 +176,12 @@ class EdgeConnectInpaintor(BaseInpaintor):
                                                   'edge_discriminator')
         self.inpaint_discriminator = build_component(DISCRIMINATORS, inpaint_discriminator,
                                                      'inpaint_discriminator')
-        self.edge_losses = _Objective(edge_losses, 'edge_losses', reconstruction=False)
-        self.inpaint_losses = _Objective(inpaint_losses, 'inpaint_losses', reconstruction=True)
+        # the engine's objective per model; D's main term halved, as the authors
+        owner = type(self).__name__
+        self.edge_losses = AdversarialObjective(edge_losses, owner=owner, where='edge_losses',
+                                                reconstruction=False, disc_loss_scale=0.5)
+        self.inpaint_losses = AdversarialObjective(inpaint_losses, owner=owner,
+                                                   where='inpaint_losses', disc_loss_scale=0.5)
         self.trained = self.trained_modules(self.phase, self.joint_edge_gan)
         for name in _EDGE + _IMAGE:
             if name not in self.trained:
@@ -308,9 +250,6 @@ class EdgeConnectInpaintor(BaseInpaintor):
                            f'{missing} (it has {list(optim_wrapper.keys())})')
         return {n: optim_wrapper[n] for n in self.trained}
 
-    def _finite(self, terms: dict[str, Tensor], optims: Sequence[OptimWrapper]) -> bool:
-        return self.nonfinite(terms, optims, int(self.train_steps) - 1)
-
     def _edge_metrics(self, pred: Tensor, target: Tensor, mask: Tensor) -> dict[str, Tensor]:
         """Precision and recall of the predicted edges in the holes (the authors' log)."""
         p = (pred.detach() > self.edge_threshold).float() * mask
@@ -355,16 +294,17 @@ class EdgeConnectInpaintor(BaseInpaintor):
                                                  edge=edge_in)
         return edge_pred, outputs
 
-    def _discriminator_step(self, name: str, objective: _Objective, real: Tensor,
-                            fake: Tensor, mask: Tensor, optim: OptimWrapper,
-                            tag: str) -> dict[str, Tensor]:
+    def _discriminator_step(self, name: str, objective: AdversarialObjective, real: Tensor,
+                            fake: Tensor, mask: Tensor, optim: OptimWrapper, tag: str,
+                            step: int) -> dict[str, Tensor]:
         disc = getattr(self, name)
         with optim.optim_context(disc):
-            loss_d, real_logits, fake_logits = objective.discriminator(disc, real, fake, mask)
-        if self._finite({f'loss_d{tag}': loss_d}, [optim]):
-            optim.update_params(loss_d)
-        return {f'loss_d{tag}': loss_d.detach(), f'd{tag}_real': real_logits.detach().mean(),
-                f'd{tag}_fake': fake_logits.detach().mean()}
+            terms, log = objective.discriminator_terms(disc, real, fake, dict(gt=real, mask=mask))
+            terms = {_tagged(k, tag): v for k, v in terms.items()}
+            loss_d = sum(terms.values())
+        self.nonfinite.update(loss_d, terms, [optim], step, model=self)
+        return {**{k: v.detach() for k, v in terms.items()},
+                **{_tagged(k, tag): v.detach() for k, v in log.items()}}
 
     def train_step(self, data, optim_wrapper) -> dict[str, float]:
         optims = self._optims(optim_wrapper)
@@ -372,6 +312,7 @@ class EdgeConnectInpaintor(BaseInpaintor):
             raise TypeError('EdgeConnectInpaintor phase 4 steps both generators on one '
                             'backward pass, which loss-scaling (AmpOptimWrapper) cannot share')
         gt, mask, edge = self._training_batch(data)
+        step = int(self.train_steps)              # the one read of the counter this step
         self.train_steps += 1
         edge_pred, outputs = self._generate(gt, mask, edge, optims)
 
@@ -388,7 +329,7 @@ class EdgeConnectInpaintor(BaseInpaintor):
             if 'edge_generator' in self.trained else {}
         for name, objective, real, fake, tag in pairs:
             log.update(self._discriminator_step(name, objective, real, fake, mask,
-                                                optims[name], tag))
+                                                optims[name], tag, step))
 
         # one backward for every generator trained (phase 4: G2's losses reach G1)
         g_names = [n for n in ('edge_generator', 'inpaint_generator') if n in self.trained]
@@ -396,16 +337,15 @@ class EdgeConnectInpaintor(BaseInpaintor):
         with g_optims[0].optim_context(getattr(self, g_names[0])):
             terms = {}
             if outputs is not None:
-                terms.update(self.inpaint_losses.reconstruction(outputs, gt, mask))
+                terms.update(self.inpaint_losses.reconstruction_terms(
+                    outputs, gt, mask, type(_bare(self.inpaint_generator)).__name__))
             for name, objective, real, fake, tag in pairs:
-                terms.update(objective.generator(getattr(self, name), real, fake, mask,
-                                                 prefix=tag[1:] + '_' if tag else ''))
+                prefix = tag[1:] + '_' if tag else ''
+                g_terms = objective.generator_terms(getattr(self, name), fake, real,
+                                                    dict(gt=real, mask=mask))
+                terms.update({f'loss_{prefix}{k[len("loss_"):]}': v for k, v in g_terms.items()})
             loss_g, g_log = self.parse_losses(terms)
-        if self._finite(terms, g_optims):
-            g_optims[0].update_params(loss_g)
-            for optim in g_optims[1:]:
-                optim.step()
-                optim.zero_grad()
+        self.nonfinite.update(loss_g, terms, g_optims, step, model=self)
         log.update({k: v for k, v in g_log.items() if k != 'loss'})
         log['loss_g'] = loss_g.detach()
 

@@ -13,9 +13,10 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from toolbox import BaseFeatureMatchingLoss, BaseReconstructionLoss
+from toolbox import BaseAdversarialLoss, BaseFeatureMatchingLoss, BaseReconstructionLoss
+from toolbox.models.adversarial import (nonsaturating_discriminator_loss,
+                                        nonsaturating_generator_loss, r1_penalty)
 from toolbox.weights import load_state_dict_file, timm_weights_file, torchvision_weights_file
-from toolbox_plugins.basic.losses import NonSaturatingGANLoss
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -27,7 +28,7 @@ def patch_holes(mask: Tensor, size: Sequence[int]) -> Tensor:
     return F.adaptive_max_pool2d(mask.float(), tuple(size))
 
 
-class NonSaturatingR1Loss(NonSaturatingGANLoss):
+class NonSaturatingR1Loss(BaseAdversarialLoss):
     """Non-saturating logistic GAN loss with Mescheder et al.'s R1 penalty on real images:
     ``r1_weight * mean_b ||d D(x_b) / d x_b||^2`` added to the discriminator's loss.
 
@@ -53,10 +54,13 @@ class NonSaturatingR1Loss(NonSaturatingGANLoss):
         self.r1_weight = float(r1_weight)
         self.mask_as_fake_target = bool(mask_as_fake_target)
 
+    def generator_loss(self, fake_logits: Tensor) -> Tensor:
+        return nonsaturating_generator_loss(fake_logits)
+
     def discriminator_loss(self, real_logits: Tensor, fake_logits: Tensor,
                            mask: Tensor | None = None) -> Tensor:
         if not self.mask_as_fake_target:
-            return super().discriminator_loss(real_logits, fake_logits)
+            return nonsaturating_discriminator_loss(real_logits, fake_logits)
         if mask is None:
             raise ValueError('NonSaturatingR1Loss(mask_as_fake_target=True) needs the hole '
                              'mask: discriminator_loss(real_logits, fake_logits, mask=...)')
@@ -70,9 +74,7 @@ class NonSaturatingR1Loss(NonSaturatingGANLoss):
                              'gradients (the discriminator must see it with requires_grad)')
         if self.r1_weight == 0:
             return real_logits.new_zeros(())
-        (grad,) = torch.autograd.grad(real_logits.sum(), real_image, create_graph=True)
-        return grad.flatten(1).pow(2).sum(1).mean() * self.r1_weight
-
+        return r1_penalty(real_image, real_logits) * self.r1_weight
 
     def discriminator_terms(self, judge, real: Tensor, fake: Tensor, batch: dict):
         # the penalty differentiates D(real) with respect to the real image

@@ -285,3 +285,27 @@ def test_discriminator_judges_the_configured_fake_and_mask_taking_losses_get_the
     assert all(torch.equal(m, batch['mask']) for _, m in _MaskedHinge.masks)
     with pytest.raises(ValueError, match="disc_input must be 'composite' or 'output'"):
         _model(disc_input='raw')
+
+
+class _BufferedL1(BaseReconstructionLoss):
+    """An L1 loss that holds state, as a loss with a frozen network does."""
+
+    def __init__(self):
+        super().__init__()
+        self.register_buffer('scale', torch.tensor(1.0))
+
+    def forward(self, pred, target, mask):
+        return (pred - target).abs().mean() * self.scale
+
+
+def test_checkpoints_with_the_losses_former_keys_still_load():
+    """The losses moved into ``objective``; a checkpoint written before keeps loading."""
+    model = _model(losses=[_BufferedL1(), dict(type='HingeGANLoss')])
+    state = model.state_dict()
+    assert 'objective.rec.0.scale' in state and 'train_steps' in state
+    old = {k.replace('objective.rec.', 'rec_losses.'): v.clone() for k, v in state.items()}
+    old['rec_losses.0.scale'].fill_(3.0)
+    old['train_steps'].fill_(7)
+    fresh = _model(losses=[_BufferedL1(), dict(type='HingeGANLoss')])
+    fresh.load_state_dict(old)                    # strict: every key found
+    assert float(fresh.rec_losses[0].scale) == 3.0 and int(fresh.train_steps) == 7

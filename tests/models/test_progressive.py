@@ -169,7 +169,7 @@ def test_warm_start_copies_the_previous_stage_when_a_stage_begins_only():
     resumed.load_state_dict(model.state_dict())
     mid = _stage_weights(resumed, 1)
     resumed.train()
-    resumed.trained_modules()
+    resumed.begin_step(int(resumed.train_steps))    # the step-begin a resumed run does
     assert _same(mid, _stage_weights(resumed, 1))
     assert len(d0) == len(model.discriminator[1].state_dict())
 
@@ -182,5 +182,24 @@ def test_without_warm_start_stages_keep_their_own_initialisation():
     for _ in range(2):
         model.train_step(_data(size=32), optim)
     before = _stage_weights(model, 1)
-    model.trained_modules()
+    model.begin_step(int(model.train_steps))
     assert _same(before, _stage_weights(model, 1))
+
+
+def test_asking_which_modules_train_changes_nothing_the_step_begin_does():
+    """Freezing and warm start happen in begin_step, not inside the trained_modules query."""
+    torch.manual_seed(0)
+    model = _model(warm_start=True)
+    model.train()
+    model.train_steps.fill_(2)                      # the first step of stage 1
+    gen, disc = model.trained_modules()
+    assert gen is model.generator[1] and disc is model.discriminator[1]
+    before = _stage_weights(model, 1)
+    flags = [p.requires_grad for p in model.parameters()]
+    assert model.trained_modules(2)[0] is gen       # a query: no copy, no freezing
+    assert _same(before, _stage_weights(model, 1))
+    assert flags == [p.requires_grad for p in model.parameters()]
+    model.begin_step(2)
+    assert _same(_stage_weights(model, 0), _stage_weights(model, 1))    # warm-started
+    assert not any(p.requires_grad for p in model.generator[0].parameters())
+    assert all(p.requires_grad for p in model.generator[1].parameters())

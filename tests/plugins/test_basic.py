@@ -43,3 +43,23 @@ def test_relativistic_generator_loss_gets_real_logits_from_the_inpaintor():
         discriminator=dict(optimizer=dict(type='Adam'))))(model)
     log = model.train_step(_data(), optim)
     assert math.isfinite(log['loss_g_adv']) and log['loss_g_adv'] > 0
+
+
+def test_relativistic_average_lsgan_on_hand_computed_logits():
+    ra = LOSSES.build(dict(type='RelativisticAverageLSGANLoss'))
+    real = torch.tensor([[1.0], [3.0]])                  # mean 2
+    fake = torch.tensor([[0.0], [-2.0]], requires_grad=True)   # mean -1
+    # D: mean (r - (-1) - 1)^2 = mean [1, 9] = 5; mean (f - 2 + 1)^2 = mean [1, 9] = 5
+    assert float(ra.discriminator_loss(real, fake.detach())) == 10.0
+    # G, labels swapped: mean (f - 2 - 1)^2 = mean [9, 25] = 17; mean (r + 1 + 1)^2 = 17
+    g = ra.generator_loss(fake, real)
+    assert float(g) == 34.0
+    # d/df_i: (f_i - 3) from the first term, -mean(r - mean f + 1) = -4 from the second
+    g.backward()
+    assert fake.grad.flatten().tolist() == [-7.0, -9.0]
+    # through a judge: the real logits train nothing in the generator's term, so w's
+    # gradient comes from the fake logits w * f only: sum_i (-7, -9)_i * f_i = 18
+    w = torch.tensor(1.0, requires_grad=True)
+    value = ra.generator_terms(lambda x: x * w, fake.detach(), real, {})
+    value.backward()
+    assert float(value) == 34.0 and float(w.grad) == 18.0

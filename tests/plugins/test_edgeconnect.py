@@ -2,6 +2,7 @@
 the phases of training, inference, configs and the command-line tools."""
 from __future__ import annotations
 
+import copy
 import glob
 import os.path as osp
 
@@ -10,11 +11,13 @@ import pytest
 import torch
 
 from toolbox import testing
-from toolbox.models import MultiOptimWrapperConstructor, NonFiniteLossError
+from toolbox.bases import BaseAdversarialLoss
+from toolbox.models import MultiOptimWrapperConstructor, NonFiniteLossError, composite
 from toolbox.registry import DISCRIMINATORS, GENERATORS, LOSSES, MODELS, TRANSFORMS
 from toolbox_plugins.edgeconnect.edges import known_edges
 from toolbox_plugins.edgeconnect.losses import gram_matrix
 from toolbox_plugins.edgeconnect.model import EdgeConnectInpaintor
+from toolbox_plugins.edgeconnect.networks import rgb_to_grey
 
 from ..utils import REPO, run_python
 
@@ -277,6 +280,64 @@ def test_without_the_transform_the_model_computes_the_same_edges():
             del data['inputs']['edge']
         model.train_step(data, _optims(model))
     assert seen[0].sum() > 0 and torch.equal(seen[0], seen[1])
+
+
+#: every registered adversarial loss: a new one is covered by registering it
+ADVERSARIAL = sorted(name for name, cls in LOSSES.module_dict.items()
+                     if isinstance(cls, type) and issubclass(cls, BaseAdversarialLoss))
+
+
+@pytest.mark.parametrize('name', ADVERSARIAL)
+def test_every_adversarial_loss_reaches_both_discriminators_with_all_its_terms(name):
+    """EdgeConnect trains with each adversarial loss as the engine's objective defines it:
+    each discriminator's gradient is that of the loss's own discriminator_terms (an R1 or
+    gradient penalty, the mask, the real logits included; loss_d halved as the authors),
+    and the generators get the loss's adversarial terms."""
+    adv = dict(type=name, **LOSSES.get(name).tiny_cfg)
+    model = _model(4, edge_losses=[adv, EdgeConnectInpaintor.tiny_cfg['edge_losses'][1]],
+                   inpaint_losses=[dict(type='HoleNormalizedL1Loss'), adv])
+    model.train()
+    reference = copy.deepcopy(model)           # the same weights and spectral-norm state
+    optims = _optims(model)
+    seen = {}
+    for disc in ('edge_discriminator', 'inpaint_discriminator'):
+        def spy(disc=disc, step=optims[disc].step):
+            seen[disc] = [p.grad.clone() for p in getattr(model, disc).parameters()]
+            step()
+        optims[disc].step = spy
+    data = _data()
+    torch.manual_seed(1)                       # WGAN-GP draws its interpolation weights
+    log = model.train_step(data, optims)
+    assert set(seen) == {'edge_discriminator', 'inpaint_discriminator'}
+    assert all(np.isfinite(v) for v in log.values())
+    assert {'loss_g_adv', 'loss_edge_g_adv', 'loss_d', 'loss_d_edge'} <= set(log)
+
+    # the same terms computed directly from the loss, in the step's order
+    gt, mask, edge = reference._training_batch(data)
+    with torch.no_grad():
+        edge_pred = reference._edges(gt, mask, edge)
+        output = reference.inpaint_generator(reference._holes_filled(gt, mask), mask,
+                                             edge=composite(edge_pred, edge, mask))['output']
+    grey = rgb_to_grey(gt)
+    pairs = [('edge_discriminator', torch.cat([grey, edge], 1),
+              torch.cat([grey, edge_pred], 1), '_edge'),
+             ('inpaint_discriminator', gt, output, '')]
+    loss = LOSSES.build(adv)
+    torch.manual_seed(1)
+    for disc_name, real, fake, tag in pairs:
+        disc = getattr(reference, disc_name)
+        terms, _ = loss.discriminator_terms(lambda x: disc(x, mask), real, fake,
+                                            dict(gt=real, mask=mask))
+        total = 0.5 * terms['loss_d'] + sum(v for k, v in terms.items() if k != 'loss_d')
+        expected = torch.autograd.grad(total, list(disc.parameters()))
+        for got, want in zip(seen[disc_name], expected):
+            torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-6)
+        for key, value in terms.items():           # every term of the loss is logged
+            logged = f'{key}{tag}'
+            assert logged in log, (logged, sorted(log))
+            scale = 0.5 if key == 'loss_d' else 1.0
+            assert log[logged] == pytest.approx(scale * float(value.detach()), rel=1e-4,
+                                                abs=1e-6)
 
 
 def test_every_phase_has_the_same_state_dict_keys():

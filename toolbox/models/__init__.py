@@ -1,4 +1,5 @@
 """Inpaintors: the mmengine models that orchestrate generator, discriminator and losses."""
+from .adversarial import AdversarialObjective
 from .base import BaseInpaintor
 from .autocast_wrapper import CPUAutocastOptimWrapper
 from .data_preprocessor import InpaintingDataPreprocessor
@@ -10,4 +11,4 @@ from .progressive import ProgressiveInpaintor
 
 __all__ = ['BaseInpaintor', 'InpaintingDataPreprocessor', 'GANInpaintor', 'NonFiniteGuard', 'NonFiniteLossError', 'MultiOptimWrapperConstructor',
            'composite', 'CPUAutocastOptimWrapper', 'ProgressiveInpaintor',
-           'StagewiseDistributedDataParallel']
+           'StagewiseDistributedDataParallel', 'AdversarialObjective']

@@ -1,6 +1,7 @@
 """The GAN inpaintor: one generator (one- or multi-stage), an optional discriminator, losses;
-and :class:`GANTraining`, the adversarial training step it shares with its peers (the
-progressive inpaintor trains one stage's generator and discriminator with it).
+and :class:`GANTraining`, the schedule of the adversarial training step it shares with its
+peers (the progressive inpaintor trains one stage's generator and discriminator with it);
+the losses' terms come from :class:`~toolbox.models.adversarial.AdversarialObjective`.
 
 A coarse-to-fine generator needs no separate inpaintor: it returns more named outputs
 (``{'coarse': ..., 'output': ...}``) and each reconstruction loss names the outputs it
@@ -15,32 +16,19 @@ import torch
 from mmengine.optim import OptimWrapper, OptimWrapperDict
 from torch import Tensor, nn
 
-from toolbox.bases import (BaseAdversarialLoss, BaseDiscriminator, BaseFeatureMatchingLoss,
-                           BaseGenerator,
-                           BaseReconstructionLoss, check_image_and_mask)
+from toolbox.bases import (BaseAdversarialLoss, BaseDiscriminator, BaseGenerator,
+                           check_image_and_mask)
 from toolbox.builder import build_component
-from toolbox.registry import DISCRIMINATORS, GENERATORS, LOSSES, MODELS
+from toolbox.registry import DISCRIMINATORS, GENERATORS, MODELS
 
+# frozen, name_losses and targets_at were defined here; importers of this module keep them
+from .adversarial import AdversarialObjective, frozen, name_losses, targets_at  # noqa: F401
 from .base import BaseInpaintor
 from .distributed import unwrap
 from .nonfinite import NonFiniteGuard
 
 
 _bare = unwrap
-
-
-@contextlib.contextmanager
-def frozen(module: nn.Module):
-    """Switch off ``requires_grad`` inside the block, restoring each parameter's own flag
-    afterwards (a pretrained sub-network that was frozen stays frozen)."""
-    flags = [(p, p.requires_grad) for p in module.parameters()]
-    for p, _ in flags:
-        p.requires_grad_(False)
-    try:
-        yield module
-    finally:
-        for p, flag in flags:
-            p.requires_grad_(flag)
 
 
 @contextlib.contextmanager
@@ -56,46 +44,27 @@ def evaluating(module: nn.Module):
             m.training = mode
 
 
-def name_losses(losses) -> list[str]:
-    """Log names of ``losses``: the class name, numbered from the second of a class on
-    (``L1Loss``, ``L1Loss2``)."""
-    names, seen = [], {}
-    for loss in losses:
-        base = type(loss).__name__
-        seen[base] = seen.get(base, 0) + 1
-        names.append(base if seen[base] == 1 else f'{base}{seen[base]}')
-    return names
-
-
 def composite(output: Tensor, image: Tensor, mask: Tensor) -> Tensor:
     """Known pixels from ``image``, holes (mask = 1) from ``output``."""
     return output * mask + image * (1.0 - mask)
 
 
-def targets_at(pred: Tensor, gt: Tensor, mask: Tensor) -> tuple[Tensor, Tensor]:
-    """``gt`` and ``mask`` at ``pred``'s size: a multi-scale generator's smaller outputs
-    (DFNet's) are judged against the target resized to them (bilinear, no antialiasing,
-    as DFNet's authors; the mask becomes soft at the hole's border)."""
-    size = pred.shape[-2:]
-    if gt.shape[-2:] == size:
-        return gt, mask
-    resize = lambda t: torch.nn.functional.interpolate(   # noqa: E731
-        t.to(gt.dtype), size=size, mode='bilinear', align_corners=False)
-    return resize(gt), resize(mask)
-
-
 class GANTraining:
-    """The GAN training step, shared by inpaintors (a mixin of a :class:`BaseInpaintor`).
+    """The GAN training schedule, shared by inpaintors (a mixin of a :class:`BaseInpaintor`).
 
-    The model says which generator and discriminator train at this step
-    (:meth:`trained_modules`) and what the generator produces
-    (:meth:`training_outputs`); this class builds and checks the losses
-    (:meth:`_init_gan`), and alternates :meth:`discriminator_step` and
-    :meth:`generator_step`. The adversarial loss computes its own terms
-    (:meth:`toolbox.bases.BaseAdversarialLoss.discriminator_terms`), so no objective needs
-    a special case here. It keeps a ``train_steps`` buffer (saved in checkpoints) that
-    counts training steps: a resumed run keeps the alternation in phase, and a progressive
-    model derives its stage from it.
+    It decides what trains at each step and nothing else: the phases
+    (:meth:`phase_at`), the ``disc_steps`` alternation, and the :class:`NonFiniteGuard`
+    around every update. The losses and the terms they give each network are the
+    :class:`~toolbox.models.adversarial.AdversarialObjective`'s (:attr:`objective`), which
+    lets the adversarial loss compute its own terms, so no objective needs a special case
+    here.
+
+    The model says which generator and discriminator train at a step
+    (:meth:`trained_modules`) and what the generator produces (:meth:`training_outputs`);
+    :meth:`begin_step` is where it changes itself before a step (a progressive model
+    freezes its earlier stages and warm-starts a new one). A ``train_steps`` buffer (saved
+    in checkpoints) counts the steps taken; each step reads it once, so a resumed run keeps
+    the alternation in phase and a progressive model its stage.
     """
 
     def _init_gan(self, has_discriminator: bool, losses: Sequence[dict], disc_steps: int,
@@ -111,35 +80,23 @@ class GANTraining:
             raise ValueError(f"{name}: disc_input must be 'composite' or 'output', got "
                              f'{disc_input!r}')
         self.disc_input = disc_input
-        rec, adv, fm = [], [], []
-        for i, cfg in enumerate(losses):
-            loss = build_component(LOSSES, cfg, f'losses[{i}]')
-            if isinstance(loss, BaseReconstructionLoss):
-                rec.append(loss)
-            elif isinstance(loss, BaseAdversarialLoss):
-                adv.append(loss)
-            elif isinstance(loss, BaseFeatureMatchingLoss):
-                fm.append(loss)
-            else:
-                raise TypeError(f'losses[{i}]: {type(loss).__name__} is neither a '
-                                'reconstruction, an adversarial nor a feature-matching loss')
-        if has_discriminator and len(adv) != 1:
-            raise ValueError(f'{name}: with a discriminator, losses must contain exactly '
-                             f'one adversarial loss (found {len(adv)})')
-        if not has_discriminator and adv:
-            raise ValueError(f'{name}: an adversarial loss is configured but no '
-                             'discriminator')
-        if fm and not has_discriminator:
-            raise ValueError(f'{name}: a feature-matching loss is configured but no '
-                             'discriminator')
-        if not rec and not adv:
-            raise ValueError(f'{name}: no losses configured')
-        self.rec_losses = nn.ModuleList(rec)
-        self.fm_losses = nn.ModuleList(fm)
-        self._fm_names = name_losses(fm)
-        self.adv_loss = adv[0] if adv else None
-        self._loss_names = name_losses(rec)
+        self.objective = AdversarialObjective(losses, owner=name,
+                                              has_discriminator=has_discriminator)
         self.register_buffer('train_steps', torch.zeros((), dtype=torch.long))
+        self._register_load_state_dict_pre_hook(_objective_keys, with_module=False)
+
+    # The objective's losses under their former names (a test and user code read them).
+    @property
+    def rec_losses(self) -> nn.ModuleList:
+        return self.objective.rec
+
+    @property
+    def fm_losses(self) -> nn.ModuleList:
+        return self.objective.fm
+
+    @property
+    def adv_loss(self) -> BaseAdversarialLoss | None:
+        return self.objective.adv
 
     @classmethod
     def _check_phases(cls, name: str, phase_iters: dict | None,
@@ -167,48 +124,35 @@ class GANTraining:
         g, d = self.phase_iters['generator'], self.phase_iters['discriminator']
         return 'generator' if step < g else 'discriminator' if step < g + d else 'joint'
 
+    def updates_at(self, step: int) -> tuple[bool, bool]:
+        """``(discriminator, generator)``: which of the two 0-based ``step`` updates. The
+        ``disc_steps`` alternation counts from the start of the joint phase."""
+        phase = self.phase_at(step)
+        joint_step = step - sum(self.phase_iters.values())
+        return (phase != 'generator',
+                phase == 'generator' or (phase == 'joint' and joint_step % self.disc_steps == 0))
+
     # -- what the model provides -----------------------------------------------------------
-    def trained_modules(self) -> tuple[nn.Module, nn.Module | None]:
-        """The generator and the discriminator (or None) that this step trains."""
+    def begin_step(self, step: int) -> None:
+        """Called once before 0-based training ``step`` (``train_steps`` before it is
+        counted up): a model that changes itself between steps (freezing, warm starts)
+        does it here. The default does nothing."""
+
+    def trained_modules(self, step: int | None = None) -> tuple[nn.Module, nn.Module | None]:
+        """The generator and the discriminator (or None) that ``step`` (default: the next
+        one) trains. A query: it changes nothing."""
         raise NotImplementedError
 
-    def training_outputs(self, batch: dict) -> tuple[dict[str, Tensor], dict]:
-        """Generator outputs to train on, and the batch (targets, mask) they are judged
-        against (a progressive model: the current stage's, at that stage's size)."""
+    def training_outputs(self, batch: dict, step: int) -> tuple[dict[str, Tensor], dict]:
+        """Generator outputs of ``step`` to train on, and the batch (targets, mask) they are
+        judged against (a progressive model: the step's stage's, at that stage's size)."""
         raise NotImplementedError
 
     # -- losses ----------------------------------------------------------------------------
     def _reconstruction_losses(self, batch: dict, outputs: dict[str, Tensor]) -> dict:
-        losses = {}
-        for name, loss in zip(self._loss_names, self.rec_losses):
-            for key in loss.outputs:
-                if key not in outputs:
-                    raise KeyError(f'loss {name} applies to generator output {key!r}, but '
-                                   f'{type(_bare(self.trained_modules()[0])).__name__} '
-                                   f'returns only {sorted(outputs)}')
-                target, mask = targets_at(outputs[key], batch['gt'], batch['mask'])
-                value = loss(outputs[key], target, mask)
-                losses[f'loss_{name}_{key}'] = value * loss.loss_weight
-        return losses
-
-    @staticmethod
-    def _conditions(disc: nn.Module, batch: dict) -> dict[str, Tensor]:
-        """The batch entries ``disc`` is conditioned on."""
-        bare = _bare(disc)
-        missing = [k for k in bare.conditions if k not in batch]
-        if missing:
-            raise KeyError(f'{type(bare).__name__} is conditioned on {missing}, which '
-                           f'the batch lacks (it has {sorted(batch)}); add them to the data '
-                           'pipeline (e.g. a CannySketch transform for sketch)')
-        return {k: batch[k] for k in bare.conditions}
-
-    def _judge(self, disc: nn.Module, batch: dict):
-        """``image -> logits`` of ``disc`` conditioned on ``batch``."""
-        conditions = self._conditions(disc, batch)
-        return lambda image: disc(image, batch['mask'], **conditions)
-
-    def _finite(self, terms: dict[str, Tensor], optim: OptimWrapper) -> bool:
-        return self.nonfinite(terms, [optim], int(self.train_steps) - 1)
+        generator = type(_bare(self.trained_modules()[0])).__name__
+        return self.objective.reconstruction_terms(outputs, batch['gt'], batch['mask'],
+                                                   generator)
 
     # -- the two updates -------------------------------------------------------------------
     def _optimizers(self, optim_wrapper, has_discriminator: bool):
@@ -222,77 +166,70 @@ class GANTraining:
         return optim_wrapper, None
 
     def discriminator_step(self, disc: nn.Module, batch: dict, judged: Tensor,
-                           optim: OptimWrapper) -> dict[str, Tensor]:
+                           optim: OptimWrapper, step: int) -> dict[str, Tensor]:
         """One update of ``disc`` on real ``batch['gt']`` against the fake ``judged``."""
         with optim.optim_context(disc):
-            terms, log = self.adv_loss.discriminator_terms(
-                self._judge(disc, batch), batch['gt'], judged.detach(), batch)
+            terms, log = self.objective.discriminator_terms(disc, batch['gt'], judged, batch)
             loss_d = sum(terms.values())
-        if self._finite(terms, optim):
-            optim.update_params(loss_d)
+        self.nonfinite.update(loss_d, terms, [optim], step, model=self)
         return {**{k: v.detach() for k, v in terms.items() if k != 'loss_d'},
                 'loss_d': loss_d.detach(), **log}
 
     def generator_step(self, generator: nn.Module, disc: nn.Module | None, batch: dict,
                        outputs: dict[str, Tensor], judged: Tensor,
-                       optim: OptimWrapper) -> dict[str, Tensor]:
+                       optim: OptimWrapper, step: int) -> dict[str, Tensor]:
         """One update of ``generator`` from its ``outputs``: reconstruction losses, and with
         ``disc`` the adversarial and feature-matching terms on the fake ``judged``."""
         with optim.optim_context(generator):
-            losses = self._reconstruction_losses(batch, outputs)
+            losses = self.objective.reconstruction_terms(
+                outputs, batch['gt'], batch['mask'], type(_bare(generator)).__name__)
             if disc is not None:
-                # Frozen so the generator's backward writes no gradients into D, which
-                # would leak into D's next step (and break exact resumption).
-                with frozen(disc):
-                    fake_logits = None
-                    if self.fm_losses:
-                        bare, cond = _bare(disc), self._conditions(disc, batch)
-                        fake_logits, fake_feats = bare.forward_with_features(
-                            judged, batch['mask'], **cond)
-                        with torch.no_grad():
-                            _, real_feats = bare.forward_with_features(
-                                batch['gt'], batch['mask'], **cond)
-                        for name, loss in zip(self._fm_names, self.fm_losses):
-                            losses[f'loss_{name}'] = (loss(fake_feats, real_feats)
-                                                      * loss.loss_weight)
-                    g_adv = self.adv_loss.generator_terms(
-                        self._judge(disc, batch), judged, batch['gt'], batch,
-                        fake_logits=fake_logits)
-                losses['loss_g_adv'] = g_adv * self.adv_loss.loss_weight
+                losses.update(self.objective.generator_terms(disc, judged, batch['gt'], batch))
             loss_g, g_log = self.parse_losses(losses)
-        if self._finite(losses, optim):
-            optim.update_params(loss_g)
+        self.nonfinite.update(loss_g, losses, [optim], step, model=self)
         return {**{k: v for k, v in g_log.items() if k != 'loss'}, 'loss_g': loss_g.detach()}
 
     def train_step(self, data, optim_wrapper: OptimWrapper | OptimWrapperDict) -> dict:
         batch = self.data_preprocessor(data, True)
-        generator, disc = self.trained_modules()
+        step = int(self.train_steps)              # the one read of the counter this step
+        self.begin_step(step)
+        generator, disc = self.trained_modules(step)
         g_optim, d_optim = self._optimizers(optim_wrapper, disc is not None)
-        phase = self.phase_at(int(self.train_steps))
-        if phase == 'generator':
+        update_d, update_g = self.updates_at(step)
+        if not update_d:
             disc = None
-        # the alternation with disc_steps counts from the start of the joint phase
-        joint_step = int(self.train_steps) - sum(self.phase_iters.values())
-        update_g = (phase == 'generator'
-                    or (phase == 'joint' and joint_step % self.disc_steps == 0))
         self.train_steps += 1
 
         # In the discriminator phase the generator is a fixed function: run in train mode
         # it would still move its batch-norm statistics, i.e. change the network.
-        fixed_g = evaluating(generator) if phase == 'discriminator' else contextlib.nullcontext()
+        fixed_g = (evaluating(generator) if self.phase_at(step) == 'discriminator'
+                   else contextlib.nullcontext())
         with g_optim.optim_context(generator), torch.set_grad_enabled(update_g), fixed_g:
-            outputs, batch = self.training_outputs(batch)
+            outputs, batch = self.training_outputs(batch, step)
         fake = composite(outputs['output'], batch['gt'], batch['mask'])
         judged = fake if self.disc_input == 'composite' else outputs['output']
         log: dict[str, Tensor] = {}
         if disc is not None:
-            log.update(self.discriminator_step(disc, batch, judged, d_optim))
+            log.update(self.discriminator_step(disc, batch, judged, d_optim, step))
         if update_g:
-            log.update(self.generator_step(generator, disc, batch, outputs, judged, g_optim))
+            log.update(self.generator_step(generator, disc, batch, outputs, judged, g_optim,
+                                           step))
         self.last_train_vis = dict(gt=batch['gt'][:4].detach().cpu(),
                                    mask=batch['mask'][:4].detach().cpu(),
                                    output=fake[:4].detach().cpu())
         return {k: float(v.detach()) for k, v in log.items()}
+
+
+#: checkpoint keys of the losses before they moved into ``objective``
+_LEGACY_LOSS_KEYS = (('rec_losses.', 'objective.rec.'), ('fm_losses.', 'objective.fm.'),
+                     ('adv_loss.', 'objective.adv.'))
+
+
+def _objective_keys(state_dict, prefix, *args) -> None:
+    """Loads checkpoints written before the losses moved into ``objective``."""
+    for old, new in _LEGACY_LOSS_KEYS:
+        for key in [k for k in state_dict if k.startswith(prefix + old)]:
+            state_dict[prefix + new + key[len(prefix + old):]] = state_dict.pop(key)
 
 
 @MODELS.register_module()
@@ -312,9 +249,12 @@ class GANInpaintor(GANTraining, BaseInpaintor):
             ``'composite'`` (the output in the holes, the input elsewhere; DeepFill) or
             ``'output'`` (the generator's raw output everywhere; LaMa, whose adversarial
             loss then treats the known region as real, see ``mask_as_fake_target``).
-        nonfinite: what a NaN or infinite loss does: ``'raise'`` stops training with
-            :class:`NonFiniteLossError` naming the iteration and the loss term (checkpoints
-            saved so far stay as they are); ``'skip'`` skips that update with a warning.
+        nonfinite: what a NaN or infinite loss term or gradient does (gradients are
+            checked after the backward pass, before the optimiser step; a loss scaler's
+            own overflow handling is left alone): ``'raise'`` stops training with
+            :class:`NonFiniteLossError` naming the iteration and the loss term or parameter
+            (checkpoints saved so far stay as they are); ``'skip'`` skips that update (no
+            step: weights and optimiser state unchanged) with a warning.
         max_consecutive_skips: with ``nonfinite='skip'``, training stops with
             :class:`NonFiniteLossError` once this many iterations in a row had an update
             skipped: a model that diverged for good is not trained on for nothing.
@@ -349,10 +289,10 @@ class GANInpaintor(GANTraining, BaseInpaintor):
         self._init_gan(self.discriminator is not None, losses, disc_steps, disc_input,
                        nonfinite, max_consecutive_skips, phase_iters)
 
-    def trained_modules(self) -> tuple[nn.Module, nn.Module | None]:
+    def trained_modules(self, step: int | None = None) -> tuple[nn.Module, nn.Module | None]:
         return self.generator, self.discriminator
 
-    def training_outputs(self, batch: dict) -> tuple[dict[str, Tensor], dict]:
+    def training_outputs(self, batch: dict, step: int) -> tuple[dict[str, Tensor], dict]:
         return self.run_generator(batch), batch
 
     # -- inference -------------------------------------------------------------------------

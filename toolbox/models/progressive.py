@@ -180,8 +180,7 @@ class ProgressiveInpaintor(GANTraining, BaseInpaintor):
         """Stages whose weights the current stage's training leaves unchanged."""
         return [] if len(self.generator) == 1 else list(range(self.current_stage))
 
-    def _freeze_earlier_stages(self) -> None:
-        stage = self.current_stage
+    def _freeze_earlier_stages(self, stage: int) -> None:
         if stage == self._frozen_for:
             return
         shared = len(self.generator) == 1
@@ -207,17 +206,21 @@ class ProgressiveInpaintor(GANTraining, BaseInpaintor):
             if modules is not None and len(modules) > 1:
                 modules[stage].load_state_dict(modules[stage - 1].state_dict())
 
-    def trained_modules(self) -> tuple[nn.Module, nn.Module | None]:
-        self._freeze_earlier_stages()
-        stage = self.current_stage
-        if (self.warm_start and stage > 0
-                and int(self.train_steps) == self.scheduler.stage_start(stage)):
-            self._warm_start(stage)     # the stage's first step; idempotent if asked twice
+    def begin_step(self, step: int) -> None:
+        """Before 0-based training ``step``: freeze the stages before the step's stage and,
+        at a stage's first step with ``warm_start``, copy the stage below into it. The step
+        count decides, so a run resumed mid-stage keeps its checkpointed weights."""
+        stage = self.scheduler.stage_at(step)
+        self._freeze_earlier_stages(stage)
+        if self.warm_start and stage > 0 and step == self.scheduler.stage_start(stage):
+            self._warm_start(stage)
+
+    def trained_modules(self, step: int | None = None) -> tuple[nn.Module, nn.Module | None]:
+        stage = self.current_stage if step is None else self.scheduler.stage_at(step)
         return self.stage_generator(stage), self.stage_discriminator(stage)
 
-    def training_outputs(self, batch: dict):
-        # train_steps was counted up for this step already
-        stage = self.scheduler.stage_at(int(self.train_steps) - 1)
+    def training_outputs(self, batch: dict, step: int):
+        stage = self.scheduler.stage_at(step)
         return self.run_stages(batch, stage, grad_stage=stage)
 
     # -- running the stages ------------------------------------------------------------------
