@@ -8,6 +8,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from toolbox import BaseAdversarialLoss, BaseReconstructionLoss
+from toolbox.registry import LOSSES
 
 
 class _PixelWeightedLoss(BaseReconstructionLoss):
@@ -34,6 +35,7 @@ class _PixelWeightedLoss(BaseReconstructionLoss):
         return (self.error(pred - target) * weight).mean()
 
 
+@LOSSES.register_module()
 class L1Loss(_PixelWeightedLoss):
     """Mean absolute error, pixels weighted ``hole_weight`` inside the hole and
     ``valid_weight`` outside: ``mean(|pred - target| * (h * M + v * (1 - M)))``.
@@ -45,6 +47,7 @@ class L1Loss(_PixelWeightedLoss):
         return diff.abs()
 
 
+@LOSSES.register_module()
 class MSELoss(_PixelWeightedLoss):
     """Mean squared error, weighted like :class:`L1Loss`:
     ``mean((pred - target)**2 * (h * M + v * (1 - M)))`` (Global&Local's completion loss
@@ -54,6 +57,7 @@ class MSELoss(_PixelWeightedLoss):
         return diff.square()
 
 
+@LOSSES.register_module()
 class HingeGANLoss(BaseAdversarialLoss):
     """Hinge objective: D minimises ``relu(1 - D(real)) + relu(1 + D(fake))``, G ``-D(fake)``."""
 
@@ -64,6 +68,7 @@ class HingeGANLoss(BaseAdversarialLoss):
         return F.relu(1.0 - real_logits).mean() + F.relu(1.0 + fake_logits).mean()
 
 
+@LOSSES.register_module()
 class NonSaturatingGANLoss(BaseAdversarialLoss):
     """Logistic objective: D minimises ``softplus(-D(real)) + softplus(D(fake))``,
     G ``softplus(-D(fake))`` (Goodfellow et al.'s non-saturating variant)."""
@@ -75,6 +80,7 @@ class NonSaturatingGANLoss(BaseAdversarialLoss):
         return F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()
 
 
+@LOSSES.register_module()
 class RelativisticAverageGANLoss(BaseAdversarialLoss):
     """Relativistic average GAN (Jolicoeur-Martineau, 2019), as ESRGAN and DMFN train:
     D learns that real images look more real than the average fake, and G the reverse.

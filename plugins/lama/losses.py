@@ -15,6 +15,7 @@ from torch import Tensor, nn
 
 from toolbox import BaseFeatureMatchingLoss, BaseReconstructionLoss
 from toolbox.weights import load_state_dict_file, timm_weights_file, torchvision_weights_file
+from toolbox.registry import LOSSES
 from toolbox_plugins.basic.losses import NonSaturatingGANLoss
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -27,6 +28,7 @@ def patch_holes(mask: Tensor, size: Sequence[int]) -> Tensor:
     return F.adaptive_max_pool2d(mask.float(), tuple(size))
 
 
+@LOSSES.register_module()
 class NonSaturatingR1Loss(NonSaturatingGANLoss):
     """Non-saturating logistic GAN loss with Mescheder et al.'s R1 penalty on real images:
     ``r1_weight * mean_b ||d D(x_b) / d x_b||^2`` added to the discriminator's loss.
@@ -84,6 +86,7 @@ class NonSaturatingR1Loss(NonSaturatingGANLoss):
                        'd_fake': fake_logits.detach().mean()}
 
 
+@LOSSES.register_module()
 class DiscriminatorFeatureMatchingLoss(BaseFeatureMatchingLoss):
     """Mean over the discriminator's layers of the mean L2 (``kind='l2'``, LaMa's
     "discriminator perceptual loss") or L1 distance between fake and real feature maps.
@@ -116,6 +119,7 @@ class DiscriminatorFeatureMatchingLoss(BaseFeatureMatchingLoss):
 VGG_LAYERS = {'vgg16': (3, 8, 15, 22, 29), 'vgg19': (3, 8, 17, 26, 35)}
 
 
+@LOSSES.register_module()
 class HRFPerceptualLoss(BaseReconstructionLoss):
     """High-receptive-field perceptual loss: sum over the chosen stages of a frozen
     backbone of the mean squared difference of the features of prediction and target.
