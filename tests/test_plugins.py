@@ -230,3 +230,37 @@ def test_a_plugin_records_what_it_registered(write_plugin):
     assert component_origin('generators', 'RecordedGenerator') == info
     assert loaded_plugins()['recorded'] == info
     assert component_origin('generators', 'EncoderDecoderGenerator').name == 'basic'
+
+
+def test_an_old_style_component_hook_is_reported_with_the_decorator_to_use(write_plugin):
+    module = write_plugin("""
+    from toolbox import hookimpl
+
+    @hookimpl
+    def toolbox_generators():
+        return []
+    """)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        assert load_plugin(module, PluginInfo('old', 'old-dist', '0.1', module)) is not None
+    messages = [str(w.message) for w in caught if issubclass(w.category, PluginWarning)]
+    assert len(messages) == 1 and "'toolbox_generators', which is not a toolbox hook" in \
+        messages[0] and '@GENERATORS.register_module()' in messages[0], messages
+
+
+def test_method_metadata_with_wrong_keys_is_an_error_naming_the_plugin(write_plugin):
+    from toolbox.plugins import methods, plugin_manager
+    module = write_plugin("""
+    from toolbox import hookimpl
+
+    @hookimpl
+    def toolbox_methods():
+        return [dict(name='Sloppy', paper=None, plugin='sloppy')]
+    """)
+    plugin = load_plugin(module, PluginInfo('sloppy', 'sloppy-dist', '0.1', module))
+    try:
+        with pytest.raises(ValueError, match="plugin 'sloppy' returned 'Sloppy'.*official_code"):
+            methods()
+    finally:
+        plugin_manager().unregister(plugin)
+    assert 'DeepFill v2' in [m['name'] for m in methods()]

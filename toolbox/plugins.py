@@ -124,8 +124,10 @@ def component_origin(registry_key: str, name: str) -> PluginInfo | None:
 
 
 def ensure_loaded() -> None:
-    """Load the engine's components and the plugins, once."""
-    if _loaded or _loading:
+    """Load the engine's components and the plugins, once. A lookup from another thread
+    while they load waits for them; one from the loading thread (a plugin's import looking
+    something up) sees what is registered so far."""
+    if _loaded:
         return
     load_plugins()
 
@@ -157,8 +159,9 @@ def load_plugins() -> pluggy.PluginManager:
                         _load(info, ep.load)
             for modname in _env_list('TOOLBOX_PLUGINS'):
                 if not _pm.has_plugin(modname):
-                    _load(PluginInfo(modname, 'TOOLBOX_PLUGINS', '-', modname),
-                          lambda m=modname: importlib.import_module(m))
+                    info = PluginInfo(modname, 'TOOLBOX_PLUGINS', '-', modname)
+                    _owners.setdefault(modname, info)
+                    _load(info, lambda m=modname: importlib.import_module(m))
             _tag_earlier_entries()
             _loaded = True
         finally:
@@ -175,7 +178,10 @@ def load_plugin(module: str, info: PluginInfo | None = None) -> object | None:
     load_plugins()
     info = info or PluginInfo(module, 'TOOLBOX_PLUGINS', '-', module)
     with _lock:
-        return _load(info, lambda: importlib.import_module(module))
+        _owners.setdefault(module, info)
+        loaded = _load(info, lambda: importlib.import_module(module))
+        _tag_earlier_entries()
+        return loaded
 
 
 def _entry_point_info(ep: md.EntryPoint) -> PluginInfo:
