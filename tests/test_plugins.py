@@ -205,6 +205,17 @@ def test_taking_a_name_with_force_is_a_conflict_too(write_plugin):
 
     1 / 0
     """, 'ZeroDivisionError'),
+    ("""
+    from toolbox import hookimpl
+
+    @GENERATORS.register_module()
+    class HookedGenerator(_Gen):
+        pass
+
+    @hookimpl
+    def toolbox_methods(parser):    # the hook takes no argument
+        return []
+    """, 'could not be registered with the plugin manager'),
 ])
 def test_a_bad_plugin_is_one_warning_and_registers_nothing(write_plugin, body, expected):
     before = (sorted(GENERATORS.module_dict), sorted(LOSSES.module_dict))
