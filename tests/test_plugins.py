@@ -275,3 +275,29 @@ def test_method_metadata_with_wrong_keys_is_an_error_naming_the_plugin(write_plu
     finally:
         plugin_manager().unregister(plugin)
     assert 'DeepFill v2' in [m['name'] for m in methods()]
+
+
+LAZY = textwrap.dedent('''
+    import sys, threading, time
+    import toolbox
+    from toolbox.registry import GENERATORS, LOSSES
+    assert not [m for m in sys.modules if m.startswith('toolbox_plugins')], 'loaded on import'
+    assert 'toolbox.models' not in sys.modules, 'the engine models loaded on import'
+    seen = []
+    def look():
+        seen.append((len(GENERATORS), len(LOSSES)))
+    threads = [threading.Thread(target=look) for _ in range(4)]
+    for t in threads:
+        t.start()
+        time.sleep(0.05)     # the first thread is loading when the others look
+    for t in threads:
+        t.join()
+    assert 'toolbox_plugins.basic' in sys.modules and 'toolbox.models' in sys.modules
+    assert len(set(seen)) == 1 and seen[0][0] > 10, seen
+    print('ok')
+''')
+
+
+def test_plugins_load_on_the_first_lookup_and_other_threads_wait_for_them():
+    result = run_python(['-c', LAZY])
+    assert result.returncode == 0 and result.stdout.strip() == 'ok', result.stderr[-3000:]
