@@ -5,12 +5,13 @@ A new plugin is tested by registering it: these parameters are read from the reg
 import pytest
 
 from toolbox import testing
-from toolbox.registry import KINDS, LOSSES
+from toolbox.kinds import KINDS
+from toolbox.registry import LOSSES
 
 pytestmark = pytest.mark.filterwarnings('ignore::UserWarning')
 
 
-# every registered component of every kind (toolbox.registry.KINDS), by its kind's check
+# every registered component of every kind (toolbox.kinds.KINDS), by its kind's check
 @pytest.mark.parametrize('key, name', [(k.key, name) for k in KINDS
                                        for name in testing.components(k.key)])
 def test_component_contract(key, name):
@@ -22,22 +23,6 @@ def test_every_kind_has_components():
         assert testing.components(kind.key), kind.key
         assert callable(getattr(testing, kind.check)), kind.check
     assert 'L1Loss' in LOSSES
-
-
-def test_old_kind_names_still_work_with_a_deprecation_warning():
-    import toolbox
-    from toolbox import registry
-    with pytest.warns(DeprecationWarning, match='stage_schedulers'):
-        assert testing.components('progressive_schedulers') == testing.components(
-            'stage_schedulers')
-    with pytest.warns(DeprecationWarning, match='STAGE_SCHEDULERS'):
-        assert registry.PROGRESSIVE_SCHEDULERS is registry.STAGE_SCHEDULERS
-    with pytest.warns(DeprecationWarning, match='STAGE_SCHEDULERS'):
-        assert toolbox.PROGRESSIVE_SCHEDULERS is toolbox.STAGE_SCHEDULERS
-    with pytest.warns(DeprecationWarning, match='BaseStageScheduler'):
-        assert toolbox.BaseProgressiveScheduler is toolbox.BaseStageScheduler
-    with pytest.warns(DeprecationWarning, match='check_stage_scheduler'):
-        testing.check_progressive_scheduler('StageScheduler')
 
 
 @pytest.mark.parametrize('name', testing.models())

@@ -1,4 +1,4 @@
-"""Plugin loading: a real third-party distribution, a broken one, conflicts, hook checks."""
+"""Plugin loading: a real third-party distribution, a broken one, conflicts, isolation."""
 from __future__ import annotations
 
 import json
@@ -6,13 +6,12 @@ import os.path as osp
 import subprocess
 import sys
 import textwrap
-import types
+import itertools
 import warnings
 
 import pytest
 
-from toolbox import BaseGenerator, hookimpl
-from toolbox.plugins import PluginConflictError, PluginInfo, PluginWarning, register_plugin
+from toolbox.plugins import PluginConflictError, PluginInfo, PluginWarning, load_plugin
 from toolbox.registry import GENERATORS, LOSSES
 
 from .utils import REPO, run_python
@@ -36,17 +35,18 @@ PROBE = textwrap.dedent('''
     warnings.simplefilter('always')
     with warnings.catch_warnings(record=True) as caught:
         from toolbox.registry import GENERATORS, MASK_GENERATORS
-        from toolbox.plugins import component_origin
+        from toolbox.plugins import component_origin, config_dirs, methods
         names = {'generators': sorted(GENERATORS.module_dict),
                  'masks': sorted(MASK_GENERATORS.module_dict)}
     origin = component_origin('generators', 'TinyGenerator')
+    extras = dict(methods=[m['name'] for m in methods()], config_dirs=config_dirs())
     out = io.StringIO()
     from toolbox.cli import main
     with contextlib.redirect_stdout(out):
         main(['list'])
     print(json.dumps(dict(names=names, warnings=[str(w.message) for w in caught],
                           origin=origin and [origin.name, origin.distribution, origin.version],
-                          listing=out.getvalue())))
+                          listing=out.getvalue(), **extras)))
 ''')
 
 
@@ -56,8 +56,13 @@ def _probe(site: str, **env) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def test_third_party_and_broken_plugins(plugin_site):
-    found = _probe(plugin_site)
+@pytest.fixture(scope='module')
+def default_probe(plugin_site) -> dict:
+    return _probe(plugin_site)
+
+
+def test_third_party_and_broken_plugins(default_probe):
+    found = default_probe
     assert 'TinyGenerator' in found['names']['generators']
     assert 'StripeMask' in found['names']['masks']
     assert 'EncoderDecoderGenerator' in found['names']['generators']   # built-ins still load
@@ -70,8 +75,16 @@ def test_third_party_and_broken_plugins(plugin_site):
     assert len(broken) == 1, found['warnings']
     assert 'toolbox-broken-plugin 1.0.0' in broken[0]
     assert 'not_installed_anywhere' in broken[0]          # the cause
-    misspelled = [w for w in found['warnings'] if 'toolbox_discriminator' in w]
-    assert misspelled and "did you mean 'toolbox_discriminators'" in misspelled[0]
+    misspelled = [w for w in found['warnings'] if "'toolbox_method'" in w]
+    assert len(misspelled) == 1 and "did you mean 'toolbox_methods'" in misspelled[0]
+    assert "'example'" in misspelled[0]
+
+
+def test_extension_points_reach_a_third_party_plugin(default_probe):
+    found = default_probe
+    assert 'Tiny' in found['methods'] and 'DeepFill v2' in found['methods']
+    shipped = [d for d in found['config_dirs'] if 'toolbox_example_plugin' in d]
+    assert len(shipped) == 1 and osp.isfile(osp.join(shipped[0], 'tiny.py'))
 
 
 def test_block_list_and_disabled_autoload(plugin_site):
@@ -109,56 +122,182 @@ def test_train_one_iteration_with_third_party_components(plugin_site, demo_root,
     assert (tmp_path / 'work' / 'iter_1.pth').exists()
 
 
-# -- in-process checks with plugin objects that are not installed -----------------------
+# -- in-process checks with plugin modules that are not installed -------------------------
 
-class _Gen(BaseGenerator):
-    def forward(self, masked_image, mask, **guidance):
-        return {'output': masked_image}
+_serial = itertools.count()
 
 
-def _plugin(**hooks) -> types.ModuleType:
-    module = types.ModuleType('fake_plugin')
-    for name, fn in hooks.items():
-        setattr(module, name, hookimpl(fn))
-    return module
+@pytest.fixture
+def write_plugin(tmp_path, monkeypatch):
+    """Write a plugin module into a folder on sys.path; return its (unique) module name.
+    Whatever a test's plugin registered is removed from the registries afterwards."""
+    monkeypatch.syspath_prepend(str(tmp_path))
+    GENERATORS.module_dict  # the built-in plugins first
+    before = {id(r): dict(r._module_dict) for r in (GENERATORS, LOSSES)}
+
+    def write(source: str) -> str:
+        name = f'fake_plugin_{next(_serial)}'
+        (tmp_path / f'{name}.py').write_text(textwrap.dedent(source))
+        return name
+
+    yield write
+    for registry in (GENERATORS, LOSSES):
+        registry._module_dict.clear()
+        registry._module_dict.update(before[id(registry)])
 
 
-def test_two_plugins_registering_one_name_is_an_error_naming_both():
-    clash = type('EncoderDecoderGenerator', (_Gen,), {'__module__': 'other_pkg'})
-    GENERATORS.module_dict  # load the built-ins first
-    module = _plugin(toolbox_generators=lambda: [clash])
+_GEN = """
+    from toolbox import BaseGenerator, GENERATORS, LOSSES
+
+    class _Gen(BaseGenerator):
+        def forward(self, masked_image, mask, **guidance):
+            return {'output': masked_image}
+"""
+
+
+def test_two_plugins_registering_one_name_is_an_error_naming_both(write_plugin):
+    builtin = GENERATORS.get('EncoderDecoderGenerator')
+    module = write_plugin(_GEN + """
+    @GENERATORS.register_module()
+    class RivalOnlyGenerator(_Gen):     # registered before the clash: must not stay
+        pass
+
+    @GENERATORS.register_module()
+    class EncoderDecoderGenerator(_Gen):
+        pass
+    """)
     with pytest.raises(PluginConflictError) as info:
-        register_plugin(module, PluginInfo('rival', 'rival-dist', '2.0', 'other_pkg'))
+        load_plugin(module, PluginInfo('rival', 'rival-dist', '2.0', module))
     msg = str(info.value)
     assert 'basic (inpainting-toolbox' in msg and 'rival (rival-dist 2.0)' in msg
-    assert GENERATORS.get('EncoderDecoderGenerator') is not clash
+    assert "generator 'EncoderDecoderGenerator'" in msg
+    assert GENERATORS.get('EncoderDecoderGenerator') is builtin
+    assert 'RivalOnlyGenerator' not in GENERATORS
 
 
-@pytest.mark.parametrize('hooks, expected', [
-    (dict(toolbox_losses=lambda: [_Gen]), 'not a subclass of toolbox.BaseLoss'),
-    (dict(toolbox_generators=lambda: ['_Gen']), 'is not a class'),
-    (dict(toolbox_generators=lambda: 1 / 0), 'ZeroDivisionError'),
+def test_taking_a_name_with_force_is_a_conflict_too(write_plugin):
+    builtin = GENERATORS.get('EncoderDecoderGenerator')
+    module = write_plugin(_GEN + """
+    @GENERATORS.register_module(force=True)
+    class EncoderDecoderGenerator(_Gen):
+        pass
+    """)
+    with pytest.raises(PluginConflictError, match='basic .*rival'):
+        load_plugin(module, PluginInfo('rival', 'rival-dist', '2.0', module))
+    assert GENERATORS.get('EncoderDecoderGenerator') is builtin
+
+
+@pytest.mark.parametrize('body, expected', [
+    ("""
+    @LOSSES.register_module()
+    class NotALoss(_Gen):
+        pass
+    """, 'not a subclass of toolbox.BaseLoss'),
+    ("""
+    def not_a_class(*args):
+        return None
+    GENERATORS.register_module(name='NotAClass', module=not_a_class)
+    """, 'which is not a class'),
+    ("""
+    @GENERATORS.register_module()
+    class HalfwayGenerator(_Gen):
+        pass
+
+    1 / 0
+    """, 'ZeroDivisionError'),
+    ("""
+    from toolbox import hookimpl
+
+    @GENERATORS.register_module()
+    class HookedGenerator(_Gen):
+        pass
+
+    @hookimpl
+    def toolbox_methods(parser):    # the hook takes no argument
+        return []
+    """, 'could not be registered with the plugin manager'),
 ])
-def test_a_bad_hook_result_is_one_warning_and_registers_nothing(hooks, expected):
-    before = (len(GENERATORS), len(LOSSES))
+def test_a_bad_plugin_is_one_warning_and_registers_nothing(write_plugin, body, expected):
+    before = (sorted(GENERATORS.module_dict), sorted(LOSSES.module_dict))
+    module = write_plugin(_GEN + body)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter('always')
-        register_plugin(_plugin(**hooks), PluginInfo('bad', 'bad-dist', '0.1', 'bad'))
+        assert load_plugin(module, PluginInfo('bad', 'bad-dist', '0.1', module)) is None
     messages = [str(w.message) for w in caught if issubclass(w.category, PluginWarning)]
-    assert len(messages) == 1 and expected in messages[0] and "'bad'" in messages[0]
-    assert (len(GENERATORS), len(LOSSES)) == before
+    assert len(messages) == 1 and expected in messages[0], messages
+    assert "'bad'" in messages[0] and 'bad-dist 0.1' in messages[0]
+    assert (sorted(GENERATORS.module_dict), sorted(LOSSES.module_dict)) == before
 
 
-def test_the_old_stage_scheduler_hook_still_registers_with_a_deprecation_warning():
-    from toolbox import BaseStageScheduler
-    from toolbox.registry import STAGE_SCHEDULERS
-    old_style = type('OldStyleScheduler', (BaseStageScheduler,), {'__module__': 'old_pkg'})
-    STAGE_SCHEDULERS.module_dict  # load the built-ins first
-    with pytest.warns(DeprecationWarning, match='toolbox_progressive_schedulers.*'
-                                                'toolbox_stage_schedulers'):
-        register_plugin(_plugin(toolbox_progressive_schedulers=lambda: [old_style]),
-                        PluginInfo('old', 'old-dist', '0.1', 'old_pkg'))
+def test_a_plugin_records_what_it_registered(write_plugin):
+    from toolbox.plugins import component_origin, loaded_plugins
+    module = write_plugin(_GEN + """
+    @GENERATORS.register_module()
+    class RecordedGenerator(_Gen):
+        pass
+    """)
+    info = PluginInfo('recorded', 'recorded-dist', '1.0', module)
+    assert load_plugin(module, info) is not None
+    assert component_origin('generators', 'RecordedGenerator') == info
+    assert loaded_plugins()['recorded'] == info
+    assert component_origin('generators', 'EncoderDecoderGenerator').name == 'basic'
+
+
+def test_an_old_style_component_hook_is_reported_with_the_decorator_to_use(write_plugin):
+    module = write_plugin("""
+    from toolbox import hookimpl
+
+    @hookimpl
+    def toolbox_generators():
+        return []
+    """)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        assert load_plugin(module, PluginInfo('old', 'old-dist', '0.1', module)) is not None
+    messages = [str(w.message) for w in caught if issubclass(w.category, PluginWarning)]
+    assert len(messages) == 1 and "'toolbox_generators', which is not a toolbox hook" in \
+        messages[0] and '@GENERATORS.register_module()' in messages[0], messages
+
+
+def test_method_metadata_with_wrong_keys_is_an_error_naming_the_plugin(write_plugin):
+    from toolbox.plugins import methods, plugin_manager
+    module = write_plugin("""
+    from toolbox import hookimpl
+
+    @hookimpl
+    def toolbox_methods():
+        return [dict(name='Sloppy', paper=None, plugin='sloppy')]
+    """)
+    plugin = load_plugin(module, PluginInfo('sloppy', 'sloppy-dist', '0.1', module))
     try:
-        assert STAGE_SCHEDULERS.get('OldStyleScheduler') is old_style
+        with pytest.raises(ValueError, match="plugin 'sloppy' returned 'Sloppy'.*official_code"):
+            methods()
     finally:
-        STAGE_SCHEDULERS._module_dict.pop('OldStyleScheduler')
+        plugin_manager().unregister(plugin)
+    assert 'DeepFill v2' in [m['name'] for m in methods()]
+
+
+LAZY = textwrap.dedent('''
+    import sys, threading, time
+    import toolbox
+    from toolbox.registry import GENERATORS, LOSSES
+    assert not [m for m in sys.modules if m.startswith('toolbox_plugins')], 'loaded on import'
+    assert 'toolbox.models' not in sys.modules, 'the engine models loaded on import'
+    seen = []
+    def look():
+        seen.append((len(GENERATORS), len(LOSSES)))
+    threads = [threading.Thread(target=look) for _ in range(4)]
+    for t in threads:
+        t.start()
+        time.sleep(0.05)     # the first thread is loading when the others look
+    for t in threads:
+        t.join()
+    assert 'toolbox_plugins.basic' in sys.modules and 'toolbox.models' in sys.modules
+    assert len(set(seen)) == 1 and seen[0][0] > 10, seen
+    print('ok')
+''')
+
+
+def test_plugins_load_on_the_first_lookup_and_other_threads_wait_for_them():
+    result = run_python(['-c', LAZY])
+    assert result.returncode == 0 and result.stdout.strip() == 'ok', result.stderr[-3000:]

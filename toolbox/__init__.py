@@ -1,31 +1,33 @@
 """An image-inpainting toolbox whose components are plugins.
 
 Public API. Components are looked up in the registries of :mod:`toolbox.registry`; the
-first lookup loads every plugin (see :mod:`toolbox.plugins`). Each component kind's
-registry (``GENERATORS`` ...) and base class (``BaseGenerator`` ...) is exported here, as
-listed in :data:`toolbox.registry.KINDS`.
+first lookup loads every plugin (see :mod:`toolbox.plugins`). Each component kind
+(:data:`toolbox.kinds.KINDS`) has its registry (``GENERATORS`` ...) and its base class
+(``BaseGenerator`` ...) exported here.
 """
-from . import bases as _bases
-from . import registry as _registry
-from .bases import (BaseAdversarialLoss, BaseFeatureMatchingLoss, BaseReconstructionLoss,
-                    check_image_and_mask)
+from .bases import (BaseAdversarialLoss, BaseDenoiser, BaseDiscriminator,
+                    BaseFeatureMatchingLoss, BaseGenerator, BaseLoss, BaseMaskGenerator,
+                    BaseNoiseSchedule, BaseReconstructionLoss, BaseSampler, BaseStageScheduler,
+                    BaseWeightConverter, check_image_and_mask)
 from .hookspecs import hookimpl
 from .plugins import PluginConflictError, PluginWarning, load_plugins
-from .registry import KINDS, MODELS
+from .registry import (DENOISERS, DISCRIMINATORS, GENERATORS, LOSSES, MASK_GENERATORS, MODELS,
+                       NOISE_SCHEDULES, SAMPLERS, STAGE_SCHEDULERS, WEIGHT_CONVERTERS)
 
 __version__ = '0.1.0'
 
-globals().update({k.constant: getattr(_registry, k.constant) for k in KINDS})
-globals().update({k.base: getattr(_bases, k.base) for k in KINDS})
-
 __all__ = [
-    'hookimpl', 'load_plugins', 'PluginWarning', 'PluginConflictError', 'MODELS',
-    *(k.constant for k in KINDS), *(k.base for k in KINDS),
+    'hookimpl', 'load_plugins', 'PluginWarning', 'PluginConflictError',
+    # the registries of the component kinds, and the Runner's models
+    'GENERATORS', 'DISCRIMINATORS', 'LOSSES', 'MASK_GENERATORS', 'STAGE_SCHEDULERS',
+    'DENOISERS', 'NOISE_SCHEDULES', 'SAMPLERS', 'WEIGHT_CONVERTERS', 'MODELS',
+    # their base classes
+    'BaseGenerator', 'BaseDiscriminator', 'BaseLoss', 'BaseMaskGenerator',
+    'BaseStageScheduler', 'BaseDenoiser', 'BaseNoiseSchedule', 'BaseSampler',
+    'BaseWeightConverter',
     'BaseReconstructionLoss', 'BaseAdversarialLoss', 'BaseFeatureMatchingLoss',
     'check_image_and_mask', 'init_inpaintor', 'inpaint', 'BaseInpaintor',
 ]
-
-_DEPRECATED = {'PROGRESSIVE_SCHEDULERS': _registry, 'BaseProgressiveScheduler': _bases}
 
 
 def __getattr__(name: str):
@@ -36,6 +38,4 @@ def __getattr__(name: str):
     if name == 'BaseInpaintor':    # pulls in mmengine's model machinery
         from .models.base import BaseInpaintor
         return BaseInpaintor
-    if name in _DEPRECATED:        # warns, names the new one
-        return getattr(_DEPRECATED[name], name)
     raise AttributeError(f'module {__name__!r} has no attribute {name!r}')

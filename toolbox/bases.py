@@ -15,8 +15,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
-import warnings
-
 import numpy as np
 import torch
 from torch import Tensor, nn
@@ -283,12 +281,6 @@ class BaseStageScheduler:
         return any(self.stage_start(s) == iteration for s in range(1, self.num_stages))
 
 
-def __getattr__(name: str):
-    if name == 'BaseProgressiveScheduler':
-        warnings.warn('BaseProgressiveScheduler is now BaseStageScheduler; the old name goes '
-                      'in the next release', DeprecationWarning, stacklevel=2)
-        return BaseStageScheduler
-    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
 
 
 # -- diffusion ---------------------------------------------------------------------------------

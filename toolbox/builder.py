@@ -11,7 +11,7 @@ import contextlib
 import contextvars
 import difflib
 import inspect
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from mmengine.registry import build_from_cfg
@@ -42,13 +42,13 @@ def current_path() -> str:
 
 
 class UnknownComponentError(KeyError):
-    """A ``type=`` that no registry entry of this kind has."""
+    """A ``type=`` that no registry entry of this kind has.
 
-    def __init__(self, registry, name: str) -> None:
-        from toolbox.plugins import ensure_loaded
-        from toolbox.registry import ALL_REGISTRIES
-        for other in ALL_REGISTRIES.values():   # an error path: completeness over speed
-            ensure_loaded(other)
+    ``registries`` are all the registries to search for the name under another kind (the
+    caller's, already loaded: this module imports no registry, so that they may import it).
+    """
+
+    def __init__(self, registry, name: str, registries: Iterable = ()) -> None:
         self.registry = registry
         self.name = name
         self.path = current_path()
@@ -57,7 +57,7 @@ class UnknownComponentError(KeyError):
         if parent is not None:  # mmengine's own classes are valid names too
             known = sorted(set(known) | set(parent._module_dict))
         self.suggestions = difflib.get_close_matches(str(name), known, n=3, cutoff=0.6)
-        self.other_kinds = [reg.kind for reg in ALL_REGISTRIES.values()
+        self.other_kinds = [reg.kind for reg in registries
                             if reg is not registry and name in reg._module_dict]
         msg = f'no {registry.kind} named {name!r} is registered'
         if self.path:

@@ -13,8 +13,7 @@ def _kinds() -> dict:
 
 def _rows(kind: str | None):
     from toolbox.plugins import component_origin, ensure_loaded
-    for registry in _kinds().values():   # an engine module may fill several registries
-        ensure_loaded(registry)
+    ensure_loaded()
     for key, registry in _kinds().items():
         if kind and key != kind:
             continue
@@ -23,10 +22,7 @@ def _rows(kind: str | None):
 
 
 def cmd_list(args) -> int:
-    from toolbox.registry import DEPRECATED_KEYS, kind_key
     kinds = _kinds()
-    if args.kind in DEPRECATED_KEYS:
-        args.kind = kind_key(args.kind)
     if args.kind and args.kind not in kinds:
         import difflib
         close = difflib.get_close_matches(args.kind, list(kinds), n=1)

@@ -1,7 +1,7 @@
 """Importing weights released with other code bases: the converter contract.
 
-A plugin that can read another project's checkpoints returns :class:`BaseWeightConverter`
-subclasses from its ``toolbox_weight_converters`` hook; :func:`toolbox.apis.convert_weights`
+A plugin that can read another project's checkpoints registers :class:`BaseWeightConverter`
+subclasses with ``@WEIGHT_CONVERTERS.register_module()``; :func:`toolbox.apis.convert_weights`
 and ``tools/convert_weights.py`` look them up by :attr:`~BaseWeightConverter.format`. The
 engine does the reading, the checks and the writing; a converter only says whether a state
 dict is of its format and renames (and, where the layouts differ, reorders) its tensors.

@@ -1,65 +1,76 @@
-"""Hook specifications: what a plugin can contribute to the toolbox.
+"""Hook specifications: the extension points a plugin can implement.
 
-A plugin is a module named by an entry point in the group ``toolbox.plugins``. It implements
-any of the hooks below with the :data:`hookimpl` marker; each hook returns a list of
-*classes*, which the toolbox registers under their class name and tags with the plugin that
-provided them::
+Components (generators, losses, mask generators, models ...) are not contributed through
+hooks: they register themselves with the decorator on their class,
+``@GENERATORS.register_module()``, and importing the plugin's module is what registers
+them. The hooks here are for what a decorator cannot say. Each is called through
+``pm.hook.<name>(...)`` (see :mod:`toolbox.plugins`), and a plugin implements it with the
+:data:`hookimpl` marker::
 
     # my_plugin/__init__.py
-    from toolbox import BaseGenerator, hookimpl
+    from toolbox import hookimpl
 
-    class TinyGenerator(BaseGenerator):
-        ...
+    from . import generator   # its classes register themselves
 
     @hookimpl
-    def toolbox_generators():
-        return [TinyGenerator]
+    def toolbox_methods():
+        return [dict(name='My Net', paper='Doe et al., "My Net"', venue='CVPR 2030',
+                     official_code='doe/mynet', plugin='my_plugin', configs=None)]
 
-Hooks take no arguments, so a plugin written today keeps working when hooks are added.
-A function named like a hook but not matching any specification (``toolbox_generator``,
-say) is reported with a warning when plugins load.
+A plugin implements only the hooks it needs, and hooks added later do not break it. A
+function marked ``@hookimpl`` whose name matches no hook here (a misspelling such as
+``toolbox_method``) is reported with a warning when plugins load.
 """
 from __future__ import annotations
 
+from typing import TypedDict
+
 import pluggy
 
-from toolbox.registry import DEPRECATED_KEYS, KINDS, RUNNER_HOOKS
+__all__ = ['PROJECT_NAME', 'hookspec', 'hookimpl', 'MethodInfo', 'toolbox_methods',
+           'toolbox_config_dirs']
 
 PROJECT_NAME = 'toolbox'
 
+#: Marker for the hook specifications of this module.
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)
 #: Marker for plugin functions implementing the hooks of this module.
 hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 
 
-def _spec(key: str, doc: str, returns: str):
-    """The hook ``toolbox_<key>() -> list[type[returns]]`` with ``doc``."""
-    def hook() -> list[type]:
-        """Return the classes to register."""
-    hook.__name__ = hook.__qualname__ = f'toolbox_{key}'
-    hook.__doc__ = f'{doc}\n\nReturns a list of classes ({returns}); each is registered under its class name.'
-    hook.__annotations__ = {'return': f'list[type[{returns}]]'}
-    hook.__module__ = __name__
-    return hookspec(hook)
+class MethodInfo(TypedDict):
+    """One published method that a plugin implements (a row of the docs' method table)."""
+    #: The method's usual name, e.g. ``'DeepFill v2'``.
+    name: str
+    #: Authors and title, e.g. ``'Yu et al., "Free-Form Image Inpainting with Gated
+    #: Convolution"'``; ``None`` for a method without a paper (a baseline).
+    paper: str | None
+    #: Where and when it appeared, e.g. ``'ICCV 2019'``; ``None`` without a paper.
+    venue: str | None
+    #: The authors' code as GitHub ``owner/repo``, or ``None`` when none was released.
+    official_code: str | None
+    #: The plugin's entry-point name (group ``toolbox.plugins``), e.g. ``'deepfillv2'``.
+    plugin: str
+    #: The method's config folder under ``configs/`` (the plugin's folder name), or
+    #: ``None`` when it has none.
+    configs: str | None
 
 
-# One hook per component kind (toolbox.registry.KINDS) and per Runner registry a plugin may
-# fill (toolbox.registry.RUNNER_HOOKS): toolbox_generators, ..., toolbox_models, ...
-#: hook name -> key of :data:`toolbox.registry.ALL_REGISTRIES`
-HOOK_TO_REGISTRY: dict[str, str] = {}
-for _kind in KINDS:
-    globals()[f'toolbox_{_kind.key}'] = _spec(
-        _kind.key, f'{_kind.doc}\n\nSubclasses of :class:`toolbox.bases.{_kind.base}`, '
-        f'registered in ``toolbox.registry.{_kind.constant}``.', f'toolbox.bases.{_kind.base}')
-    HOOK_TO_REGISTRY[f'toolbox_{_kind.key}'] = _kind.key
-for _key, (_registry, _doc) in RUNNER_HOOKS.items():
-    globals()[f'toolbox_{_key}'] = _spec(_key, _doc, 'object')
-    HOOK_TO_REGISTRY[f'toolbox_{_key}'] = _key
+@hookspec
+def toolbox_methods() -> list[MethodInfo]:
+    """The published methods this plugin implements.
 
-#: Deprecated hook names -> the registry they still fill (with a DeprecationWarning).
-DEPRECATED_HOOKS: dict[str, str] = {
-    f'toolbox_{old}': new for old, new in DEPRECATED_KEYS.items()}
-for _old, _new in DEPRECATED_HOOKS.items():
-    globals()[_old] = _spec(_old[len('toolbox_'):], f'Deprecated name of ``toolbox_{_new}``.',
-                            'object')
-HOOK_TO_REGISTRY.update(DEPRECATED_HOOKS)
+    Returns a list of :class:`MethodInfo` dicts (an empty list for a plugin of shared
+    pieces, such as mask recipes). :func:`toolbox.plugins.methods` collects them; the
+    method table of the docs is generated from them (``python -m toolbox.docs_tables``).
+    """
+
+
+@hookspec
+def toolbox_config_dirs() -> list[str]:
+    """Folders of config files that this plugin ships inside its package.
+
+    Returns absolute paths (``os.path.join(os.path.dirname(__file__), 'configs')``);
+    :func:`toolbox.plugins.config_dirs` lists them, so that tools can find a plugin's
+    configs in an installed package, where no ``configs/`` checkout exists.
+    """

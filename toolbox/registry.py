@@ -1,38 +1,76 @@
-"""The toolbox's registries.
+"""The toolbox's registries, each written out by name.
 
 Two families live here:
 
-* the **component kinds** that plugins contribute, listed once in :data:`KINDS` (the
-  hookspecs, the plugin checks, the contract tests and the public API derive from it):
-  ``GENERATORS``, ``DISCRIMINATORS``, ``LOSSES``, ``MASK_GENERATORS``,
-  ``STAGE_SCHEDULERS``, ``DENOISERS``, ``NOISE_SCHEDULES``, ``SAMPLERS``;
+* one registry per **component kind** (:data:`toolbox.kinds.KINDS`): ``GENERATORS``,
+  ``DISCRIMINATORS``, ``LOSSES``, ``MASK_GENERATORS``, ``STAGE_SCHEDULERS``, ``DENOISERS``,
+  ``NOISE_SCHEDULES``, ``SAMPLERS``, ``WEIGHT_CONVERTERS``;
 * **children of every mmengine root registry** (``MODELS``, ``DATASETS``, ``TRANSFORMS``,
   ``METRICS``, ``HOOKS`` ...), so that mmengine's ``Runner`` finds the toolbox's models,
   datasets and hooks when ``default_scope='toolbox'``. Creating children for *all* roots,
   not just the ones we use, keeps mmengine from warning once per missing child.
 
+A component registers itself with the decorator on its definition,
+``@GENERATORS.register_module()``, in the engine and in plugins alike.
+
 Plugins are loaded lazily: the first lookup in any of these registries (``get``, ``build``,
-``in``, ``len``, ``module_dict``) loads every plugin found through the ``toolbox.plugins``
-entry points (see :mod:`toolbox.plugins`); the first lookup in a Runner registry also
-imports the engine module that fills it (``MODELS``: ``toolbox.models``, ...).
-``import toolbox`` itself therefore stays cheap.
+``in``, ``len``, ``module_dict``) calls the loader that :mod:`toolbox.plugins` installs
+with :func:`on_first_lookup` (importing ``toolbox`` installs it), which imports the
+engine's modules and every plugin. ``import toolbox`` itself therefore stays cheap. This
+module imports neither :mod:`toolbox.plugins` nor the engine's modules: they import it.
 """
 from __future__ import annotations
 
-import warnings
-from dataclasses import dataclass
+from collections.abc import Callable
 
 from mmengine import registry as _mm
 from mmengine.registry import Registry
 
+from toolbox.builder import UnknownComponentError, build_checked, checked_build_func
+
 __all__ = [
-    'ToolboxRegistry', 'Kind', 'KINDS', 'KIND_REGISTRIES', 'ALL_REGISTRIES', 'kind_key',
+    'ToolboxRegistry', 'DuplicateNameError', 'on_first_lookup',
+    'KIND_REGISTRIES', 'RUNNER_REGISTRIES', 'ALL_REGISTRIES',
+    'GENERATORS', 'DISCRIMINATORS', 'LOSSES', 'MASK_GENERATORS', 'STAGE_SCHEDULERS',
+    'DENOISERS', 'NOISE_SCHEDULES', 'SAMPLERS', 'WEIGHT_CONVERTERS',
     'RUNNERS', 'RUNNER_CONSTRUCTORS', 'LOOPS', 'HOOKS', 'STRATEGIES', 'DATASETS',
     'DATA_SAMPLERS', 'TRANSFORMS', 'MODELS', 'MODEL_WRAPPERS', 'WEIGHT_INITIALIZERS',
     'OPTIMIZERS', 'OPTIM_WRAPPERS', 'OPTIM_WRAPPER_CONSTRUCTORS', 'PARAM_SCHEDULERS',
     'METRICS', 'EVALUATOR', 'TASK_UTILS', 'VISUALIZERS', 'VISBACKENDS', 'LOG_PROCESSORS',
     'INFERENCERS', 'FUNCTIONS',
 ]
+
+_loader: Callable[[], object] | None = None
+
+
+def on_first_lookup(loader: Callable[[], object]) -> None:
+    """Install ``loader``, called before every lookup until it has loaded the plugins
+    (it returns at once after that). :mod:`toolbox.plugins` installs its ``ensure_loaded``;
+    the registries do not import it, so that it may import them."""
+    global _loader
+    _loader = loader
+
+
+class DuplicateNameError(KeyError):
+    """A second class registered under a name that a registry already holds.
+
+    mmengine raises a plain ``KeyError`` naming only the module of the first class;
+    this one keeps both classes, so that :mod:`toolbox.plugins` can name both plugins.
+    """
+
+    def __init__(self, registry: 'ToolboxRegistry', name: str, existing: object,
+                 new: object) -> None:
+        self.registry, self.name, self.existing, self.new = registry, name, existing, new
+        self.message = (f'{registry.kind} {name!r} is already registered by '
+                        f'{_qualname(existing)}; {_qualname(new)} cannot take the name')
+        super().__init__(self.message)
+
+    def __str__(self) -> str:  # KeyError would repr-quote the message
+        return self.message
+
+
+def _qualname(obj: object) -> str:
+    return f'{getattr(obj, "__module__", "?")}.{getattr(obj, "__qualname__", repr(obj))}'
 
 
 class ToolboxRegistry(Registry):
@@ -43,21 +81,16 @@ class ToolboxRegistry(Registry):
     returning ``None``: mmengine turns ``None`` into a generic message far from the cause.
     """
 
-    def __init__(self, name: str, *, kind: str | None = None, engine_module: str | None = None,
-                 **kwargs) -> None:
+    def __init__(self, name: str, *, kind: str | None = None, **kwargs) -> None:
         kwargs.setdefault('scope', 'toolbox')
         super().__init__(name, **kwargs)
         # Human name of the kind for messages, e.g. 'generator'.
         self.kind = kind or name
-        # The engine module whose import registers the engine's own entries here; it is
-        # imported on the first lookup, so that looking up a generator does not pay for
-        # mmengine's model and optimizer machinery.
-        self.engine_module = engine_module
 
     # -- lazy plugin loading -------------------------------------------------------------
     def _ensure_loaded(self) -> None:
-        from toolbox.plugins import ensure_loaded
-        ensure_loaded(self)
+        if _loader is not None:
+            _loader()
 
     @property
     def module_dict(self) -> dict:
@@ -79,117 +112,79 @@ class ToolboxRegistry(Registry):
     def get(self, key: str):
         obj = self.find(key)
         if obj is None:
-            from toolbox.builder import UnknownComponentError
-            raise UnknownComponentError(self, key)
+            raise UnknownComponentError(self, key, ALL_REGISTRIES.values())
         return obj
 
     def build(self, cfg, *args, **kwargs):
         self._ensure_loaded()
         return super().build(cfg, *args, **kwargs)
 
-
-def _kind(name: str, kind: str) -> ToolboxRegistry:
-    from toolbox.builder import build_checked
-    return ToolboxRegistry(name, kind=kind, build_func=build_checked)
-
-
-@dataclass(frozen=True)
-class Kind:
-    """A kind of component that plugins contribute.
-
-    ``key`` names it everywhere: ``toolbox list KEY``, the hook ``toolbox_KEY``
-    (:mod:`toolbox.hookspecs`), ``KIND_REGISTRIES[KEY]``; ``constant`` is its registry's
-    name in this module and in :mod:`toolbox`; ``base`` the class in :mod:`toolbox.bases`
-    every entry derives from; ``check`` the contract check in :mod:`toolbox.testing` that
-    runs on every registered entry; ``doc`` says what the hook returns.
-    """
-    key: str
-    constant: str
-    name: str
-    base: str
-    check: str
-    doc: str
+    # -- registration --------------------------------------------------------------------
+    def _register_module(self, module, module_name=None, force: bool = False) -> None:
+        # mmengine's own check looks the old entry up through ``module_dict``, which would
+        # start plugin loading in the middle of a registration, and its KeyError names only
+        # one side of the clash. Registering the same object twice is harmless.
+        if module_name is None:
+            names = [getattr(module, '__name__', None)]
+        else:
+            names = [module_name] if isinstance(module_name, str) else list(module_name)
+        for name in names:
+            existing = self._module_dict.get(name)
+            if existing is not None and existing is not module and not force:
+                raise DuplicateNameError(self, name, existing, module)
+        super()._register_module(module, module_name, force=True)
 
 
-#: Every component kind, once.
-KINDS: tuple[Kind, ...] = (
-    Kind('generators', 'GENERATORS', 'generator', 'BaseGenerator', 'check_generator',
-         'Inpainting generators ``(masked_image, mask, **guidance) -> dict``.'),
-    Kind('discriminators', 'DISCRIMINATORS', 'discriminator', 'BaseDiscriminator',
-         'check_discriminator', 'Discriminators ``(image, mask, **conditions) -> logits``.'),
-    Kind('losses', 'LOSSES', 'loss', 'BaseLoss', 'check_loss',
-         'Losses: reconstruction (``BaseReconstructionLoss``), adversarial '
-         '(``BaseAdversarialLoss``) or feature-matching (``BaseFeatureMatchingLoss``).'),
-    Kind('mask_generators', 'MASK_GENERATORS', 'mask generator', 'BaseMaskGenerator',
-         'check_mask_generator', 'Mask recipes ``(shape, rng) -> uint8 (H, W)``, 1 = hole.'),
-    Kind('stage_schedulers', 'STAGE_SCHEDULERS', 'stage scheduler', 'BaseStageScheduler',
-         'check_stage_scheduler',
-         'Stage schedulers of progressive models: which stage trains at which iteration, '
-         'at which size.'),
-    Kind('denoisers', 'DENOISERS', 'denoiser', 'BaseDenoiser', 'check_denoiser',
-         'Diffusion denoisers ``(x_t, t) -> predicted noise``.'),
-    Kind('noise_schedules', 'NOISE_SCHEDULES', 'noise schedule', 'BaseNoiseSchedule',
-         'check_noise_schedule',
-         'Forward-process noise schedules (the variances beta_t), with respacing.'),
-    Kind('samplers', 'SAMPLERS', 'sampler', 'BaseSampler', 'check_sampler',
-         'Samplers that fill the holes by running a denoiser backwards through a noise '
-         'schedule (e.g. RePaint\'s resampling).'),
-    Kind('weight_converters', 'WEIGHT_CONVERTERS', 'weight converter', 'BaseWeightConverter',
-         'check_weight_converter',
-         "Importers of other projects' released checkpoints, looked up by their ``format`` "
-         'by :func:`toolbox.apis.convert_weights` and ``tools/convert_weights.py``.'),
-)
-
-KIND_REGISTRIES: dict[str, ToolboxRegistry] = {k.key: _kind(k.name, k.name) for k in KINDS}
-globals().update({k.constant: KIND_REGISTRIES[k.key] for k in KINDS})
-__all__ += [k.constant for k in KINDS]
-
-#: Old names kept working for one release, with a DeprecationWarning.
-DEPRECATED_KEYS = {'progressive_schedulers': 'stage_schedulers'}
-_DEPRECATED_CONSTANTS = {'PROGRESSIVE_SCHEDULERS': 'STAGE_SCHEDULERS'}
+def _kind(name: str) -> ToolboxRegistry:
+    return ToolboxRegistry(name, kind=name, build_func=build_checked)
 
 
-def kind_key(key: str) -> str:
-    """``key``, or the current key of a deprecated one (with a DeprecationWarning)."""
-    if key in DEPRECATED_KEYS:
-        new = DEPRECATED_KEYS[key]
-        warnings.warn(f'the component kind {key!r} is now called {new!r}; the old name '
-                      'goes in the next release', DeprecationWarning, stacklevel=3)
-        return new
-    return key
+# One registry per component kind (toolbox.kinds.KINDS, in that order; a test checks it).
+GENERATORS = _kind('generator')
+DISCRIMINATORS = _kind('discriminator')
+LOSSES = _kind('loss')
+MASK_GENERATORS = _kind('mask generator')
+STAGE_SCHEDULERS = _kind('stage scheduler')
+DENOISERS = _kind('denoiser')
+NOISE_SCHEDULES = _kind('noise schedule')
+SAMPLERS = _kind('sampler')
+WEIGHT_CONVERTERS = _kind('weight converter')
+
+#: kind key (toolbox.kinds.KINDS) -> its registry
+KIND_REGISTRIES: dict[str, ToolboxRegistry] = {
+    'generators': GENERATORS,
+    'discriminators': DISCRIMINATORS,
+    'losses': LOSSES,
+    'mask_generators': MASK_GENERATORS,
+    'stage_schedulers': STAGE_SCHEDULERS,
+    'denoisers': DENOISERS,
+    'noise_schedules': NOISE_SCHEDULES,
+    'samplers': SAMPLERS,
+    'weight_converters': WEIGHT_CONVERTERS,
+}
 
 
-def __getattr__(name: str):
-    if name in _DEPRECATED_CONSTANTS:
-        new = _DEPRECATED_CONSTANTS[name]
-        warnings.warn(f'toolbox.registry.{name} is now {new}; the old name goes in the next '
-                      'release', DeprecationWarning, stacklevel=2)
-        return globals()[new]
-    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
-
-
-def _child(root: Registry, engine_module: str | None = None) -> ToolboxRegistry:
-    from toolbox.builder import checked_build_func
-    return ToolboxRegistry(root.name, parent=root, kind=root.name, engine_module=engine_module,
+def _child(root: Registry) -> ToolboxRegistry:
+    return ToolboxRegistry(root.name, parent=root, kind=root.name,
                            build_func=checked_build_func(root.build_func))
 
 
-RUNNERS = _child(_mm.RUNNERS, 'toolbox.engine.runner')
+RUNNERS = _child(_mm.RUNNERS)
 RUNNER_CONSTRUCTORS = _child(_mm.RUNNER_CONSTRUCTORS)
 LOOPS = _child(_mm.LOOPS)
-HOOKS = _child(_mm.HOOKS, 'toolbox.engine')
+HOOKS = _child(_mm.HOOKS)
 STRATEGIES = _child(_mm.STRATEGIES)
-DATASETS = _child(_mm.DATASETS, 'toolbox.datasets')
+DATASETS = _child(_mm.DATASETS)
 DATA_SAMPLERS = _child(_mm.DATA_SAMPLERS)
-TRANSFORMS = _child(_mm.TRANSFORMS, 'toolbox.datasets')
-MODELS = _child(_mm.MODELS, 'toolbox.models')
-MODEL_WRAPPERS = _child(_mm.MODEL_WRAPPERS, 'toolbox.models')
+TRANSFORMS = _child(_mm.TRANSFORMS)
+MODELS = _child(_mm.MODELS)
+MODEL_WRAPPERS = _child(_mm.MODEL_WRAPPERS)
 WEIGHT_INITIALIZERS = _child(_mm.WEIGHT_INITIALIZERS)
 OPTIMIZERS = _child(_mm.OPTIMIZERS)
-OPTIM_WRAPPERS = _child(_mm.OPTIM_WRAPPERS, 'toolbox.models')
-OPTIM_WRAPPER_CONSTRUCTORS = _child(_mm.OPTIM_WRAPPER_CONSTRUCTORS, 'toolbox.models')
+OPTIM_WRAPPERS = _child(_mm.OPTIM_WRAPPERS)
+OPTIM_WRAPPER_CONSTRUCTORS = _child(_mm.OPTIM_WRAPPER_CONSTRUCTORS)
 PARAM_SCHEDULERS = _child(_mm.PARAM_SCHEDULERS)
-METRICS = _child(_mm.METRICS, 'toolbox.evaluation')
+METRICS = _child(_mm.METRICS)
 EVALUATOR = _child(_mm.EVALUATOR)
 TASK_UTILS = _child(_mm.TASK_UTILS)
 VISUALIZERS = _child(_mm.VISUALIZERS)
@@ -198,15 +193,14 @@ LOG_PROCESSORS = _child(_mm.LOG_PROCESSORS)
 INFERENCERS = _child(_mm.INFERENCERS)
 FUNCTIONS = _child(_mm.FUNCTIONS)
 
-# Registries a plugin may contribute to besides the kinds: key -> (registry, what the hook
-# ``toolbox_KEY`` returns); toolbox.hookspecs derives these hooks from it.
-RUNNER_HOOKS: dict[str, tuple[ToolboxRegistry, str]] = {
-    'models': (MODELS, 'Inpainting models (subclasses of ``toolbox.models.BaseInpaintor``).'),
-    'datasets': (DATASETS, 'Datasets (mmengine ``BaseDataset`` subclasses).'),
-    'transforms': (TRANSFORMS, 'Data transforms (mmcv ``BaseTransform`` subclasses).'),
-    'metrics': (METRICS, 'Metrics (mmengine ``BaseMetric`` subclasses).'),
-    'hooks': (HOOKS, 'Engine hooks (mmengine ``Hook`` subclasses).'),
+#: The Runner registries that ``toolbox list`` shows and provenance covers, by key.
+RUNNER_REGISTRIES: dict[str, ToolboxRegistry] = {
+    'models': MODELS,
+    'datasets': DATASETS,
+    'transforms': TRANSFORMS,
+    'metrics': METRICS,
+    'hooks': HOOKS,
 }
-RUNNER_REGISTRIES: dict[str, ToolboxRegistry] = {k: r for k, (r, _) in RUNNER_HOOKS.items()}
 
+#: Every registry a plugin's components are listed in, by key.
 ALL_REGISTRIES: dict[str, ToolboxRegistry] = {**KIND_REGISTRIES, **RUNNER_REGISTRIES}

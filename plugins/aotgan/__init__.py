@@ -1,28 +1,22 @@
 """AOT-GAN (Zeng et al., "Aggregated Contextual Transformations for High-Resolution Image
-Inpainting", TVCG 2022): hook implementations only; see README.md."""
+Inpainting", TVCG 2022); see README.md."""
 from toolbox import hookimpl
 
-from .convert import MMagicAOTGANConverter
-from .discriminator import AOTGANDiscriminator
-from .generator import AOTGANGenerator
-from .losses import SoftMaskGANLoss
+# Importing the modules registers their classes (the decorator on each).
+from . import (  # noqa: F401
+    convert, discriminator, generator, losses)
 
 
 @hookimpl
-def toolbox_generators():
-    return [AOTGANGenerator]
-
-
-@hookimpl
-def toolbox_discriminators():
-    return [AOTGANDiscriminator]
-
-
-@hookimpl
-def toolbox_losses():
-    return [SoftMaskGANLoss]
-
-
-@hookimpl
-def toolbox_weight_converters():
-    return [MMagicAOTGANConverter]
+def toolbox_methods():
+    return [
+        dict(
+            name='AOT-GAN',
+            paper=('Zeng et al., "Aggregated Contextual Transformations for High-Resolution '
+                   'Image Inpainting"'),
+            venue='IEEE TVCG 2022',
+            official_code='researchmm/AOT-GAN-for-Inpainting',
+            plugin='aotgan',
+            configs='aotgan',
+        ),
+    ]

@@ -16,6 +16,7 @@ from __future__ import annotations
 from torch import Tensor, nn
 
 from toolbox.converters import BaseWeightConverter, rename
+from toolbox.registry import WEIGHT_CONVERTERS
 
 __all__ = ['MMagicAOTGANConverter']
 
@@ -37,6 +38,7 @@ _RULES = [
 _SN = [('weight_orig', 'original'), ('weight_u', '0._u'), ('weight_v', '0._v')]
 
 
+@WEIGHT_CONVERTERS.register_module()
 class MMagicAOTGANConverter(BaseWeightConverter):
     """MMagic / MMEditing AOT-GAN (``AOTInpaintor``: ``AOTEncoderDecoder`` with 8 AOT
     blocks, ``SoftMaskPatchDiscriminator``) into ``configs/aotgan_places_512_mmagic.py``."""

@@ -8,12 +8,14 @@ from torch import Tensor, nn
 from torch.nn.utils.parametrizations import spectral_norm
 
 from toolbox import BaseDiscriminator
+from toolbox.registry import DISCRIMINATORS
 
 from .generator import normal_init
 
 __all__ = ['AOTGANDiscriminator']
 
 
+@DISCRIMINATORS.register_module()
 class AOTGANDiscriminator(BaseDiscriminator):
     """``forward(image, mask) -> logits [B, 1, h, w]`` (256x256 input: 30x30)."""
 

@@ -15,6 +15,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from toolbox import BaseGenerator
+from toolbox.registry import GENERATORS
 
 from .aot import AOTBlock
 
@@ -40,6 +41,7 @@ class _Up(nn.Module):
                                        align_corners=True))
 
 
+@GENERATORS.register_module()
 class AOTGANGenerator(BaseGenerator):
     """``forward(masked_image, mask) -> {'output'}`` in [-1, 1].
 

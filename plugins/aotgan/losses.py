@@ -18,6 +18,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from toolbox import BaseAdversarialLoss
+from toolbox.registry import LOSSES
 
 __all__ = ['SoftMaskGANLoss', 'gaussian_kernel', 'soft_mask_label']
 
@@ -39,6 +40,7 @@ def soft_mask_label(mask: Tensor, size: int = 71, sigma: float = 10.0) -> Tensor
     return F.conv2d(out, k.view(1, 1, 1, size), padding=(0, pad))
 
 
+@LOSSES.register_module()
 class SoftMaskGANLoss(BaseAdversarialLoss):
     """SM-PatchGAN (see the module doc).
 

@@ -1,29 +1,20 @@
-"""The basic plugin: hook implementations only; the components live in the modules."""
+"""The basic plugin: small, paper-free components; see README.md."""
 from toolbox import hookimpl
 
-from .discriminators import PatchDiscriminator
-from .generators import EncoderDecoderGenerator
-from .losses import (HingeGANLoss, L1Loss, MSELoss, NonSaturatingGANLoss, RelativisticAverageGANLoss,
-                     RelativisticAverageLSGANLoss)
-from .masks import RandomRectangle
+# Importing the modules registers their classes (the decorator on each).
+from . import (  # noqa: F401
+    discriminators, generators, losses, masks)
 
 
 @hookimpl
-def toolbox_generators():
-    return [EncoderDecoderGenerator]
-
-
-@hookimpl
-def toolbox_discriminators():
-    return [PatchDiscriminator]
-
-
-@hookimpl
-def toolbox_losses():
-    return [L1Loss, MSELoss, HingeGANLoss, NonSaturatingGANLoss, RelativisticAverageGANLoss,
-            RelativisticAverageLSGANLoss]
-
-
-@hookimpl
-def toolbox_mask_generators():
-    return [RandomRectangle]
+def toolbox_methods():
+    return [
+        dict(
+            name='Encoder-decoder baseline',
+            paper=None,
+            venue=None,
+            official_code=None,
+            plugin='basic',
+            configs='basic',
+        ),
+    ]

@@ -5,8 +5,10 @@ import torch
 from torch import Tensor, nn
 
 from toolbox import BaseDiscriminator
+from toolbox.registry import DISCRIMINATORS
 
 
+@DISCRIMINATORS.register_module()
 class PatchDiscriminator(BaseDiscriminator):
     """Strided 4x4 convolutions ending in a one-channel map of patch logits ``[B, 1, h, w]``.
 

@@ -6,8 +6,10 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from toolbox import BaseGenerator
+from toolbox.registry import GENERATORS
 
 
+@GENERATORS.register_module()
 class EncoderDecoderGenerator(BaseGenerator):
     """Encoder-decoder on the masked image and the mask.
 

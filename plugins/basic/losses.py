@@ -10,6 +10,7 @@ from torch import Tensor
 from toolbox import BaseAdversarialLoss, BaseReconstructionLoss
 from toolbox.models.adversarial import (nonsaturating_discriminator_loss,
                                         nonsaturating_generator_loss)
+from toolbox.registry import LOSSES
 
 
 class _PixelWeightedLoss(BaseReconstructionLoss):
@@ -36,6 +37,7 @@ class _PixelWeightedLoss(BaseReconstructionLoss):
         return (self.error(pred - target) * weight).mean()
 
 
+@LOSSES.register_module()
 class L1Loss(_PixelWeightedLoss):
     """Mean absolute error, pixels weighted ``hole_weight`` inside the hole and
     ``valid_weight`` outside: ``mean(|pred - target| * (h * M + v * (1 - M)))``.
@@ -47,6 +49,7 @@ class L1Loss(_PixelWeightedLoss):
         return diff.abs()
 
 
+@LOSSES.register_module()
 class MSELoss(_PixelWeightedLoss):
     """Mean squared error, weighted like :class:`L1Loss`:
     ``mean((pred - target)**2 * (h * M + v * (1 - M)))`` (Global&Local's completion loss
@@ -56,6 +59,7 @@ class MSELoss(_PixelWeightedLoss):
         return diff.square()
 
 
+@LOSSES.register_module()
 class HingeGANLoss(BaseAdversarialLoss):
     """Hinge objective: D minimises ``relu(1 - D(real)) + relu(1 + D(fake))``, G ``-D(fake)``."""
 
@@ -66,6 +70,7 @@ class HingeGANLoss(BaseAdversarialLoss):
         return F.relu(1.0 - real_logits).mean() + F.relu(1.0 + fake_logits).mean()
 
 
+@LOSSES.register_module()
 class NonSaturatingGANLoss(BaseAdversarialLoss):
     """Logistic objective: D minimises ``softplus(-D(real)) + softplus(D(fake))``,
     G ``softplus(-D(fake))`` (Goodfellow et al.'s non-saturating variant)."""
@@ -77,6 +82,7 @@ class NonSaturatingGANLoss(BaseAdversarialLoss):
         return nonsaturating_discriminator_loss(real_logits, fake_logits)
 
 
+@LOSSES.register_module()
 class RelativisticAverageGANLoss(BaseAdversarialLoss):
     """Relativistic average GAN (Jolicoeur-Martineau, 2019), as ESRGAN and DMFN train:
     D learns that real images look more real than the average fake, and G the reverse.
@@ -108,6 +114,7 @@ class RelativisticAverageGANLoss(BaseAdversarialLoss):
         return (F.softplus(-d_r).mean() + F.softplus(d_f).mean()) / 2
 
 
+@LOSSES.register_module()
 class RelativisticAverageLSGANLoss(BaseAdversarialLoss):
     """Relativistic average least-squares GAN (Jolicoeur-Martineau, "The relativistic
     discriminator: a key element missing from standard GAN", 2018, RaLSGAN), as CSA trains.

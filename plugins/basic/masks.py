@@ -4,8 +4,10 @@ from __future__ import annotations
 import numpy as np
 
 from toolbox import BaseMaskGenerator
+from toolbox.registry import MASK_GENERATORS
 
 
+@MASK_GENERATORS.register_module()
 class RandomRectangle(BaseMaskGenerator):
     """One axis-aligned box whose height and width are uniform fractions in
     ``[min_size, max_size]`` of the image's; hole ratio in ``[min_size**2, max_size**2]``."""

@@ -15,6 +15,7 @@ from torch import Tensor
 from toolbox import BaseGenerator
 from toolbox.bases import check_image_and_mask
 from toolbox.value_range import from_model_range, to_model_range
+from toolbox.registry import GENERATORS
 
 
 def _to_uint8(image: Tensor) -> np.ndarray:
@@ -55,6 +56,7 @@ class _OpenCVInpaint(BaseGenerator):
         return {'output': _to_tensor(out, masked_image)}                   # [B, 3, H, W]
 
 
+@GENERATORS.register_module()
 class TeleaInpaint(_OpenCVInpaint):
     """OpenCV's fast-marching inpainting (Telea 2004).
 
@@ -65,6 +67,7 @@ class TeleaInpaint(_OpenCVInpaint):
     flag = cv2.INPAINT_TELEA
 
 
+@GENERATORS.register_module()
 class NavierStokesInpaint(_OpenCVInpaint):
     """OpenCV's Navier-Stokes inpainting (Bertalmio et al. 2001).
 
@@ -117,6 +120,7 @@ def interpolate_grid(image: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> n
                      borderMode=cv2.BORDER_REPLICATE)
 
 
+@GENERATORS.register_module()
 class BicubicInterpolation(TeleaInpaint):
     """Bicubic interpolation from the known grid, for interpolation masks (Every N Lines,
     Nearest Neighbor): the paper's "OpenCV bicubic" baseline.

@@ -1,22 +1,19 @@
 """Context Encoders (Pathak et al., "Context Encoders: Feature Learning by Inpainting",
-CVPR 2016): hook implementations only; see README.md."""
+CVPR 2016); see README.md."""
 from toolbox import hookimpl
 
-from .discriminator import ContextEncoderDiscriminator
-from .generator import ContextEncoderGenerator
-from .losses import OverlapL2Loss
+from . import discriminator, generator, losses  # noqa: F401 - importing registers the classes
 
 
 @hookimpl
-def toolbox_generators():
-    return [ContextEncoderGenerator]
-
-
-@hookimpl
-def toolbox_discriminators():
-    return [ContextEncoderDiscriminator]
-
-
-@hookimpl
-def toolbox_losses():
-    return [OverlapL2Loss]
+def toolbox_methods():
+    return [
+        dict(
+            name='Context Encoders',
+            paper='Pathak et al., "Context Encoders: Feature Learning by Inpainting"',
+            venue='CVPR 2016',
+            official_code='pathak22/context-encoder',
+            plugin='context_encoder',
+            configs='context_encoder',
+        ),
+    ]

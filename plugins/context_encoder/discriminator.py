@@ -21,10 +21,12 @@ from toolbox import BaseDiscriminator
 from toolbox.bases import check_image_and_mask
 
 from toolbox.crops import hole_centred_crop
+from toolbox.registry import DISCRIMINATORS
 
 __all__ = ['ContextEncoderDiscriminator']
 
 
+@DISCRIMINATORS.register_module()
 class ContextEncoderDiscriminator(BaseDiscriminator):
     """``forward(image [B, 3, H, W], mask) -> logits [B, 1]`` on the hole-centred crop.
 

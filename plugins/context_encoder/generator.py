@@ -27,6 +27,7 @@ from torch import Tensor, nn
 
 from toolbox import BaseGenerator
 from toolbox.bases import check_image_and_mask
+from toolbox.registry import GENERATORS
 
 __all__ = ['ChannelWiseFC', 'ContextEncoderGenerator']
 
@@ -70,6 +71,7 @@ def _up(cin: int, cout: int, last: bool = False) -> nn.Sequential:
                          nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
 
 
+@GENERATORS.register_module()
 class ContextEncoderGenerator(BaseGenerator):
     """Encoder, bottleneck, decoder.
 

@@ -24,6 +24,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from toolbox import BaseReconstructionLoss
+from toolbox.registry import LOSSES
 
 __all__ = ['OverlapL2Loss', 'overlap_weights']
 
@@ -39,6 +40,7 @@ def overlap_weights(mask: Tensor, overlap: int, overlap_weight: float) -> Tensor
     return hole + float(overlap_weight) * (region - hole)
 
 
+@LOSSES.register_module()
 class OverlapL2Loss(BaseReconstructionLoss):
     """Masked L2 on the hole and an ``overlap``-pixel band around it weighted
     ``overlap_weight`` (4 and 10 as the paper and its released code).

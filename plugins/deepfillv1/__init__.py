@@ -1,22 +1,19 @@
 """DeepFill v1 (Yu et al., "Generative Image Inpainting with Contextual Attention", CVPR
-2018): hook implementations only; see README.md."""
+2018); see README.md."""
 from toolbox import hookimpl
 
-from .discriminator import DeepFillv1Critic
-from .generator import DeepFillv1Generator
-from .losses import SpatiallyDiscountedL1Loss, WGANGPLoss
+from . import discriminator, generator, losses  # noqa: F401 - importing registers the classes
 
 
 @hookimpl
-def toolbox_generators():
-    return [DeepFillv1Generator]
-
-
-@hookimpl
-def toolbox_discriminators():
-    return [DeepFillv1Critic]
-
-
-@hookimpl
-def toolbox_losses():
-    return [WGANGPLoss, SpatiallyDiscountedL1Loss]
+def toolbox_methods():
+    return [
+        dict(
+            name='DeepFill v1',
+            paper='Yu et al., "Generative Image Inpainting with Contextual Attention"',
+            venue='CVPR 2018',
+            official_code='JiahuiYu/generative_inpainting',
+            plugin='deepfillv1',
+            configs='deepfillv1',
+        ),
+    ]

@@ -23,6 +23,7 @@ from torch import Tensor, nn
 
 from toolbox import BaseDiscriminator
 from toolbox.bases import check_image_and_mask
+from toolbox.registry import DISCRIMINATORS
 from toolbox_plugins.dmfn.discriminator import hole_boxes
 
 from .layers import SameConv2d
@@ -67,6 +68,7 @@ def _critic(widths: tuple[int, ...]) -> nn.Sequential:
     return nn.Sequential(*layers, nn.Flatten())
 
 
+@DISCRIMINATORS.register_module()
 class DeepFillv1Critic(BaseDiscriminator):
     """Local + global WGAN critics of DeepFill v1.
 

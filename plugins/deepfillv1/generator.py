@@ -23,6 +23,7 @@ from torch import Tensor, nn
 
 from toolbox import BaseGenerator
 from toolbox.bases import check_image_and_mask
+from toolbox.registry import GENERATORS
 from toolbox_plugins.deepfillv2.contextual_attention import FORMULATIONS, contextual_attention
 
 from .layers import SameConv2d
@@ -61,6 +62,7 @@ def _decoder(cin: int, c: int) -> nn.Sequential:
                          SameConv2d(c // 2, 3, 3))
 
 
+@GENERATORS.register_module()
 class DeepFillv1Generator(BaseGenerator):
     """DeepFill v1: ``forward(masked_image, mask) -> {'coarse', 'output'}`` (raw, in [-1, 1]).
 

@@ -9,6 +9,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from toolbox import BaseAdversarialLoss, BaseReconstructionLoss
+from toolbox.registry import LOSSES
 
 __all__ = ['WGANGPLoss', 'SpatiallyDiscountedL1Loss', 'hole_distance', 'discount_weights']
 
@@ -19,6 +20,7 @@ def _critics(logits: Tensor) -> list[Tensor]:
     return list(logits.unbind(1)) if logits.ndim == 2 else [logits]
 
 
+@LOSSES.register_module()
 class WGANGPLoss(BaseAdversarialLoss):
     """Wasserstein GAN with gradient penalty (Gulrajani et al. 2017), as DeepFill v1 trains
     its critics (the authors' ``gan_wgan_loss`` and ``gradients_penalty``).
@@ -91,6 +93,7 @@ def discount_weights(mask: Tensor, gamma: float) -> Tensor:
     return torch.where(dist > 0, torch.pow(float(gamma), dist), torch.zeros_like(dist))
 
 
+@LOSSES.register_module()
 class SpatiallyDiscountedL1Loss(BaseReconstructionLoss):
     """DeepFill v1's spatially discounted L1 (Sec. 3.1): hole pixels weighted by
     ``gamma ** d`` with ``d`` their distance to the nearest known pixel, so that pixels deep

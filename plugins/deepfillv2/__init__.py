@@ -1,27 +1,21 @@
-"""DeepFill v2 (Yu et al., ICCV 2019): hook implementations only; see README.md."""
+"""DeepFill v2 (Yu et al., "Free-Form Image Inpainting with Gated Convolution", ICCV 2019);
+see README.md."""
 from toolbox import hookimpl
 
-from .convert import MMagicDeepFillv2Converter
-from .discriminator import SNPatchGANDiscriminator
-from .generator import DeepFillv2Generator
-from .transforms import CannySketch
+# Importing the modules registers their classes (the decorator on each).
+from . import (  # noqa: F401
+    convert, discriminator, generator, transforms)
 
 
 @hookimpl
-def toolbox_generators():
-    return [DeepFillv2Generator]
-
-
-@hookimpl
-def toolbox_discriminators():
-    return [SNPatchGANDiscriminator]
-
-
-@hookimpl
-def toolbox_transforms():
-    return [CannySketch]
-
-
-@hookimpl
-def toolbox_weight_converters():
-    return [MMagicDeepFillv2Converter]
+def toolbox_methods():
+    return [
+        dict(
+            name='DeepFill v2',
+            paper='Yu et al., "Free-Form Image Inpainting with Gated Convolution"',
+            venue='ICCV 2019',
+            official_code='JiahuiYu/generative_inpainting',
+            plugin='deepfillv2',
+            configs='deepfillv2',
+        ),
+    ]

@@ -17,6 +17,7 @@ import torch
 from torch import Tensor, nn
 
 from toolbox.converters import BaseWeightConverter, rename
+from toolbox.registry import WEIGHT_CONVERTERS
 
 __all__ = ['MMagicDeepFillv2Converter']
 
@@ -48,6 +49,7 @@ _IMAGE_IN = ('generator.coarse.0.conv.weight', 'generator.refine_conv.0.conv.wei
 _IMAGE_OUT = ('generator.coarse.16.conv', 'generator.refine_dec.6.conv')
 
 
+@WEIGHT_CONVERTERS.register_module()
 class MMagicDeepFillv2Converter(BaseWeightConverter):
     """MMagic / MMEditing DeepFill v2 (``TwoStageInpaintor`` with ``DeepFillEncoderDecoder``
     and ``MultiLayerDiscriminator``), e.g. ``deepfillv2_256x256_8x2_places_20200619-10d15793.pth``.

@@ -19,10 +19,12 @@ from torch.nn.utils.parametrizations import spectral_norm
 
 from toolbox import BaseDiscriminator
 from toolbox.bases import check_image_and_mask
+from toolbox.registry import DISCRIMINATORS
 
 __all__ = ['SNPatchGANDiscriminator']
 
 
+@DISCRIMINATORS.register_module()
 class SNPatchGANDiscriminator(BaseDiscriminator):
     """Spectral-normalised PatchGAN: ``forward(image, mask, sketch=None)`` -> ``[B, C, h, w]``.
 

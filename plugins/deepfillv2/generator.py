@@ -29,6 +29,7 @@ from torch.utils.checkpoint import checkpoint
 
 from toolbox import BaseGenerator
 from toolbox.bases import check_image_and_mask
+from toolbox.registry import GENERATORS
 
 from .contextual_attention import ContextualAttention
 from .gated_conv import GatedConv2d, GatedUpConv2d
@@ -64,6 +65,7 @@ def _decoder(c_in: int, w4: int, w2: int, w1: int, gated_output: bool = False,
     ]
 
 
+@GENERATORS.register_module()
 class DeepFillv2Generator(BaseGenerator):
     """DeepFill v2: gated coarse network, then dilated + contextual-attention refinement.
 

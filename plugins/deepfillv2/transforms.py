@@ -12,9 +12,12 @@ import cv2
 import numpy as np
 from mmcv.transforms import BaseTransform
 
+from toolbox.registry import TRANSFORMS
+
 __all__ = ['CannySketch']
 
 
+@TRANSFORMS.register_module()
 class CannySketch(BaseTransform):
     """Write ``results['sketch']``: Canny edges of ``results['img']`` (uint8 (H, W), 0/255).
 

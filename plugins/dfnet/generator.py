@@ -23,6 +23,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from toolbox import BaseGenerator
+from toolbox.registry import GENERATORS
 
 from .fusion import FusionBlock, SameConv
 
@@ -48,6 +49,7 @@ class _Up(nn.Module):
         return self.decode(torch.cat([x, skip], 1))
 
 
+@GENERATORS.register_module()
 class DFNetGenerator(BaseGenerator):
     """``forward(masked_image, mask) -> {'output', 'output_s2', ..., 'alpha', 'raw'}``.
 

@@ -14,6 +14,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from toolbox import BaseReconstructionLoss
+from toolbox.registry import LOSSES
 
 __all__ = ['TotalVariationLoss', 'tv_gradient']
 
@@ -25,6 +26,7 @@ def tv_gradient(image: Tensor) -> Tensor:
     return F.conv2d(image, kernel.expand(c, 1, 3, 3), padding=1, groups=c)
 
 
+@LOSSES.register_module()
 class TotalVariationLoss(BaseReconstructionLoss):
     """``mean(|tv_gradient(pred) * mask|)`` (see the module doc); ``target`` is unused.
 

@@ -1,24 +1,18 @@
-"""DMFN (Hui et al., "Image Fine-grained Inpainting", arXiv:2002.02609): hook
-implementations only; see README.md."""
+"""DMFN (Hui et al., "Image Fine-grained Inpainting", arXiv:2002.02609); see README.md."""
 from toolbox import hookimpl
 
-from .discriminator import DMFNDiscriminator
-from .generator import DMFNGenerator
-from .losses import (DMFNFeatureMatchingLoss, GeometricalAlignmentLoss,
-                     SelfGuidedRegressionLoss, VGGFeatureMatchingLoss)
+from . import discriminator, generator, losses  # noqa: F401 - importing registers the classes
 
 
 @hookimpl
-def toolbox_generators():
-    return [DMFNGenerator]
-
-
-@hookimpl
-def toolbox_discriminators():
-    return [DMFNDiscriminator]
-
-
-@hookimpl
-def toolbox_losses():
-    return [SelfGuidedRegressionLoss, GeometricalAlignmentLoss, VGGFeatureMatchingLoss,
-            DMFNFeatureMatchingLoss]
+def toolbox_methods():
+    return [
+        dict(
+            name='DMFN',
+            paper='Hui et al., "Image Fine-grained Inpainting"',
+            venue='arXiv 2020',
+            official_code='Zheng222/DMFN',
+            plugin='dmfn',
+            configs='dmfn',
+        ),
+    ]

@@ -33,6 +33,7 @@ from torch.nn.utils.parametrizations import spectral_norm
 from toolbox import BaseDiscriminator
 from toolbox.bases import check_image_and_mask
 from toolbox.crops import hole_boxes
+from toolbox.registry import DISCRIMINATORS
 
 __all__ = ['DMFNDiscriminator', 'hole_boxes', 'crop_boxes']
 
@@ -81,6 +82,7 @@ def _layers(size: int, base: int, where: str) -> nn.ModuleList:
     return nn.ModuleList(layers)
 
 
+@DISCRIMINATORS.register_module()
 class DMFNDiscriminator(BaseDiscriminator):
     """Global + local discriminator with spectral normalisation.
 

@@ -28,6 +28,7 @@ from torch import Tensor, nn
 
 from toolbox import BaseGenerator
 from toolbox.bases import check_image_and_mask
+from toolbox.registry import GENERATORS
 
 from .dmfb import DMFB
 
@@ -49,6 +50,7 @@ def _up(cin: int, cout: int) -> list[nn.Module]:
             nn.ReLU(inplace=True), *_block(cout, cout, 3)]
 
 
+@GENERATORS.register_module()
 class DMFNGenerator(BaseGenerator):
     """Dense multi-scale fusion network (one stage).
 

@@ -33,6 +33,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from toolbox import BaseFeatureMatchingLoss, BaseReconstructionLoss
+from toolbox.registry import LOSSES
 
 from .vgg import VGG19_LAYERS, shared_vgg19
 
@@ -79,6 +80,7 @@ class _VGGLoss(BaseReconstructionLoss):
         return out, target
 
 
+@LOSSES.register_module()
 class SelfGuidedRegressionLoss(_VGGLoss):
     """Equations (2), (3), (5): the VGG feature L1 at relu1_1 and relu2_1, weighted by the
     normalised error map.
@@ -172,6 +174,7 @@ def feature_centres(response: Tensor, eps: float = 1e-6, coordinates: str = 'uni
     return torch.stack([cy, cx], dim=2)
 
 
+@LOSSES.register_module()
 class GeometricalAlignmentLoss(_VGGLoss):
     """Equations (6), (7): squared distance between the centres of the output's and the
     ground truth's VGG response maps (``layer``, relu4_1 by default as the authors' code).
@@ -227,6 +230,7 @@ class GeometricalAlignmentLoss(_VGGLoss):
         return sq.mean() if self.reduction == 'mean' else sq.sum(dim=(1, 2)).mean()
 
 
+@LOSSES.register_module()
 class VGGFeatureMatchingLoss(_VGGLoss):
     """Equation (8): ``sum_l w^l mean|Psi_gt^l - Psi_out^l|`` over relu1_1 ... relu5_1.
 
@@ -268,6 +272,7 @@ class VGGFeatureMatchingLoss(_VGGLoss):
         return total
 
 
+@LOSSES.register_module()
 class DMFNFeatureMatchingLoss(BaseFeatureMatchingLoss):
     """Equation (9): ``sum_l w^l mean|D_l(gt) - D_l(out)|`` over the feature maps the
     discriminator returns from ``forward_with_features`` (DMFN: the local branch's five).

@@ -16,6 +16,8 @@ from skimage.color import rgb2gray
 from skimage.feature import canny
 from torch import Tensor
 
+from toolbox.registry import TRANSFORMS
+
 __all__ = ['CannyEdges', 'canny_edges', 'known_edges']
 
 
@@ -38,6 +40,7 @@ def known_edges(image: Tensor, mask: Tensor, sigma: float = 2.0) -> Tensor:
     return torch.from_numpy(edges[:, None].astype(np.float32)).to(image.device, image.dtype)
 
 
+@TRANSFORMS.register_module()
 class CannyEdges(BaseTransform):
     """Write ``results[key]``: the Canny edges of ``results['img']`` (uint8 (H, W), 0/255),
     the edge model's target. Place it after the geometric transforms (crop, flip), and pack

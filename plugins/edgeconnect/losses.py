@@ -20,12 +20,14 @@ import torch
 from torch import Tensor
 
 from toolbox import BaseReconstructionLoss
+from toolbox.registry import LOSSES
 from toolbox_plugins.basic.losses import L1Loss
 from toolbox_plugins.dmfn.vgg import VGG19_LAYERS, shared_vgg19
 
 __all__ = ['HoleNormalizedL1Loss', 'StyleLoss', 'gram_matrix']
 
 
+@LOSSES.register_module()
 class HoleNormalizedL1Loss(L1Loss):
     """``L1Loss`` divided by the batch's hole fraction ``mean(mask)``, as the authors'
     image model (``l1(outputs, images) / mean(masks)`` on the raw output): the loss of a
@@ -45,6 +47,7 @@ def gram_matrix(features: Tensor) -> Tensor:
     return f @ f.transpose(1, 2) / (c * h * w)
 
 
+@LOSSES.register_module()
 class StyleLoss(BaseReconstructionLoss):
     """Sum over VGG19 layers of the mean absolute difference of the Gram matrices of the
     output's and the target's features (Gatys et al.; EdgeConnect Sec. 3.2).

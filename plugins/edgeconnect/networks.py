@@ -32,6 +32,7 @@ from torch import Tensor, nn
 from torch.nn.utils.parametrizations import spectral_norm as _spectral_norm
 
 from toolbox import BaseDiscriminator, BaseGenerator
+from toolbox.registry import DISCRIMINATORS, GENERATORS
 
 __all__ = ['EdgeConnectEdgeGenerator', 'EdgeConnectInpaintGenerator',
            'EdgeConnectDiscriminator', 'ResidualBlock', 'rgb_to_grey', 'GREY_WEIGHTS']
@@ -120,6 +121,7 @@ def _edge_input(edge: Tensor | None, like: Tensor, where: str) -> Tensor:
     return edge.to(like.dtype)
 
 
+@GENERATORS.register_module()
 class EdgeConnectEdgeGenerator(BaseGenerator):
     """G1: the edge map of the whole image from the grey image, the known edges and the mask.
 
@@ -161,6 +163,7 @@ class EdgeConnectEdgeGenerator(BaseGenerator):
         return {'edge': prob, 'output': (prob * 2 - 1).expand(-1, 3, -1, -1)}
 
 
+@GENERATORS.register_module()
 class EdgeConnectInpaintGenerator(BaseGenerator):
     """G2: the colour image from the incomplete image and the completed edge map.
 
@@ -196,6 +199,7 @@ class EdgeConnectInpaintGenerator(BaseGenerator):
         return {'output': torch.tanh(self.net(torch.cat([masked_image, edge], dim=1)))}
 
 
+@DISCRIMINATORS.register_module()
 class EdgeConnectDiscriminator(BaseDiscriminator):
     """70x70 PatchGAN: five 4x4 convolutions (stride 2, 2, 2, 1, 1; widths c, 2c, 4c, 8c,
     1) with LeakyReLU(0.2) between them; logits ``[B, 1, H/8 - 2, W/8 - 2]``.

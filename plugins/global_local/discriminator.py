@@ -26,6 +26,7 @@ from torch import Tensor, nn
 from toolbox import BaseDiscriminator
 from toolbox.bases import check_image_and_mask
 from toolbox.crops import hole_centred_crop
+from toolbox.registry import DISCRIMINATORS
 
 __all__ = ['GlobalLocalDiscriminator']
 
@@ -43,6 +44,7 @@ def _branch(size: int, base: int, where: str) -> nn.Sequential:
     return nn.Sequential(*layers, nn.Flatten(1))
 
 
+@DISCRIMINATORS.register_module()
 class GlobalLocalDiscriminator(BaseDiscriminator):
     """``forward(image [B, 3, image_size, image_size], mask) -> logits [B, 1]``.
 

@@ -24,6 +24,7 @@ from torch import Tensor, nn
 
 from toolbox import BaseGenerator
 from toolbox.bases import check_image_and_mask
+from toolbox.registry import GENERATORS
 
 __all__ = ['GlobalLocalGenerator', 'TABLE_1']
 
@@ -39,6 +40,7 @@ TABLE_1 = (
 )
 
 
+@GENERATORS.register_module()
 class GlobalLocalGenerator(BaseGenerator):
     """``forward(masked_image, mask) -> {'output'}``; height and width multiples of 4.
 

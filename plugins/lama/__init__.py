@@ -1,27 +1,22 @@
-"""LaMa (Suvorov et al., WACV 2022): hook implementations only; see README.md."""
+"""LaMa (Suvorov et al., "Resolution-robust Large Mask Inpainting with Fourier
+Convolutions", WACV 2022); see README.md."""
 from toolbox import hookimpl
 
-from .convert import BigLaMaConverter, LaMaFourierConverter
-from .discriminator import NLayerDiscriminator
-from .generator import FFCResNetGenerator
-from .losses import DiscriminatorFeatureMatchingLoss, HRFPerceptualLoss, NonSaturatingR1Loss
+# Importing the modules registers their classes (the decorator on each).
+from . import (  # noqa: F401
+    convert, discriminator, generator, losses)
 
 
 @hookimpl
-def toolbox_generators():
-    return [FFCResNetGenerator]
-
-
-@hookimpl
-def toolbox_discriminators():
-    return [NLayerDiscriminator]
-
-
-@hookimpl
-def toolbox_losses():
-    return [NonSaturatingR1Loss, DiscriminatorFeatureMatchingLoss, HRFPerceptualLoss]
-
-
-@hookimpl
-def toolbox_weight_converters():
-    return [BigLaMaConverter, LaMaFourierConverter]
+def toolbox_methods():
+    return [
+        dict(
+            name='LaMa',
+            paper=('Suvorov et al., "Resolution-robust Large Mask Inpainting with Fourier '
+                   'Convolutions"'),
+            venue='WACV 2022',
+            official_code='advimman/lama',
+            plugin='lama',
+            configs='lama',
+        ),
+    ]

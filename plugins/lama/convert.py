@@ -16,6 +16,7 @@ import re
 from torch import Tensor, nn
 
 from toolbox.converters import BaseWeightConverter, rename
+from toolbox.registry import WEIGHT_CONVERTERS
 
 __all__ = ['BigLaMaConverter', 'LaMaFourierConverter']
 
@@ -37,6 +38,7 @@ def _num_blocks(state: dict[str, Tensor]) -> int:
     return len({m.group(1) for k in state if (m := _RESBLOCK.match(k))})
 
 
+@WEIGHT_CONVERTERS.register_module()
 class BigLaMaConverter(BaseWeightConverter):
     """LaMa's ``best.ckpt`` of Big LaMa (18 FFC residual blocks)."""
 
@@ -73,6 +75,7 @@ class BigLaMaConverter(BaseWeightConverter):
         return out
 
 
+@WEIGHT_CONVERTERS.register_module()
 class LaMaFourierConverter(BigLaMaConverter):
     """LaMa's ``best.ckpt`` of LaMa-Fourier (9 FFC residual blocks)."""
 

@@ -12,8 +12,10 @@ import torch
 from torch import Tensor, nn
 
 from toolbox import BaseDiscriminator
+from toolbox.registry import DISCRIMINATORS
 
 
+@DISCRIMINATORS.register_module()
 class NLayerDiscriminator(BaseDiscriminator):
     """PatchGAN with ``num_layers`` stride-2 stages: logits ``[B, 1, h, w]``.
 

@@ -19,6 +19,7 @@ from torch import Tensor, nn
 
 from toolbox import BaseGenerator
 from toolbox.bases import check_image_and_mask
+from toolbox.registry import GENERATORS
 
 from .ffc import FFCBlock, FFCResBlock
 from .fused import Foldable, bn_sources, fast_path, fold_conv_bn
@@ -36,6 +37,7 @@ class _Concat(nn.Module):
         return x_l if x_g is None else (x_g if x_l is None else torch.cat([x_l, x_g], 1))
 
 
+@GENERATORS.register_module()
 class FFCResNetGenerator(Foldable, BaseGenerator):
     """Reflection-padded 7x7 stem, ``num_down`` stride-2 3x3 convolutions, ``num_blocks``
     FFC residual blocks (``global_ratio`` of the channels global), ``num_down`` transposed

@@ -17,6 +17,7 @@ from toolbox import BaseAdversarialLoss, BaseFeatureMatchingLoss, BaseReconstruc
 from toolbox.models.adversarial import (nonsaturating_discriminator_loss,
                                         nonsaturating_generator_loss, r1_penalty)
 from toolbox.weights import load_state_dict_file, timm_weights_file, torchvision_weights_file
+from toolbox.registry import LOSSES
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -28,6 +29,7 @@ def patch_holes(mask: Tensor, size: Sequence[int]) -> Tensor:
     return F.adaptive_max_pool2d(mask.float(), tuple(size))
 
 
+@LOSSES.register_module()
 class NonSaturatingR1Loss(BaseAdversarialLoss):
     """Non-saturating logistic GAN loss with Mescheder et al.'s R1 penalty on real images:
     ``r1_weight * mean_b ||d D(x_b) / d x_b||^2`` added to the discriminator's loss.
@@ -86,6 +88,7 @@ class NonSaturatingR1Loss(BaseAdversarialLoss):
                        'd_fake': fake_logits.detach().mean()}
 
 
+@LOSSES.register_module()
 class DiscriminatorFeatureMatchingLoss(BaseFeatureMatchingLoss):
     """Mean over the discriminator's layers of the mean L2 (``kind='l2'``, LaMa's
     "discriminator perceptual loss") or L1 distance between fake and real feature maps.
@@ -118,6 +121,7 @@ class DiscriminatorFeatureMatchingLoss(BaseFeatureMatchingLoss):
 VGG_LAYERS = {'vgg16': (3, 8, 15, 22, 29), 'vgg19': (3, 8, 17, 26, 35)}
 
 
+@LOSSES.register_module()
 class HRFPerceptualLoss(BaseReconstructionLoss):
     """High-receptive-field perceptual loss: sum over the chosen stages of a frozen
     backbone of the mean squared difference of the features of prediction and target.

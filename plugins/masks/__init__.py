@@ -1,24 +1,12 @@
-"""The masks plugin: hook implementations only; the recipes live in the modules."""
+"""The masks plugin: mask recipes shared by every method; see README.md."""
 from toolbox import hookimpl
 
-from .blocks import RandomBlocks
-from .boxes import CenterSquare, RandomBox
-from .brush import FreeFormBrush
-from .files import MaskFiles
-from .interpolation import EveryNLines, NearestNeighbor
-from .mixture import Mixture
-from .outpainting import Completion, Expand
-from .strokes import MediumStrokes, Strokes, ThickStrokes, ThinStrokes
-from .transforms import ExpandExterior
+# Importing the modules registers their classes (the decorator on each).
+from . import (  # noqa: F401
+    blocks, boxes, brush, files, interpolation, mixture, outpainting, strokes,
+    transforms)
 
 
 @hookimpl
-def toolbox_mask_generators():
-    return [ThickStrokes, MediumStrokes, ThinStrokes, EveryNLines, NearestNeighbor,
-            Completion, Expand, Strokes, FreeFormBrush, RandomBox, CenterSquare, MaskFiles,
-            Mixture, RandomBlocks]
-
-
-@hookimpl
-def toolbox_transforms():
-    return [ExpandExterior]
+def toolbox_methods():
+    return []   # no method of its own: pieces that other methods' configs use

@@ -11,10 +11,12 @@ from __future__ import annotations
 import numpy as np
 
 from toolbox import BaseMaskGenerator
+from toolbox.registry import MASK_GENERATORS
 
 from .checks import check_real
 
 
+@MASK_GENERATORS.register_module()
 class RandomBlocks(BaseMaskGenerator):
     """Rectangles with sides drawn uniformly in ``[min_side, max_side]`` (fractions of
     the image's height and width) at uniform positions, added until the hole covers a

@@ -18,11 +18,13 @@ import math
 import numpy as np
 
 from toolbox import BaseMaskGenerator
+from toolbox.registry import MASK_GENERATORS
 
 from .checks import check_pair, check_real
 from .outpainting import centred_square
 
 
+@MASK_GENERATORS.register_module()
 class RandomBox(BaseMaskGenerator):
     """One box of ``max_shape`` placed uniformly at least ``margin`` from the border, each
     pair of opposite sides pulled in by ``randint(delta // 2 + 1)`` pixels, where
@@ -83,6 +85,7 @@ class RandomBox(BaseMaskGenerator):
                 f'margin={self.margin})')
 
 
+@MASK_GENERATORS.register_module()
 class CenterSquare(BaseMaskGenerator):
     """The centred square of side ``int(size * short side)`` is the hole (DMFN's "center
     regular mask": 128 x 128 on 256 x 256 images is ``size=0.5``).

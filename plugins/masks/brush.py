@@ -29,6 +29,7 @@ from toolbox.registry import MASK_GENERATORS
 from .checks import check_int, check_int_range, check_prob, check_real
 
 
+@MASK_GENERATORS.register_module()
 class FreeFormBrush(BaseMaskGenerator):
     """DeepFill v2 free-form strokes, optionally OR-ed with another mask (a box).
 

@@ -20,6 +20,7 @@ import cv2
 import numpy as np
 
 from toolbox import BaseMaskGenerator
+from toolbox.registry import MASK_GENERATORS
 
 from .checks import check_int, check_prob, check_real
 
@@ -72,6 +73,7 @@ def read_mask(path: str, threshold: int, invert: bool) -> np.ndarray:
                          f'not an image): {exc}') from exc
 
 
+@MASK_GENERATORS.register_module()
 class MaskFiles(BaseMaskGenerator):
     """A uniformly chosen mask file, resized to the image, optionally augmented.
 

@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from toolbox import BaseMaskGenerator
+from toolbox.registry import MASK_GENERATORS
 
 from .checks import check_choices, check_int_choices
 
@@ -31,6 +32,7 @@ def line_fraction_bounds(period: int, min_length: int, random_offset: bool) -> t
     return low, high
 
 
+@MASK_GENERATORS.register_module()
 class EveryNLines(BaseMaskGenerator):
     """Every ``n``-th row (horizontal lines) or column (vertical lines) is a hole.
 
@@ -82,6 +84,7 @@ class EveryNLines(BaseMaskGenerator):
                 f'random_offset={self.random_offset})')
 
 
+@MASK_GENERATORS.register_module()
 class NearestNeighbor(BaseMaskGenerator):
     """Only the pixels ``(offset_y + i s, offset_x + j s)`` are known; the rest is hole.
 

@@ -22,6 +22,7 @@ PAPER_MASK_TYPES = ('ThickStrokes', 'MediumStrokes', 'ThinStrokes', 'EveryNLines
                     'NearestNeighbor', 'Completion', 'Expand')
 
 
+@MASK_GENERATORS.register_module()
 class Mixture(BaseMaskGenerator):
     """Each mask comes from one child generator, chosen with probability proportional to
     its weight.

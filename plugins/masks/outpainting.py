@@ -14,10 +14,12 @@ import math
 import numpy as np
 
 from toolbox import BaseMaskGenerator
+from toolbox.registry import MASK_GENERATORS
 
 from .checks import check_choices, check_fractions, check_prob, check_real
 
 
+@MASK_GENERATORS.register_module()
 class Completion(BaseMaskGenerator):
     """One contiguous band along a side is a hole: the first ``round(r L)`` rows (side
     ``'top'``) or columns (``'left'``) of the ``L``, with ``r ~ U(min_ratio, max_ratio)``;
@@ -100,6 +102,7 @@ def centred_square(shape: tuple[int, int], fraction: float, even: bool = False
     return (h - side) // 2, (w - side) // 2, side
 
 
+@MASK_GENERATORS.register_module()
 class Expand(BaseMaskGenerator):
     """Everything but a centred square is a hole (interior Expand): the square's side is
     ``int(f * short side)`` with ``f`` drawn uniformly from ``fractions``, rounded down to

@@ -31,6 +31,7 @@ import cv2
 import numpy as np
 
 from toolbox import BaseMaskGenerator
+from toolbox.registry import MASK_GENERATORS
 
 from .checks import check_int, check_int_range, check_prob, check_real
 
@@ -80,6 +81,7 @@ class _Resolved(NamedTuple):
     max_boxes: int
 
 
+@MASK_GENERATORS.register_module()
 class Strokes(BaseMaskGenerator):
     """LaMa-style random strokes or boxes, from per-size parameter presets.
 
@@ -289,6 +291,7 @@ class _PaperStrokes(Strokes):
                 f'max_hole_ratio={self.max_hole_ratio})')
 
 
+@MASK_GENERATORS.register_module()
 class ThickStrokes(_PaperStrokes):
     """NTIRE 2022 / LaMa thick strokes: at 256, 1-6 strokes (LaMa's ``max_times: 5``,
     see the module) of width 5-104 and segment length 10-209, or (probability 0.3/1.3)
@@ -306,6 +309,7 @@ class ThickStrokes(_PaperStrokes):
     PRESETS = THICK_PRESETS
 
 
+@MASK_GENERATORS.register_module()
 class MediumStrokes(_PaperStrokes):
     """NTIRE 2022 / LaMa medium strokes: at 256, 4-6 strokes (LaMa's ``max_times: 5``)
     of width 5-54 and length 10-109, or (probability 0.3/1.3) 1-5 boxes of side 10-50; at
@@ -320,6 +324,7 @@ class MediumStrokes(_PaperStrokes):
     PRESETS = MEDIUM_PRESETS
 
 
+@MASK_GENERATORS.register_module()
 class ThinStrokes(_PaperStrokes):
     """NTIRE 2022 / LaMa thin strokes: at 256, 4-51 strokes (LaMa's ``max_times: 50``) of
     width 5-14 and length 10-49; at 512, 4-71 strokes of width 5-24 and length 10-109. No

@@ -15,9 +15,12 @@ from __future__ import annotations
 import numpy as np
 from mmcv.transforms import BaseTransform
 
+from toolbox.registry import TRANSFORMS
+
 from .checks import check_fractions, check_int
 
 
+@TRANSFORMS.register_module()
 class ExpandExterior(BaseTransform):
     """Pad ``results['img']`` by ``int(f * short side) // 2`` pixels on every side and mark
     the padding as hole in ``results['mask']`` (uint8, 1 = hole).

@@ -1,22 +1,19 @@
 """Partial Convolutions (Liu et al., "Image Inpainting for Irregular Holes Using Partial
-Convolutions", ECCV 2018): hook implementations only; see README.md."""
+Convolutions", ECCV 2018); see README.md."""
 from toolbox import hookimpl
 
-from .generator import PConvUNet
-from .losses import DilatedHoleTVLoss, PConvPerceptualLoss, PConvStyleLoss
-from .masks import BinnedIrregularMask
+from . import generator, losses, masks  # noqa: F401 - importing registers the classes
 
 
 @hookimpl
-def toolbox_generators():
-    return [PConvUNet]
-
-
-@hookimpl
-def toolbox_losses():
-    return [PConvPerceptualLoss, PConvStyleLoss, DilatedHoleTVLoss]
-
-
-@hookimpl
-def toolbox_mask_generators():
-    return [BinnedIrregularMask]
+def toolbox_methods():
+    return [
+        dict(
+            name='Partial Convolutions',
+            paper='Liu et al., "Image Inpainting for Irregular Holes Using Partial Convolutions"',
+            venue='ECCV 2018',
+            official_code='NVIDIA/partialconv',
+            plugin='pconv',
+            configs='pconv',
+        ),
+    ]

@@ -18,6 +18,7 @@ from torch import Tensor, nn
 
 from toolbox import BaseGenerator
 from toolbox.bases import check_image_and_mask
+from toolbox.registry import GENERATORS
 
 from .partial_conv import PartialConv2d
 
@@ -41,6 +42,7 @@ class _Block(nn.Module):
         return x, mask
 
 
+@GENERATORS.register_module()
 class PConvUNet(BaseGenerator):
     """``forward(masked_image, mask) -> {'output'}`` (raw RGB, not composited).
 

@@ -20,6 +20,7 @@ from torch import Tensor, nn
 
 from toolbox import BaseReconstructionLoss
 from toolbox.weights import load_state_dict_file, torchvision_weights_file
+from toolbox.registry import LOSSES
 
 __all__ = ['VGG16Pools', 'PConvPerceptualLoss', 'PConvStyleLoss', 'DilatedHoleTVLoss',
            'gram', 'dilated_hole_tv']
@@ -96,6 +97,7 @@ class _VGGLoss(BaseReconstructionLoss):
         return vgg(pred), vgg(_composite(pred, target, mask)), real
 
 
+@LOSSES.register_module()
 class PConvPerceptualLoss(_VGGLoss):
     """Equation 3: ``sum_p |psi_p(I_out) - psi_p(I_gt)|_1 / N + |psi_p(I_comp) -
     psi_p(I_gt)|_1 / N`` over pool1..3 (``N``: elements of ``psi_p``; weight 0.05)."""
@@ -107,6 +109,7 @@ class PConvPerceptualLoss(_VGGLoss):
         return sum(F.l1_loss(o, r) + F.l1_loss(c, r) for o, c, r in zip(out, comp, real))
 
 
+@LOSSES.register_module()
 class PConvStyleLoss(_VGGLoss):
     """Equations 4 and 5: ``L_style_out + L_style_comp``, the L1 distances of the Gram
     matrices (``K_p = 1 / (C H W)``) over pool1..3, each divided by ``C^2`` (weight 120)."""
@@ -131,6 +134,7 @@ def dilated_hole_tv(image: Tensor, mask: Tensor) -> Tensor:
     return tv / image.numel()
 
 
+@LOSSES.register_module()
 class DilatedHoleTVLoss(BaseReconstructionLoss):
     """Total variation of the composite on the 1-pixel dilated hole (equation 6; weight
     0.1)."""

@@ -20,6 +20,7 @@ import cv2
 import numpy as np
 
 from toolbox import BaseMaskGenerator
+from toolbox.registry import MASK_GENERATORS
 
 __all__ = ['BinnedIrregularMask', 'PCONV_BINS']
 
@@ -35,6 +36,7 @@ def _patch(inner: np.ndarray, points, width: int):
     return patch, patch.copy()
 
 
+@MASK_GENERATORS.register_module()
 class BinnedIrregularMask(BaseMaskGenerator):
     """Irregular masks whose hole ratio lies in one of ``bins`` (chosen uniformly per mask).
 

@@ -1,9 +1,10 @@
-"""Stage schedulers of progressive training: hook implementations only."""
+"""Stage schedulers of progressive training, shared by progressive methods; see
+README.md."""
 from toolbox import hookimpl
 
-from .stage_scheduler import StageScheduler
+from . import stage_scheduler  # noqa: F401 - importing registers the classes
 
 
 @hookimpl
-def toolbox_stage_schedulers():
-    return [StageScheduler]
+def toolbox_methods():
+    return []   # no method of its own: pieces that other methods' configs use

@@ -5,8 +5,10 @@ import bisect
 from collections.abc import Sequence
 
 from toolbox import BaseStageScheduler
+from toolbox.registry import STAGE_SCHEDULERS
 
 
+@STAGE_SCHEDULERS.register_module()
 class StageScheduler(BaseStageScheduler):
     """Stage ``k`` trains for ``stage_iters[k]`` iterations at ``scales[k]`` of the final size.
 

@@ -1,27 +1,20 @@
-"""RePaint (Lugmayr et al., CVPR 2022): hook implementations only."""
+"""RePaint (Lugmayr et al., "RePaint: Inpainting using Denoising Diffusion Probabilistic
+Models", CVPR 2022); see README.md."""
 from toolbox import hookimpl
 
-from .model import DiffusionInpaintor
-from .sampler import RePaintSampler
-from .schedule import LinearNoiseSchedule
-from .unet import DiffusionUNet
+from . import model, sampler, schedule, unet  # noqa: F401 - importing registers the classes
 
 
 @hookimpl
-def toolbox_denoisers():
-    return [DiffusionUNet]
-
-
-@hookimpl
-def toolbox_noise_schedules():
-    return [LinearNoiseSchedule]
-
-
-@hookimpl
-def toolbox_samplers():
-    return [RePaintSampler]
-
-
-@hookimpl
-def toolbox_models():
-    return [DiffusionInpaintor]
+def toolbox_methods():
+    return [
+        dict(
+            name='RePaint',
+            paper=('Lugmayr et al., "RePaint: Inpainting using Denoising Diffusion Probabilistic '
+                   'Models"'),
+            venue='CVPR 2022',
+            official_code='andreas128/RePaint',
+            plugin='repaint',
+            configs='repaint',
+        ),
+    ]

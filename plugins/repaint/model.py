@@ -18,9 +18,10 @@ from toolbox.bases import BaseDenoiser, BaseNoiseSchedule, BaseSampler, check_im
 from toolbox.builder import build_component
 from toolbox.models import BaseInpaintor, composite
 from toolbox.models.distributed import unwrap
-from toolbox.registry import DENOISERS, NOISE_SCHEDULES, SAMPLERS
+from toolbox.registry import DENOISERS, MODELS, NOISE_SCHEDULES, SAMPLERS
 
 
+@MODELS.register_module()
 class DiffusionInpaintor(BaseInpaintor):
     """A DDPM denoiser with a noise schedule and an inpainting sampler.
 

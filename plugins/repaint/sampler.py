@@ -24,6 +24,7 @@ import torch
 from torch import Tensor
 
 from toolbox import BaseNoiseSchedule, BaseSampler
+from toolbox.registry import SAMPLERS
 
 
 def jump_schedule(t_T: int, jump_length: int, jump_n_sample: int) -> list[int]:
@@ -64,6 +65,7 @@ def _check(t_T: int, jump_length: int, jump_n_sample: int) -> None:
             raise ValueError(f'RePaintSampler: {name} must be a positive integer, got {value!r}')
 
 
+@SAMPLERS.register_module()
 class RePaintSampler(BaseSampler):
     """RePaint's resampling sampler.
 

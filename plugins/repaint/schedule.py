@@ -5,8 +5,10 @@ import torch
 from torch import Tensor
 
 from toolbox import BaseNoiseSchedule
+from toolbox.registry import NOISE_SCHEDULES
 
 
+@NOISE_SCHEDULES.register_module()
 class LinearNoiseSchedule(BaseNoiseSchedule):
     """``beta_t`` rising linearly from ``beta_start`` to ``beta_end`` over ``num_steps``
     training steps: DDPM's schedule (1e-4 to 0.02 over 1000 steps), which the RePaint

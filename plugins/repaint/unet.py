@@ -17,6 +17,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from toolbox import BaseDenoiser
+from toolbox.registry import DENOISERS
 
 
 def timestep_embedding(t: Tensor, dim: int, max_period: float = 10000.0) -> Tensor:
@@ -81,6 +82,7 @@ class _Level(nn.Module):
         self.attention = nn.ModuleList(attention)
 
 
+@DENOISERS.register_module()
 class DiffusionUNet(BaseDenoiser):
     """UNet noise predictor ``(x_t [B, C, H, W], t [B]) -> eps [B, C, H, W]``.
 

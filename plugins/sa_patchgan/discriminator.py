@@ -20,10 +20,12 @@ from torch import Tensor, nn
 from torch.nn.utils.parametrizations import spectral_norm
 
 from toolbox import BaseDiscriminator
+from toolbox.registry import DISCRIMINATORS
 
 from .semantic import SemanticEncoder
 
 
+@DISCRIMINATORS.register_module()
 class SAPatchGANDiscriminator(BaseDiscriminator):
     """Args:
         semantic_model: timm model name of the semantic network C (pooled features).

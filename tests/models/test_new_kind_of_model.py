@@ -1,13 +1,13 @@
-"""docs/plugins.md's "Adding a new kind of model": its model class, hook and config, run as
+"""docs/plugins.md, "Adding a new kind of model": its model class and config, run as
 written, pass the model contract and train through tools/train.py with no engine edit."""
 import os.path as osp
 import re
-import types
+import sys
 
 import pytest
 
 from toolbox import testing
-from toolbox.plugins import PluginInfo, register_plugin
+from toolbox.plugins import PluginInfo, component_origin, load_plugin, plugin_manager
 from toolbox.registry import MODELS
 
 from ..utils import REPO, run_python
@@ -22,16 +22,18 @@ def _readme_blocks() -> tuple[str, str]:
 
 
 @pytest.fixture
-def readme_plugin():
+def readme_plugin(tmp_path, monkeypatch):
     plugin, _ = _readme_blocks()
-    module = types.ModuleType('my_inpainting')
-    exec(compile(plugin, 'docs/plugins.md:my_inpainting', 'exec'), module.__dict__)
-    MODELS.module_dict   # the engine's and the built-in plugins' models first
-    register_plugin(module, PluginInfo('my_inpainting', 'readme', '0', 'my_inpainting'))
+    (tmp_path / 'my_inpainting').mkdir()
+    (tmp_path / 'my_inpainting' / '__init__.py').write_text(plugin)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    info = PluginInfo('my_inpainting', 'docs', '0', 'my_inpainting')
+    module = load_plugin('my_inpainting', info)
+    assert module is not None and component_origin('models', 'ConvInpaintor') == info
     yield module
     MODELS._module_dict.pop('ConvInpaintor', None)
-    from toolbox.plugins import plugin_manager
     plugin_manager().unregister(module)
+    sys.modules.pop('my_inpainting', None)
 
 
 def test_the_readme_model_meets_the_contract(readme_plugin):

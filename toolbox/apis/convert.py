@@ -6,7 +6,7 @@ builds the inpaintor of the format's config, maps every tensor onto it, checks e
 and shape, and writes a toolbox checkpoint that ``init_inpaintor``, ``tools/inpaint.py``,
 ``tools/evaluate.py`` and ``load_from=`` load strictly.
 
-The formats are provided by plugins (``toolbox_weight_converters`` hook); see
+The formats are provided by plugins (registered in ``WEIGHT_CONVERTERS``); see
 :func:`weight_formats`.
 """
 from __future__ import annotations

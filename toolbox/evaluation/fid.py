@@ -4,9 +4,9 @@ A feature extractor is any ``nn.Module`` (or callable) that maps images ``[B, 3,
 ``[0, 1]`` to features ``[B, D]``, one row per image independent of the others. The
 :class:`~toolbox.evaluation.metrics.FID` metric builds it from
 ``feature_extractor=dict(type=NAME, ...)`` through the ``MODELS`` registry, so a plugin
-supplies another one by returning its class from the ``toolbox_models`` hook (or a user
-passes an instance)::
+supplies another one by registering its class there (or a user passes an instance)::
 
+    @MODELS.register_module()
     class CLIPFeatures(nn.Module):
         def forward(self, images):          # [B, 3, H, W] in [0, 1]
             return self.encoder(images)     # [B, D]

@@ -12,8 +12,6 @@ suite runs them over every registered component; a plugin package can do the sam
 """
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import torch
 
@@ -21,7 +19,8 @@ from toolbox.bases import (BaseAdversarialLoss, BaseDenoiser, BaseDiscriminator,
                            BaseFeatureMatchingLoss, BaseGenerator, BaseMaskGenerator,
                            BaseNoiseSchedule, BaseReconstructionLoss, BaseSampler,
                            BaseStageScheduler)
-from toolbox.registry import (DENOISERS, DISCRIMINATORS, GENERATORS, KINDS, LOSSES,
+from toolbox.kinds import KINDS, kind
+from toolbox.registry import (DENOISERS, DISCRIMINATORS, GENERATORS, KIND_REGISTRIES, LOSSES,
                               MASK_GENERATORS, NOISE_SCHEDULES, SAMPLERS, STAGE_SCHEDULERS)
 from toolbox.value_range import from_model_range
 
@@ -257,14 +256,6 @@ def check_stage_scheduler(name: str, cfg: dict | None = None,
     return sched
 
 
-def check_progressive_scheduler(name: str, cfg: dict | None = None,
-                                full_size: tuple[int, int] = (256, 256)):
-    """Deprecated name of :func:`check_stage_scheduler`."""
-    warnings.warn('check_progressive_scheduler is now check_stage_scheduler; the old name '
-                  'goes in the next release', DeprecationWarning, stacklevel=2)
-    return check_stage_scheduler(name, cfg, full_size)
-
-
 def check_denoiser(name: str, cfg: dict | None = None, size: int | None = None):
     """Shape kept, finite, depends on the timestep, every parameter gets a gradient."""
     net = _build(DENOISERS, name, cfg)
@@ -359,17 +350,13 @@ def check_weight_converter(name: str):
 
 
 def check_kind(key: str, name: str):
-    """Run the contract check of kind ``key`` (``toolbox.registry.KINDS``) on ``name``."""
-    from toolbox.registry import kind_key
-    key = kind_key(key)
-    check = next(k.check for k in KINDS if k.key == key)
-    return globals()[check](name)
+    """Run the contract check of kind ``key`` (``toolbox.kinds.KINDS``) on ``name``."""
+    return globals()[kind(key).check](name)
 
 
 def components(kind: str) -> list[str]:
     """Names registered under ``kind`` (a key of ``toolbox.registry.KIND_REGISTRIES``)."""
-    from toolbox.registry import KIND_REGISTRIES, kind_key
-    return sorted(KIND_REGISTRIES[kind_key(kind)].module_dict)
+    return sorted(KIND_REGISTRIES[kind].module_dict)
 
 
 def models() -> list[str]:
