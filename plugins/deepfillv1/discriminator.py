@@ -23,7 +23,7 @@ from torch import Tensor, nn
 
 from toolbox import BaseDiscriminator
 from toolbox.bases import check_image_and_mask
-from toolbox_plugins.dmfn.discriminator import hole_boxes
+from toolbox.crops import hole_boxes
 
 from .layers import SameConv2d
 

@@ -19,7 +19,7 @@ from torch import Tensor, nn
 from toolbox import BaseGenerator
 from toolbox.bases import check_image_and_mask
 
-from .partial_conv import PartialConv2d
+from toolbox.nn.partial_conv import PartialConv2d
 
 __all__ = ['PConvUNet']
 
