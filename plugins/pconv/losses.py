@@ -6,9 +6,9 @@
 Each receives the raw output ``I_out``, the ground truth and the hole mask, and forms the
 composite ``I_comp`` (the output in the hole, the ground truth elsewhere) itself.
 
-Features: VGG-16's pool1, pool2, pool3 (ImageNet weights, torchvision's
-``vgg16-397923af.pth``), from the engine's frozen :class:`toolbox.nn.vgg.FrozenVGG`;
-``pretrained=False`` builds random weights, for tests only).
+Features: VGG-16's pool1, pool2, pool3 of the engine's frozen :class:`toolbox.nn.vgg.FrozenVGG`
+(ImageNet weights, torchvision's ``vgg16-397923af.pth``; ``pretrained=False`` builds random
+weights, for tests only).
 """
 from __future__ import annotations
 

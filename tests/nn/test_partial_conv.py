@@ -20,7 +20,8 @@ def reference(conv: PartialConv2d, x: torch.Tensor, mask: torch.Tensor):
                                               conv.dilation)
     n, cin, h, wd = x.shape
     cout = conv.out_channels
-    ho, wo = (h + 2 * ph - dh * (kh - 1) - 1) // sh + 1, (wd + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+    ho = (h + 2 * ph - dh * (kh - 1) - 1) // sh + 1
+    wo = (wd + 2 * pw - dw * (kw - 1) - 1) // sw + 1
     out = torch.zeros(n, cout, ho, wo, dtype=torch.float64)
     new = torch.zeros(n, 1, ho, wo, dtype=torch.float64)
     for b, i, j in itertools.product(range(n), range(ho), range(wo)):

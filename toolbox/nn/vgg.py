@@ -66,7 +66,8 @@ class FrozenVGG(nn.Module):
     Args:
         arch: ``'vgg16'`` or ``'vgg19'``.
         layers: the layers this network serves (names or indices); it is cut after the
-            deepest. ``None``: the whole ``features``. ``forward`` returns these by default.
+            deepest, and ``forward`` returns these unless given others. ``None``: the whole
+            ``features``, and ``forward`` without ``layers`` returns every layer's output.
         pretrained: load torchvision's ImageNet weights (see the module); ``False``: random
             weights, for tests only.
         weights: a file or folder holding the weights file (``None``: search the caches).
@@ -156,7 +157,8 @@ def shared_vgg(arch: str = 'vgg19', layers: Sequence[str | int] | None = None,
         layers = (layers,)
     # the default device is part of the key: a network built on another (e.g. the meta
     # device, for shapes only) must not be handed out here
-    key = (arch, None if layers is None else tuple(layers), bool(pretrained), weights, torch.empty(()).device)
+    key = (arch, None if layers is None else tuple(layers), bool(pretrained), weights,
+           torch.empty(()).device)
     if key not in _SHARED:
         _SHARED[key] = FrozenVGG(arch, layers, pretrained, weights, name, option)
     return _SHARED[key]
