@@ -7,7 +7,7 @@
 # the raw output over the whole image, as the authors. Perceptual: L1 of VGG19 relu1_1 ..
 # relu5_1 with unit weights; style: Gram L1 on relu2_2, relu3_4, relu4_4, relu5_2.
 # The discriminator judges the composited image (disc_input='composite').
-# VGG19 needs torchvision's vgg19-dcbb9e9d.pth (see plugins/dmfn/vgg.py).
+# VGG19 needs torchvision's vgg19-dcbb9e9d.pth (see toolbox/nn/vgg.py).
 _base_ = [
     './_base_/default_runtime.py',
     './_base_/datasets/image_folder_256.py',

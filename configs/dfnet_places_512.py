@@ -8,7 +8,7 @@
 # (hence the weights 6/6, 0.1/3, 240/3, 0.1/3); the targets and the mask are resized to each
 # output by the engine. The authors' VGG16 pool1-pool3 features are the toolbox's VGG19 at
 # relu1_2, relu2_2, relu3_4 (the ReLUs those pools follow, in VGG19); see the README.
-# VGG19 needs torchvision's vgg19-dcbb9e9d.pth (see plugins/dmfn/vgg.py).
+# VGG19 needs torchvision's vgg19-dcbb9e9d.pth (see toolbox/nn/vgg.py).
 _base_ = [
     './_base_/default_runtime.py',
     './_base_/datasets/image_folder_256.py',

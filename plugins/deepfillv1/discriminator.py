@@ -23,8 +23,8 @@ from torch import Tensor, nn
 
 from toolbox import BaseDiscriminator
 from toolbox.bases import check_image_and_mask
+from toolbox.crops import hole_boxes
 from toolbox.registry import DISCRIMINATORS
-from toolbox_plugins.dmfn.discriminator import hole_boxes
 
 from .layers import SameConv2d
 

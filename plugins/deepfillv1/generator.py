@@ -23,8 +23,8 @@ from torch import Tensor, nn
 
 from toolbox import BaseGenerator
 from toolbox.bases import check_image_and_mask
+from toolbox.nn.contextual_attention import FORMULATIONS, contextual_attention
 from toolbox.registry import GENERATORS
-from toolbox_plugins.deepfillv2.contextual_attention import FORMULATIONS, contextual_attention
 
 from .layers import SameConv2d
 
@@ -69,7 +69,7 @@ class DeepFillv1Generator(BaseGenerator):
     Args:
         cnum: width unit (32 in the paper's code; 3,601,542 parameters).
         attention: formulation of the contextual attention, ``'tf'`` (the authors' layer),
-            ``'mmagic'`` or ``'toolbox'`` (see ``plugins/deepfillv2/contextual_attention.py``).
+            ``'mmagic'`` or ``'toolbox'`` (see ``toolbox/nn/contextual_attention.py``).
         softmax_scale: the attention's softmax scale (10).
 
     The holes of ``masked_image`` are read as given (a progressive model's estimate is

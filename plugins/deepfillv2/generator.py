@@ -18,7 +18,7 @@ layer outputs 24 feature channels, the widest 96. With ``cnum=48`` the generator
 
 What differs from the paper: see ``plugins/deepfillv2/README.md`` (symmetric padding,
 max-pooled mask for the attention, the contextual-attention details listed in
-:mod:`.contextual_attention`, the sketch channel masked to the hole).
+:mod:`toolbox.nn.contextual_attention`, the sketch channel masked to the hole).
 """
 from __future__ import annotations
 
@@ -29,9 +29,9 @@ from torch.utils.checkpoint import checkpoint
 
 from toolbox import BaseGenerator
 from toolbox.bases import check_image_and_mask
+from toolbox.nn.contextual_attention import ContextualAttention
 from toolbox.registry import GENERATORS
 
-from .contextual_attention import ContextualAttention
 from .gated_conv import GatedConv2d, GatedUpConv2d
 
 __all__ = ['DeepFillv2Generator']
@@ -73,7 +73,7 @@ class DeepFillv2Generator(BaseGenerator):
     returns ``{'coarse': [B, 3, H, W], 'output': [B, 3, H, W]}`` in ``[-1, 1]``; H and W
     must be multiples of ``4 * attention_rate`` (8). With ``return_attention=True`` it also returns
     ``'attention_offsets'`` ``[B, 2, H/8, W/8]`` (see
-    :func:`~toolbox_plugins.deepfillv2.contextual_attention.offsets_to_rgb`); the inpaintor
+    :func:`~toolbox.nn.contextual_attention.offsets_to_rgb`); the inpaintor
     never asks for it, because it composites every output as an image.
 
     Args:
@@ -110,8 +110,8 @@ class DeepFillv2Generator(BaseGenerator):
         refine_decoder_cnum: width unit of the merged refinement decoder (``None``: ``cnum``;
             MMagic's is 64 while the rest of its network uses 48).
         attention: ``'toolbox'`` or ``'mmagic'``: the contextual attention's formulation
-            (see :mod:`.contextual_attention`) and how the mask is brought to quarter
-            resolution (max-pooled, or MMagic's nearest-neighbour sampling).
+            (see :mod:`toolbox.nn.contextual_attention`) and how the mask is brought to
+            quarter resolution (max-pooled, or MMagic's nearest-neighbour sampling).
     """
 
     size_multiple = 8

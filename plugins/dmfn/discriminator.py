@@ -35,7 +35,7 @@ from toolbox.bases import check_image_and_mask
 from toolbox.crops import hole_boxes
 from toolbox.registry import DISCRIMINATORS
 
-__all__ = ['DMFNDiscriminator', 'hole_boxes', 'crop_boxes']
+__all__ = ['DMFNDiscriminator', 'crop_boxes']
 
 
 def crop_boxes(image: Tensor, boxes: Tensor, size: int) -> Tensor:

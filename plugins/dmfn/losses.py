@@ -33,12 +33,15 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from toolbox import BaseFeatureMatchingLoss, BaseReconstructionLoss
+from toolbox.nn.vgg import shared_vgg, vgg_layers
 from toolbox.registry import LOSSES
-
-from .vgg import VGG19_LAYERS, shared_vgg19
 
 __all__ = ['SelfGuidedRegressionLoss', 'GeometricalAlignmentLoss', 'VGGFeatureMatchingLoss',
            'DMFNFeatureMatchingLoss', 'feature_centres', 'channel_weight']
+
+
+#: VGG19 layer names (``relu4_1``, ...) -> index in torchvision's ``features``
+VGG19_LAYERS = vgg_layers('vgg19')
 
 
 def channel_weight(channels: int) -> float:
@@ -61,7 +64,9 @@ class _VGGLoss(BaseReconstructionLoss):
         self.composite = bool(composite)
         self.pretrained = bool(pretrained)
         # Shared and frozen: kept out of this module's parameters and state_dict.
-        self.__dict__['vgg'] = shared_vgg19(pretrained, vgg_weights)
+        self.__dict__['vgg'] = shared_vgg('vgg19', pretrained=pretrained, weights=vgg_weights,
+                                          name='VGG19 (DMFN losses)',
+                                          option="the loss's vgg_weights=PATH")
 
     def features(self, x: Tensor) -> list[Tensor]:
         """VGG19 feature maps of ``x`` [B, 3, H, W] in [-1, 1] at :attr:`layers`, in order.
@@ -69,8 +74,7 @@ class _VGGLoss(BaseReconstructionLoss):
         vgg = self.__dict__['vgg']
         if vgg.mean.device != x.device:
             vgg.to(x.device)
-        out = vgg(x, self.layers)
-        return [out[name] for name in self.layers]
+        return vgg(x, self.layers)
 
     def _inputs(self, pred: Tensor, target: Tensor, mask: Tensor) -> tuple[Tensor, Tensor]:
         if pred.shape != target.shape or pred.ndim != 4 or pred.shape[1] != 3:

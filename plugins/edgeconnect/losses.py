@@ -10,7 +10,8 @@ discriminator layers). Here: the L1 term the authors normalise by the hole fract
 style loss.
 
 Differences from the authors' code: VGG19 sees ImageNet-normalised input (theirs feeds the
-[0, 1] image unnormalised); the network is torchvision's VGG19 shared with DMFN's losses.
+[0, 1] image unnormalised); the network is the engine's frozen VGG19
+(:func:`toolbox.nn.vgg.shared_vgg`), one instance shared with DMFN's losses.
 """
 from __future__ import annotations
 
@@ -20,23 +21,43 @@ import torch
 from torch import Tensor
 
 from toolbox import BaseReconstructionLoss
+from toolbox.nn.vgg import shared_vgg, vgg_layers
 from toolbox.registry import LOSSES
-from toolbox_plugins.basic.losses import L1Loss
-from toolbox_plugins.dmfn.vgg import VGG19_LAYERS, shared_vgg19
 
 __all__ = ['HoleNormalizedL1Loss', 'StyleLoss', 'gram_matrix']
 
 
 @LOSSES.register_module()
-class HoleNormalizedL1Loss(L1Loss):
-    """``L1Loss`` divided by the batch's hole fraction ``mean(mask)``, as the authors'
-    image model (``l1(outputs, images) / mean(masks)`` on the raw output): the loss of a
-    small hole is not drowned by the known pixels the generator only has to copy. A batch
-    without holes is not divided."""
+class HoleNormalizedL1Loss(BaseReconstructionLoss):
+    """The registered ``L1Loss`` (hole- and valid-weighted mean absolute error) divided by
+    the batch's hole fraction ``mean(mask)``, as the authors' image model
+    (``l1(outputs, images) / mean(masks)`` on the raw output): the loss of a small hole is
+    not drowned by the known pixels the generator only has to copy. A batch without holes
+    is not divided.
+
+    Args:
+        hole_weight, valid_weight: as ``L1Loss``'s (the authors: both 1).
+    """
+
+    tiny_cfg = dict(hole_weight=2.0, valid_weight=0.5)
+
+    def __init__(self,
+                 loss_weight: float = 1.0,
+                 outputs: Sequence[str] = ('output',),
+                 hole_weight: float = 1.0,
+                 valid_weight: float = 1.0) -> None:
+        super().__init__(loss_weight, outputs)
+        # Built by name from the registry: the pixel loss is the basic plugin's, and a
+        # plugin imports only the engine and its own folder.
+        l1 = LOSSES.build(dict(type='L1Loss', hole_weight=hole_weight,
+                               valid_weight=valid_weight))
+        self.hole_weight, self.valid_weight = l1.hole_weight, l1.valid_weight
+        # a plain attribute: no second loss in the module tree (it has no state)
+        self.__dict__['l1'] = l1
 
     def forward(self, pred: Tensor, target: Tensor, mask: Tensor) -> Tensor:
         fraction = mask.float().mean()
-        return super().forward(pred, target, mask) / torch.where(
+        return self.__dict__['l1'](pred, target, mask) / torch.where(
             fraction > 0, fraction, torch.ones_like(fraction))
 
 
@@ -73,16 +94,19 @@ class StyleLoss(BaseReconstructionLoss):
                  vgg_weights: str | None = None) -> None:
         super().__init__(loss_weight, outputs)
         layers = (layers,) if isinstance(layers, str) else tuple(layers)
-        unknown = [n for n in layers if n not in VGG19_LAYERS]
+        names = vgg_layers('vgg19')
+        unknown = [n for n in layers if n not in names]
         if unknown or not layers:
-            raise ValueError(f'StyleLoss: layers must be among {list(VGG19_LAYERS)}, got '
+            raise ValueError(f'StyleLoss: layers must be among {list(names)}, got '
                              f'{list(layers)}')
         if region not in ('hole', 'all'):
             raise ValueError(f"StyleLoss: region must be 'hole' or 'all', got {region!r}")
         self.layers = layers
         self.region = region
         # Shared and frozen: kept out of this module's parameters and state_dict.
-        self.__dict__['vgg'] = shared_vgg19(pretrained, vgg_weights)
+        self.__dict__['vgg'] = shared_vgg('vgg19', pretrained=pretrained, weights=vgg_weights,
+                                          name='VGG19 (EdgeConnect style loss)',
+                                          option="the loss's vgg_weights=PATH")
 
     def forward(self, pred: Tensor, target: Tensor, mask: Tensor) -> Tensor:
         if pred.shape != target.shape or pred.ndim != 4 or pred.shape[1] != 3:
@@ -95,7 +119,6 @@ class StyleLoss(BaseReconstructionLoss):
             vgg.to(pred.device)
         fake, real = vgg(pred, self.layers), vgg(target, self.layers)
         total = pred.new_zeros(())
-        for name in self.layers:
-            total = total + (gram_matrix(fake[name])
-                             - gram_matrix(real[name].detach())).abs().mean()
+        for f, r in zip(fake, real):
+            total = total + (gram_matrix(f) - gram_matrix(r.detach())).abs().mean()
         return total

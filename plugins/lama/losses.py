@@ -11,13 +11,14 @@ from collections.abc import Sequence
 
 import torch
 import torch.nn.functional as F
-from torch import Tensor, nn
+from torch import Tensor
 
 from toolbox import BaseAdversarialLoss, BaseFeatureMatchingLoss, BaseReconstructionLoss
 from toolbox.models.adversarial import (nonsaturating_discriminator_loss,
                                         nonsaturating_generator_loss, r1_penalty)
-from toolbox.weights import load_state_dict_file, timm_weights_file, torchvision_weights_file
+from toolbox.nn.vgg import FrozenVGG
 from toolbox.registry import LOSSES
+from toolbox.weights import timm_weights_file
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -176,18 +177,12 @@ class HRFPerceptualLoss(BaseReconstructionLoss):
             mean, std = cfg.get('mean', IMAGENET_MEAN), cfg.get('std', IMAGENET_STD)
             self._vgg_layers = None
         elif backbone in VGG_LAYERS:
-            import torchvision
-            vgg = getattr(torchvision.models, backbone)(weights=None)
-            if pretrained:
-                path = torchvision_weights_file(
-                    backbone, f'LaMa perceptual network ({backbone}, torchvision)', weights,
-                    option='HRFPerceptualLoss(weights=...)')
-                vgg.load_state_dict(load_state_dict_file(path))
-            self._vgg_layers = tuple(layers or VGG_LAYERS[backbone])
-            self.net = vgg.features[:max(self._vgg_layers) + 1]
-            for m in self.net:
-                if isinstance(m, nn.ReLU):
-                    m.inplace = False
+            self.net = FrozenVGG(backbone, tuple(layers or VGG_LAYERS[backbone]), pretrained,
+                                 weights,
+                                 name=f'LaMa perceptual network ({backbone}, torchvision)',
+                                 option='HRFPerceptualLoss(weights=...)')
+            # in network order, each once
+            self._vgg_layers = tuple(sorted(set(self.net.layers), key=self.net.index))
             mean, std = IMAGENET_MEAN, IMAGENET_STD
         else:
             raise ValueError("HRFPerceptualLoss: backbone must be 'timm:<model name>', "
@@ -203,15 +198,10 @@ class HRFPerceptualLoss(BaseReconstructionLoss):
         return self
 
     def features(self, image: Tensor) -> list[Tensor]:
+        if self._vgg_layers is not None:
+            return self.net(image, self._vgg_layers)   # FrozenVGG normalises [-1, 1] input
         x = ((image + 1) / 2 - self.mean) / self.std          # [-1, 1] -> ImageNet normalised
-        if self._vgg_layers is None:
-            return list(self.net(x))
-        feats = []
-        for i, layer in enumerate(self.net):
-            x = layer(x)
-            if i in self._vgg_layers:
-                feats.append(x)
-        return feats
+        return list(self.net(x))
 
     def forward(self, pred: Tensor, target: Tensor, mask: Tensor) -> Tensor:
         fake = self.features(pred)

@@ -1,4 +1,4 @@
-"""DeepFill v2's free-form brush-stroke masks.
+"""DeepFill v2's free-form brush-stroke masks (drawn by :mod:`toolbox.brush_strokes`).
 
 Paper: J. Yu et al., "Free-Form Image Inpainting with Gated Convolution" (DeepFill v2),
 ICCV 2019, Algorithm 1 and its reference code (``brush_stroke_mask``): 1-3 strokes, each a
@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import math
 
-import cv2
 import numpy as np
 
 from toolbox import BaseMaskGenerator
+from toolbox.brush_strokes import draw_brush_strokes, sample_brush_strokes
 from toolbox.builder import build_component
 from toolbox.registry import MASK_GENERATORS
 
@@ -103,44 +103,14 @@ class FreeFormBrush(BaseMaskGenerator):
                        ) -> tuple[list[tuple[np.ndarray, int]], bool, bool]:
         """Draw the strokes: ``([(vertices (k, 2) int32 as (x, y), width), ...],
         flip_horizontal, flip_vertical)``. :meth:`generate` renders exactly these."""
-        h, w = shape
-        radius = math.hypot(h, w) / 8
-        lo_w, hi_w = self.widths_at(min(h, w))
-        strokes = []
-        for _ in range(int(rng.integers(self.min_strokes, self.max_strokes + 1))):
-            n = int(rng.integers(self.min_vertices, self.max_vertices + 1))
-            angle_min = self.mean_angle - rng.uniform(0, self.angle_range)
-            angle_max = self.mean_angle + rng.uniform(0, self.angle_range)
-            angles = rng.uniform(angle_min, angle_max, size=n)
-            angles[::2] = 2 * math.pi - angles[::2]
-            steps = np.clip(rng.normal(radius, radius / 2, size=n), 0, 2 * radius)
-            dx = (steps * np.cos(angles)).tolist()
-            dy = (steps * np.sin(angles)).tolist()
-            x, y = (int(v) for v in rng.integers(0, (w, h)))
-            vertices = [(x, y)]
-            for i in range(n):
-                # Truncate every vertex to whole pixels as the reference does.
-                x = int(min(max(x + dx[i], 0), w - 1))
-                y = int(min(max(y + dy[i], 0), h - 1))
-                vertices.append((x, y))
-            width = int(rng.integers(lo_w, hi_w + 1))
-            strokes.append((np.array(vertices, np.int32), width))
-        flip_h = bool(rng.random() < self.flip_prob)
-        flip_v = bool(rng.random() < self.flip_prob)
-        return strokes, flip_h, flip_v
+        return sample_brush_strokes(
+            shape, rng, strokes=(self.min_strokes, self.max_strokes),
+            vertices=(self.min_vertices, self.max_vertices), mean_angle=self.mean_angle,
+            angle_range=self.angle_range, widths=self.widths_at(min(shape)),
+            flip_prob=self.flip_prob)
 
     def generate(self, shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
-        strokes, flip_h, flip_v = self.sample_strokes(shape, rng)
-        mask = np.zeros(shape, np.uint8)
-        for vertices, width in strokes:
-            cv2.polylines(mask, [vertices], False, 1, width)
-            for x, y in vertices.tolist():
-                cv2.circle(mask, (x, y), width // 2, 1, -1)
-        if flip_h:
-            mask = mask[:, ::-1]
-        if flip_v:
-            mask = mask[::-1]
-        mask = np.ascontiguousarray(mask)
+        mask = draw_brush_strokes(shape, *self.sample_strokes(shape, rng))
         if self.box is not None and rng.random() < self.box_prob:
             mask |= self.box(shape, rng)
         return mask

@@ -20,7 +20,7 @@ from toolbox import BaseGenerator
 from toolbox.bases import check_image_and_mask
 from toolbox.registry import GENERATORS
 
-from .partial_conv import PartialConv2d
+from toolbox.nn.partial_conv import PartialConv2d
 
 __all__ = ['PConvUNet']
 

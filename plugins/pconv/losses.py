@@ -6,9 +6,9 @@
 Each receives the raw output ``I_out``, the ground truth and the hole mask, and forms the
 composite ``I_comp`` (the output in the hole, the ground truth elsewhere) itself.
 
-Features: VGG-16's pool1, pool2, pool3 (ImageNet weights, torchvision's
-``vgg16-397923af.pth``, found by :func:`toolbox.weights.torchvision_weights_file`;
-``pretrained=False`` builds random weights, for tests only).
+Features: VGG-16's pool1, pool2, pool3 of the engine's frozen :class:`toolbox.nn.vgg.FrozenVGG`
+(ImageNet weights, torchvision's ``vgg16-397923af.pth``; ``pretrained=False`` builds random
+weights, for tests only).
 """
 from __future__ import annotations
 
@@ -16,60 +16,22 @@ from collections.abc import Sequence
 
 import torch
 import torch.nn.functional as F
-from torch import Tensor, nn
+from torch import Tensor
 
 from toolbox import BaseReconstructionLoss
-from toolbox.weights import load_state_dict_file, torchvision_weights_file
+from toolbox.nn.vgg import FrozenVGG, shared_vgg
 from toolbox.registry import LOSSES
 
-__all__ = ['VGG16Pools', 'PConvPerceptualLoss', 'PConvStyleLoss', 'DilatedHoleTVLoss',
-           'gram', 'dilated_hole_tv']
+__all__ = ['PConvPerceptualLoss', 'PConvStyleLoss', 'DilatedHoleTVLoss', 'gram',
+           'dilated_hole_tv']
 
-_POOLS = (4, 9, 16)                      # pool1..pool3 in torchvision's vgg16().features
-_MEAN, _STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
-_SHARED: dict[tuple, 'VGG16Pools'] = {}
-
-
-class VGG16Pools(nn.Module):
-    """``forward(x in [-1, 1]) -> [pool1, pool2, pool3]``; frozen, always in eval mode."""
-
-    def __init__(self, pretrained: bool = True, weights: str | None = None) -> None:
-        super().__init__()
-        from torchvision.models import vgg16
-        features = vgg16(weights=None).features[:_POOLS[-1] + 1]
-        if pretrained:
-            path = torchvision_weights_file('vgg16', 'VGG16 (PConv losses)', weights,
-                                            option="the loss's vgg_weights=PATH")
-            state = load_state_dict_file(path)
-            features.load_state_dict({k[len('features.'):]: v for k, v in state.items()
-                                      if k.startswith('features.')
-                                      and int(k.split('.')[1]) <= _POOLS[-1]})
-        for m in features:
-            if isinstance(m, nn.ReLU):
-                m.inplace = False
-        self.features = features
-        self.register_buffer('mean', torch.tensor(_MEAN).view(1, 3, 1, 1))
-        self.register_buffer('std', torch.tensor(_STD).view(1, 3, 1, 1))
-        self.requires_grad_(False).eval()
-
-    def train(self, mode: bool = True) -> 'VGG16Pools':
-        return super().train(False)
-
-    def forward(self, x: Tensor) -> list[Tensor]:
-        h = ((x + 1) / 2 - self.mean.to(x.dtype)) / self.std.to(x.dtype)
-        out = []
-        for i, module in enumerate(self.features):
-            h = module(h)
-            if i in _POOLS:
-                out.append(h)
-        return out
+#: the features the losses compare
+POOLS = ('pool1', 'pool2', 'pool3')
 
 
-def _vgg(pretrained: bool, weights: str | None) -> VGG16Pools:
-    key = (bool(pretrained), weights, torch.empty(()).device)
-    if key not in _SHARED:
-        _SHARED[key] = VGG16Pools(pretrained, weights)
-    return _SHARED[key]
+def _vgg(pretrained: bool, weights: str | None) -> FrozenVGG:
+    return shared_vgg('vgg16', POOLS, pretrained=pretrained, weights=weights,
+                      name='VGG16 (PConv losses)', option="the loss's vgg_weights=PATH")
 
 
 def gram(feat: Tensor) -> Tensor:

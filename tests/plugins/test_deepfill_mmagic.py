@@ -6,8 +6,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from toolbox.nn.contextual_attention import contextual_attention
 from toolbox.registry import GENERATORS
-from toolbox_plugins.deepfillv2.contextual_attention import contextual_attention
 
 pytestmark = pytest.mark.usefixtures('one_thread')
 

@@ -11,9 +11,9 @@ import torch.nn.functional as F
 from scipy import ndimage
 
 from tests.utils import REPO, inpaint_box, train_demo
+from toolbox.nn.contextual_attention import contextual_attention
 from toolbox.registry import DISCRIMINATORS, GENERATORS, LOSSES
 from toolbox.testing import check_model
-from toolbox_plugins.deepfillv2.contextual_attention import contextual_attention
 from toolbox_plugins.deepfillv1.discriminator import local_boxes
 from toolbox_plugins.deepfillv1.layers import SameConv2d
 from toolbox_plugins.deepfillv1.losses import discount_weights, hole_distance

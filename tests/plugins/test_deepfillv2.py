@@ -10,9 +10,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from toolbox.nn.contextual_attention import contextual_attention, offsets_to_rgb
 from toolbox.registry import DISCRIMINATORS, GENERATORS, MODELS, TRANSFORMS
-from toolbox_plugins.deepfillv2.contextual_attention import (contextual_attention,
-                                                           offsets_to_rgb)
 from toolbox_plugins.deepfillv2.gated_conv import GatedConv2d, GatedUpConv2d
 
 from ..utils import REPO, run_python

@@ -6,8 +6,9 @@ import torch
 import torch.nn.functional as F
 
 from tests.utils import REPO
+from toolbox.crops import hole_boxes
 from toolbox.registry import DISCRIMINATORS, GENERATORS, LOSSES, MODELS
-from toolbox_plugins.dmfn.discriminator import crop_boxes, hole_boxes
+from toolbox_plugins.dmfn.discriminator import crop_boxes
 from toolbox_plugins.dmfn.dmfb import DMFB
 from toolbox_plugins.dmfn.losses import feature_centres
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from toolbox_plugins.deepfillv2.contextual_attention import contextual_attention
+from toolbox.nn.contextual_attention import contextual_attention
 from toolbox_plugins.lama.ffc import FourierUnit
 
 pytestmark = pytest.mark.usefixtures('one_thread')

@@ -15,7 +15,6 @@ from toolbox.registry import GENERATORS, LOSSES, MASK_GENERATORS
 from toolbox.testing import check_model, tiny_optimizers, tiny_batch
 from toolbox_plugins.pconv.losses import dilated_hole_tv, gram
 from toolbox_plugins.pconv.masks import PCONV_BINS
-from toolbox_plugins.pconv.partial_conv import PartialConv2d
 
 
 pytestmark = pytest.mark.filterwarnings('ignore::UserWarning')
@@ -23,48 +22,6 @@ pytestmark = pytest.mark.filterwarnings('ignore::UserWarning')
 
 def n_params(module):
     return sum(p.numel() for p in module.parameters())
-
-
-# -- the partial convolution ---------------------------------------------------------------
-def test_partial_conv_on_a_half_masked_input_equals_the_formula():
-    conv = PartialConv2d(2, 1, 3, padding=1, bias=True)
-    g = torch.Generator().manual_seed(0)
-    x = torch.randn(1, 2, 4, 6, generator=g)
-    mask = torch.zeros(1, 1, 4, 6)
-    mask[..., :, :3] = 1                          # left half valid
-    out, new = conv(x, mask)
-    w, b = conv.weight[0].detach(), float(conv.bias)
-    xp, mp = F.pad(x[0], (1, 1, 1, 1)), F.pad(mask[0].expand(2, -1, -1), (1, 1, 1, 1))
-    for i in range(4):
-        for j in range(6):
-            xs, ms = xp[:, i:i + 3, j:j + 3], mp[:, i:i + 3, j:j + 3]
-            valid = float(ms.sum())
-            if valid == 0:
-                expected, m = 0.0, 0.0
-            else:                                 # W^T (X * M) * sum(1) / sum(M) + b
-                expected, m = float((w * xs * ms).sum()) * 18 / valid + b, 1.0
-            assert float(out[0, 0, i, j]) == pytest.approx(expected, abs=1e-5)
-            assert float(new[0, 0, i, j]) == m
-    # the updated mask: 1 wherever any input of the window was valid
-    assert torch.equal(new, F.max_pool2d(mask, 3, stride=1, padding=1))
-    assert new[0, 0, :, :4].eq(1).all() and new[0, 0, :, 4:].eq(0).all()
-
-
-def test_partial_conv_per_channel_mask_and_all_valid_is_plain_conv():
-    conv = PartialConv2d(3, 4, 5, stride=2, padding=2, bias=False)
-    x = torch.randn(2, 3, 8, 8)
-    ones = torch.ones(2, 1, 8, 8)
-    out, _ = conv(x, ones)
-    # inside, the window is all valid: a plain convolution; at the border the zero
-    # padding counts as a hole and the response is scaled up
-    plain = F.conv2d(x, conv.weight, stride=2, padding=2)
-    assert torch.allclose(out[..., 1:-1, 1:-1], plain[..., 1:-1, 1:-1], atol=1e-5)
-    per_channel = torch.ones(2, 3, 8, 8)
-    per_channel[:, 0, :4] = 0
-    a, ma = conv(x, per_channel)
-    b = F.conv2d(x * per_channel, conv.weight, stride=2, padding=2)
-    counts = F.conv2d(per_channel, torch.ones(1, 3, 5, 5), stride=2, padding=2)
-    assert torch.allclose(a, b * 75 / counts, atol=1e-5) and ma.eq(1).all()
 
 
 # -- the U-Net -----------------------------------------------------------------------------

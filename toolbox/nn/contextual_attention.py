@@ -42,8 +42,8 @@ patches: patches touching a hole get exactly zero weight, so the softmax and the
 skip them (the bigger the hole, the cheaper). At 512² input in DeepFill v2 (``n = 4096``,
 ``C = 96``) that is 3 GFLOP for matching (29 with 3x3-deep patch vectors) and up to 52 for
 pasting. Large maps are processed in chunks of foreground rows (``max_elements``), so
-memory stays bounded, but time grows with the square of the pixel count: see the plugin
-README for the strategy for very large images.
+memory stays bounded, but time grows with the square of the pixel count: see the DeepFill v2
+plugin README for the strategy for very large images.
 
 ``formulation='mmagic'`` computes MMagic's ``ContextualAttentionModule`` instead (the
 layer its released DeepFill v1/v2 weights were trained with): the foreground patch is not
