@@ -38,7 +38,9 @@ _PARAMS = {'sigma1': 'gamma_l', 'sigma2': 'gamma_r'}
 
 def _renumber(key: str, num_decoder: int) -> str:
     """``{i}`` in a renamed key -> ``i - 1``; decoder levels count from the deepest."""
-    head, _, rest = key.partition('{')
+    head, brace, rest = key.partition('{')
+    if not brace:
+        return key
     index, _, tail = rest.partition('}')
     i = int(index) - 1
     if head.endswith('decoder.'):

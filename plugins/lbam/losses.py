@@ -18,7 +18,7 @@ from torch import Tensor
 from toolbox.bases import BaseAdversarialLoss, BaseReconstructionLoss
 from toolbox.registry import LOSSES
 
-from .vgg import shared_vgg16
+from .vgg import VGG_INPUTS, shared_vgg16
 
 __all__ = ['LBAMPerceptualLoss', 'LBAMStyleLoss', 'LBAMWGANLoss', 'gram']
 
@@ -35,10 +35,17 @@ class _VGGLoss(BaseReconstructionLoss):
                  pretrained: bool = True, vgg_weights: str | None = None,
                  vgg_input: str = 'imagenet') -> None:
         super().__init__(loss_weight, outputs)
-        # a plain attribute: the frozen network is no part of the loss's state_dict
-        object.__setattr__(self, '_vgg', shared_vgg16(pretrained, vgg_weights, vgg_input))
+        if vgg_input not in VGG_INPUTS:
+            raise ValueError(f'{type(self).__name__}: vgg_input must be one of {VGG_INPUTS}, '
+                             f'got {vgg_input!r}')
+        self._vgg_args = (bool(pretrained), vgg_weights, vgg_input)
+        # Built at the first use, so that a config used for inference only needs no VGG
+        # file; kept out of the loss's state_dict (a plain attribute).
+        object.__setattr__(self, '_vgg', None)
 
     def _features(self, pred: Tensor, target: Tensor, mask: Tensor):
+        if self._vgg is None:
+            object.__setattr__(self, '_vgg', shared_vgg16(*self._vgg_args))
         vgg = self._vgg.to(pred.device)
         with torch.no_grad():
             real = vgg(target)
