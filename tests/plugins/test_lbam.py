@@ -230,6 +230,18 @@ def test_official_layout_maps_onto_every_key_and_shape():
     assert all(torch.equal(again[k], converted[k]) for k in generator)
 
 
+def test_tiny_gan_trains(one_thread):
+    from toolbox.testing import check_model
+    check_model('GANInpaintor', dict(
+        generator=dict(type='LBAMGenerator', base_channels=4, num_layers=3, batch_norm=True),
+        discriminator=dict(type='LBAMDiscriminator', base_channels=4, num_layers=4),
+        losses=[dict(type='L1Loss', hole_weight=6.0),
+                dict(type='LBAMPerceptualLoss', loss_weight=0.01, pretrained=False),
+                dict(type='LBAMStyleLoss', loss_weight=120.0, pretrained=False),
+                dict(type='LBAMWGANLoss', loss_weight=0.1)],
+        disc_input='output'), size=64)
+
+
 # -- configs and the demo ---------------------------------------------------------------------
 def test_paper_and_released_configs():
     from toolbox.apis import load_config
