@@ -25,14 +25,18 @@ from torch import Tensor, nn
 
 from toolbox.weights import load_state_dict_file, torchvision_weights_file
 
-__all__ = ['VGG_ARCHS', 'vgg_layers', 'FrozenVGG', 'shared_vgg', 'IMAGENET_MEAN',
-           'IMAGENET_STD']
+__all__ = ['VGG_ARCHS', 'VGG_INPUTS', 'vgg_layers', 'FrozenVGG', 'shared_vgg',
+           'IMAGENET_MEAN', 'IMAGENET_STD']
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 #: convolutions per block of torchvision's configurations D (vgg16) and E (vgg19)
 _BLOCKS = {'vgg16': (2, 2, 3, 3, 3), 'vgg19': (2, 2, 4, 4, 4)}
 VGG_ARCHS = tuple(_BLOCKS)
+#: What the network is fed, from input in [-1, 1]: ``'imagenet'``, [0, 1] normalised with
+#: ImageNet's mean and std, as torchvision's weights were trained; ``'unit'``, [0, 1] as is
+#: (LBAM's official code feeds that, and its released losses depend on it).
+VGG_INPUTS = ('imagenet', 'unit')
 
 
 def vgg_layers(arch: str) -> dict[str, int]:
@@ -73,6 +77,7 @@ class FrozenVGG(nn.Module):
         weights: a file or folder holding the weights file (``None``: search the caches).
         name: what the network is for, for the missing-weights message.
         option: how a user passes ``weights``, for that message.
+        vgg_input: ``'imagenet'`` or ``'unit'`` (:data:`VGG_INPUTS`).
 
     The layers are children named by their index in torchvision's ``features`` (``0``,
     ``1``, ...), so a state dict of the network has torchvision's keys without the
@@ -81,8 +86,12 @@ class FrozenVGG(nn.Module):
 
     def __init__(self, arch: str = 'vgg19', layers: Sequence[str | int] | None = None,
                  pretrained: bool = True, weights: str | None = None,
-                 name: str | None = None, option: str | None = None) -> None:
+                 name: str | None = None, option: str | None = None,
+                 vgg_input: str = 'imagenet') -> None:
         super().__init__()
+        if vgg_input not in VGG_INPUTS:
+            raise ValueError(f'VGG: vgg_input must be one of {list(VGG_INPUTS)}, '
+                             f'got {vgg_input!r}')
         self.arch = arch
         self.names = vgg_layers(arch)
         if isinstance(layers, (str, int)):
@@ -106,10 +115,11 @@ class FrozenVGG(nn.Module):
             if isinstance(module, nn.ReLU):
                 module.inplace = False      # the input's graph must survive for its gradient
             self.add_module(str(i), module)
-        self.register_buffer('mean', torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1),
-                             persistent=False)
-        self.register_buffer('std', torch.tensor(IMAGENET_STD).view(1, 3, 1, 1),
-                             persistent=False)
+        unit = vgg_input == 'unit'
+        self.register_buffer('mean', torch.tensor((0.0,) * 3 if unit else IMAGENET_MEAN)
+                             .view(1, 3, 1, 1), persistent=False)
+        self.register_buffer('std', torch.tensor((1.0,) * 3 if unit else IMAGENET_STD)
+                             .view(1, 3, 1, 1), persistent=False)
         self.requires_grad_(False)
         super().train(False)
 
@@ -147,7 +157,8 @@ _SHARED: dict[tuple, FrozenVGG] = {}
 
 def shared_vgg(arch: str = 'vgg19', layers: Sequence[str | int] | None = None,
                pretrained: bool = True, weights: str | None = None,
-               name: str | None = None, option: str | None = None) -> FrozenVGG:
+               name: str | None = None, option: str | None = None,
+               vgg_input: str = 'imagenet') -> FrozenVGG:
     """The process-wide :class:`FrozenVGG` for these arguments, built on first use.
 
     Losses keep it out of their parameters and state dict (it is neither trained nor
@@ -158,7 +169,7 @@ def shared_vgg(arch: str = 'vgg19', layers: Sequence[str | int] | None = None,
     # the default device is part of the key: a network built on another (e.g. the meta
     # device, for shapes only) must not be handed out here
     key = (arch, None if layers is None else tuple(layers), bool(pretrained), weights,
-           torch.empty(()).device)
+           vgg_input, torch.empty(()).device)
     if key not in _SHARED:
-        _SHARED[key] = FrozenVGG(arch, layers, pretrained, weights, name, option)
+        _SHARED[key] = FrozenVGG(arch, layers, pretrained, weights, name, option, vgg_input)
     return _SHARED[key]
