@@ -24,6 +24,10 @@ from .edges import canny_edges, grey
 
 __all__ = ['PRVSInpaintor']
 
+#: the smallest side the edge discriminator reads (its three stride-2 and two stride-1 4x4
+#: convolutions leave 2x2 logits of a 32x32 map)
+_MIN_EDGE_SIDE = 32
+
 
 @MODELS.register_module()
 class PRVSInpaintor(GANInpaintor):
@@ -41,7 +45,7 @@ class PRVSInpaintor(GANInpaintor):
     """
 
     tiny_cfg = dict(
-        generator=dict(type='PRVSGenerator', layer_size=4, base_channels=8),
+        generator=dict(type='PRVSGenerator', layer_size=6, base_channels=4),
         discriminator=dict(type='PRVSEdgeDiscriminator', base_channels=4),
         losses=[dict(type='PRVSImageLoss', pretrained=False),
                 dict(type='PRVSEdgeGANLoss', loss_weight=0.1)])
@@ -64,6 +68,11 @@ class PRVSInpaintor(GANInpaintor):
         for key in self.edge_outputs:
             fake = outputs[key]
             size = fake.shape[2:]
+            if self.discriminator is not None and min(size) < _MIN_EDGE_SIDE:
+                raise ValueError(f'PRVSInpaintor: the {key!r} map is {list(size)}; the edge '
+                                 f'discriminator needs at least {_MIN_EDGE_SIDE}x'
+                                 f'{_MIN_EDGE_SIDE} (train on images of at least '
+                                 f'{2 * _MIN_EDGE_SIDE}x{2 * _MIN_EDGE_SIDE})')
             real = F.interpolate(batch['edge'], size=size)     # nearest, as the official
             pairs.append((fake, real, F.interpolate(batch['grey'], size=size)))
         return pairs
