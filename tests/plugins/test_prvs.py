@@ -33,7 +33,7 @@ def test_parameter_counts_equal_the_official_code():
     # the edge discriminator: five 4x4 convolutions without bias (spectral norm)
     d = DISCRIMINATORS.build(dict(type='PRVSEdgeDiscriminator'))
     assert _count(d) == 16 * (2 * 64 + 64 * 128 + 128 * 256 + 256 * 512 + 512) == 2_762_752
-    # the four VSR layers hold 3,181,507 of the generator's parameters: edge generator
+    # the four VSR layers hold 722,624 of the parameters: edge generator
     # (k^2 (C+1) 64 + bottleneck 17,152 + 64) and feature convolution (k^2 (C+1) C_out + C_out),
     # batch norm 2 C_out where present, a 4x4 transposed convolution in dec_2
     bottleneck = 64 * 16 + 16 * 9 * 16 + 16 * 64 + 2 * (16 + 16 + 64)
