@@ -105,7 +105,9 @@ class PRVSInpaintor(GANInpaintor):
                 terms = [self.adv_loss.discriminator_terms(
                     lambda x, g=g: disc.judge(torch.cat([x, g], 1))[0],
                     real, fake.detach(), batch)
-                    for fake, real, g in self._edge_pairs(outputs, batch)]
+                    # half size first, as the official get_d_loss (the order of the
+                    # spectral norms' power iterations)
+                    for fake, real, g in reversed(self._edge_pairs(outputs, batch))]
                 loss_d = sum(t['loss_d'] for t, _ in terms)
             if self._finite({'loss_d': loss_d}, d_optim):
                 d_optim.update_params(loss_d)

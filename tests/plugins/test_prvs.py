@@ -202,13 +202,14 @@ def test_discriminator_judges_the_edge_maps_at_both_scales(one_thread):
     data = _packed(tiny_batch(batch=2, size=64), ())
     log = model.train_step(data, tiny_optimizers(model))
     assert {'loss_g', 'loss_g_adv', 'loss_d', 'd_real', 'd_fake'} <= set(log)
-    # G step: fake at 64 and 32; D step: real and fake at 64, then at 32 -- edge and grey
-    assert [tuple(x.shape[1:]) for x in seen] == [(2, 64, 64), (2, 32, 32), (2, 64, 64),
-                                                  (2, 64, 64), (2, 32, 32), (2, 32, 32)]
+    # G step: fake at 64, then 32; D step (the official order): real and fake at 32, then
+    # at 64 -- each an edge map and the grey image
+    assert [tuple(x.shape[1:]) for x in seen] == [(2, 64, 64), (2, 32, 32), (2, 32, 32),
+                                                  (2, 32, 32), (2, 64, 64), (2, 64, 64)]
     from toolbox_plugins.prvs.edges import canny_edges, grey
     gt01 = (model.data_preprocessor(data, True)['gt'] + 1) / 2     # as the step saw it
-    assert torch.equal(seen[2][:, :1], canny_edges(gt01))     # the real structure
-    assert torch.allclose(seen[2][:, 1:], grey(gt01))
+    assert torch.equal(seen[4][:, :1], canny_edges(gt01))     # the real structure
+    assert torch.allclose(seen[4][:, 1:], grey(gt01))
     # a generator for 16-multiples trained at 32x32: the half-size edges are too small
     cfg = dict(MODELS.get('PRVSInpaintor').tiny_cfg,
                generator=dict(type='PRVSGenerator', layer_size=4, base_channels=4))
