@@ -275,10 +275,13 @@ def test_paper_released_and_finetune_configs():
 
 
 @pytest.mark.slow
-def test_demo_trains_and_inpaints_through_the_tools(tmp_path, demo_root):
+def test_demo_trains_resumes_and_inpaints_through_the_tools(tmp_path, demo_root):
     train_demo(DEMO, tmp_path / 'work', 2, data_root=demo_root)
     assert (tmp_path / 'work' / 'iter_2.pth').exists()
+    log = train_demo(DEMO, tmp_path / 'work', 3, '--resume', data_root=demo_root)
+    assert 'Auto resumed from the latest checkpoint' in log and 'iter_2.pth' in log
+    assert (tmp_path / 'work' / 'iter_3.pth').exists()
     image = sorted(glob.glob(osp.join(demo_root, 'val', '*.png')))[0]
-    written, original, mask = inpaint_box(DEMO, tmp_path / 'work' / 'iter_2.pth', image,
+    written, original, mask = inpaint_box(DEMO, tmp_path / 'work' / 'iter_3.pth', image,
                                           np.s_[100:200, 150:300], str(tmp_path))
     assert not np.array_equal(written[mask > 0], original[mask > 0])
