@@ -107,12 +107,22 @@ def read_foreign_checkpoint(filename: str, map_location='cpu', max_placeholders:
 
 
 def source_state_dict(checkpoint, filename: str) -> dict[str, Tensor]:
-    """The flat ``{key: tensor}`` of a loaded checkpoint (its ``'state_dict'`` if any)."""
+    """The flat ``{key: tensor}`` of a loaded checkpoint (its ``'state_dict'`` if any).
+
+    A checkpoint that keeps each network's state dict under its own key next to optimiser
+    states and counters (``{'generator': {...}, 'optimizer_G': {...}, 'n_iter': 9}``, as
+    PRVS's and other official trainers save) holds no tensor at its top level: its nested
+    dicts of tensors are read with their key as prefix (``generator.enc_1...``). Optimiser
+    states have integer keys, not tensors, at that level and are left out."""
     state = checkpoint.get('state_dict', checkpoint) if isinstance(checkpoint, dict) else None
     if not isinstance(state, dict) or not state:
         raise WeightConversionError(f'{filename} holds no state dict (a dict of tensors, or '
                                     "a dict with one under 'state_dict')")
     tensors = {k: v for k, v in state.items() if isinstance(k, str) and isinstance(v, Tensor)}
+    if not tensors:
+        tensors = {f'{outer}.{k}': v for outer, inner in state.items()
+                   if isinstance(outer, str) and isinstance(inner, dict)
+                   for k, v in inner.items() if isinstance(k, str) and isinstance(v, Tensor)}
     if not tensors:
         raise WeightConversionError(f'{filename}: its state dict holds no tensors')
     return tensors

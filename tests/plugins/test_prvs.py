@@ -254,6 +254,18 @@ def test_official_layout_maps_onto_every_key_and_shape():
                                       allow_missing_discriminator=True)
     assert all(torch.equal(again[k], converted[k]) for k in again if k.startswith('generator.'))
     assert 'discriminator' in notes
+    # the official g_N.pth as saved: the network under 'generator', its optimizer and the
+    # iteration beside it, read by the engine without unpacking by hand
+    from toolbox.converters import source_state_dict
+    saved = {'generator': bare, 'optimizer_G': {'state': {0: {'exp_avg': torch.zeros(3)}},
+                                                'param_groups': [{'lr': 2e-4}]},
+             'n_iter': 9}
+    flat = source_state_dict(saved, 'g_9.pth')
+    assert set(flat) == {'generator.' + k for k in bare}
+    from_file, _ = convert_state_dict('official-prvs', flat, model,
+                                      allow_missing_discriminator=True)
+    assert all(torch.equal(from_file[k], converted[k]) for k in from_file
+               if k.startswith('generator.'))
 
 
 # -- configs and the demo ---------------------------------------------------------------------
