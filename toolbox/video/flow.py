@@ -66,11 +66,31 @@ def occlusion_mask(forward: np.ndarray, backward: np.ndarray) -> np.ndarray:
     return inside & ((total ** 2).sum(-1) < bound)
 
 
+def _pull_push(values: np.ndarray, known: np.ndarray) -> np.ndarray:
+    """``values`` (H, W, C) float32 with the pixels where ``known`` (H, W) is False replaced
+    by a smooth interpolation of the known ones: the pull-push scheme of Gortler et al.
+    ("The Lumigraph", SIGGRAPH 1996) -- known-weighted averages over a pyramid, each level's
+    unknown pixels taken from the bilinearly upsampled coarser level."""
+    h, w = known.shape
+    if known.all() or (h <= 1 and w <= 1):
+        return values
+    weight = known.astype(np.float32)
+    size = (max(1, (w + 1) // 2), max(1, (h + 1) // 2))
+    small_w = cv2.resize(weight, size, interpolation=cv2.INTER_AREA)
+    small_v = cv2.resize(values * weight[..., None], size, interpolation=cv2.INTER_AREA)
+    small_v = small_v.reshape(size[1], size[0], -1)
+    coarse = small_v / np.maximum(small_w, 1e-6)[..., None]
+    coarse = _pull_push(coarse, small_w > 1e-6)
+    up = cv2.resize(coarse, (w, h), interpolation=cv2.INTER_LINEAR).reshape(h, w, -1)
+    return np.where(known[..., None], values, up)
+
+
 def complete_flow(flow: np.ndarray, hole: np.ndarray, dilate: int = 2) -> np.ndarray:
     """``flow`` with the values inside ``hole`` (bool/uint8 ``(H, W)``, grown by ``dilate``
     pixels: flow at a hole's edge mixes the hole's content in) replaced by a smooth
-    interpolation from the surrounding flow: OpenCV's Telea inpainting of each channel
-    (float32 is one of its input types)."""
+    interpolation of the surrounding flow (pull-push, :func:`_pull_push`). OpenCV's
+    ``inpaint`` is not used: on float32 input it lets the values inside the hole leak
+    into the result."""
     hole = np.asarray(hole).astype(np.uint8)
     if dilate > 0:
         hole = cv2.dilate(hole, np.ones((2 * dilate + 1, 2 * dilate + 1), np.uint8))
@@ -78,5 +98,4 @@ def complete_flow(flow: np.ndarray, hole: np.ndarray, dilate: int = 2) -> np.nda
         return flow
     if hole.all():              # nothing to interpolate from: no motion
         return np.zeros_like(flow)
-    return np.stack([cv2.inpaint(np.ascontiguousarray(flow[..., c]), hole, 5,
-                                 cv2.INPAINT_TELEA) for c in range(2)], axis=-1)
+    return _pull_push(np.ascontiguousarray(flow, dtype=np.float32), hole == 0)
