@@ -20,6 +20,9 @@ class BaseVideoMaskGenerator:
     """A video mask recipe. Subclasses implement :meth:`generate` and state the fraction of
     hole pixels over the whole clip in :attr:`hole_ratio_range`."""
 
+    #: Tells generic code that iterates over MASK_GENERATORS (tools, contract checks) that
+    #: this one draws (T, H, W), like ``BaseVideoInpaintor.is_video`` for models.
+    is_video: ClassVar[bool] = True
     hole_ratio_range: ClassVar[tuple[float, float]] = (0.0, 1.0)
     #: The smallest (T, H, W) the recipe can draw at.
     min_shape: ClassVar[tuple[int, int, int]] = (1, 1, 1)
