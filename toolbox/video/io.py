@@ -19,7 +19,7 @@ from collections.abc import Iterator, Sequence
 import cv2
 import numpy as np
 
-from toolbox.datasets.reading import binarise_mask, read_image
+from toolbox.datasets.reading import DatasetError, binarise_mask, read_image
 
 __all__ = ['VIDEO_EXTENSIONS', 'FRAME_EXTENSIONS', 'is_video_file', 'list_frames',
            'count_frames', 'iter_frames', 'read_clip', 'read_clip_masks', 'write_frames',
@@ -29,8 +29,9 @@ VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mov', '.mkv', '.webm', '.m4v', '.mpg', '.m
 FRAME_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp')
 
 
-class VideoReadError(OSError):
-    """A clip that cannot be read; the message names the file or folder."""
+class VideoReadError(DatasetError):
+    """A clip that cannot be read; the message names the file or folder. A
+    ``DatasetError``, so the command-line tools report it in one line (exit code 2)."""
 
 
 def is_video_file(path: str) -> bool:
