@@ -30,7 +30,8 @@ def test_shape_check_accepts_the_convention_and_names_both_shapes_otherwise():
 
 def test_png_frames_round_trip_bit_for_bit_in_natural_order(tmp_path):
     frames = np.random.default_rng(0).integers(0, 256, (12, 9, 11, 3), dtype=np.uint8)
-    write_frames(frames, str(tmp_path), pattern='frame_{}.png')  # frame_2 sorts after frame_10 as text
+    # as text, frame_2 would sort after frame_10
+    write_frames(frames, str(tmp_path), pattern='frame_{}.png')
     assert [os.path.basename(p) for p in list_frames(str(tmp_path))][:3] == \
         ['frame_0.png', 'frame_1.png', 'frame_2.png']
     assert np.array_equal(read_clip(str(tmp_path)), frames)

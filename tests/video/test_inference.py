@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from toolbox.video import VideoReadError, read_clip, read_clip_masks, write_frames
+from toolbox.video import VideoReadError, read_clip, write_frames
 from toolbox.video.inference import inpaint_video, inpaint_windows
 from tests.utils import load_tool
 

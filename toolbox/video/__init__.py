@@ -8,7 +8,13 @@
 * :mod:`.models`: :class:`BaseVideoInpaintor`, the ``BaseInpaintor`` contract on clips;
 * :mod:`.flow`: DIS optical flow, warping, the occlusion check and flow completion, shared
   by the temporal metrics and the flow-guided baselines;
-* :mod:`.dataset`: ``ClipDataset`` (registered in ``DATASETS``).
+* :mod:`.inference`: long videos through a video model in overlapping windows, bounded
+  memory (``tools/inpaint.py --video``);
+* :mod:`.evaluate`: a table of video models on one clip (``tools/video_baselines.py``);
+* :mod:`.testing`: the contract checks of video mask generators and video models.
+
+``ClipDataset`` lives in :mod:`toolbox.datasets.clips` (``DATASETS`` imports that package);
+the temporal metrics in :mod:`toolbox.evaluation.video`.
 """
 from .checks import check_clip_and_mask
 from .io import (VIDEO_EXTENSIONS, VideoReadError, count_frames, is_video_file, iter_frames,

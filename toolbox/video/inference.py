@@ -17,8 +17,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .io import (VideoReadError, _read_mask_frame, iter_frames, list_frames, write_frames,
-                 write_video)
+from .io import VideoReadError, _read_mask_frame, iter_frames, list_frames, write_frames
 
 __all__ = ['iter_mask_frames', 'inpaint_video', 'inpaint_windows']
 
