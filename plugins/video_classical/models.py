@@ -69,7 +69,9 @@ class FrameByFrame(BaseVideoInpaintor):
 
     Args:
         model: the image model's config (``MODELS``; e.g. a config file's ``model``) or
-            instance; load its weights before wrapping, or through ``init_cfg``.
+            instance.
+        checkpoint: the image model's checkpoint (as ``tools/train.py`` writes it), loaded
+            into it strictly; ``None``: as built (e.g. Telea, which has no weights).
         frames_per_batch: frames sent to the image model at once (memory).
     """
 
@@ -77,10 +79,14 @@ class FrameByFrame(BaseVideoInpaintor):
     tiny_cfg = dict(model=dict(type='GANInpaintor', generator=dict(type='TeleaInpaint'),
                                losses=[dict(type='L1Loss')]))
 
-    def __init__(self, model: dict | Any, frames_per_batch: int = 16,
-                 data_preprocessor=None, init_cfg=None) -> None:
+    def __init__(self, model: dict | Any, checkpoint: str | None = None,
+                 frames_per_batch: int = 16, data_preprocessor=None, init_cfg=None) -> None:
         super().__init__(data_preprocessor, init_cfg)
         self.model = build_component(MODELS, model, 'model')
+        if checkpoint is not None:
+            # the image model's own keys: a FrameByFrame checkpoint would prefix them 'model.'
+            from toolbox.engine.checkpoint import from_safe, load_weights, read_checkpoint
+            load_weights(self.model, from_safe(read_checkpoint(checkpoint)), checkpoint)
         if getattr(self.model, 'is_video', False):
             raise TypeError(f'FrameByFrame: model must be an image model, got the video '
                             f'model {type(self.model).__name__}')

@@ -99,3 +99,22 @@ def test_on_the_held_out_real_clip_propagation_beats_per_frame_telea():
     assert by['propagation']['hole_psnr'] > by['telea']['hole_psnr']
     assert by['propagation']['warp_error'] < by['telea']['warp_error']
     assert by['ground truth']['warp_error'] < by['propagation']['warp_error']
+
+
+def test_frame_by_frame_loads_the_image_models_checkpoint(tmp_path):
+    cfg = dict(type='GANInpaintor', **MODELS.get('GANInpaintor').tiny_cfg)
+    trained = MODELS.build(cfg)
+    with torch.no_grad():
+        for p in trained.parameters():
+            p.add_(0.5)
+    torch.save({'state_dict': trained.state_dict()}, tmp_path / 'image.pth')
+    adapter = MODELS.build(dict(type='FrameByFrame', model=cfg,
+                                checkpoint=str(tmp_path / 'image.pth')))
+    assert all(torch.equal(a, b) for a, b in zip(adapter.model.state_dict().values(),
+                                                 trained.state_dict().values()))
+    clip, masks = moving_scene(frames=2, h=32, w=32)
+    video, m = _tensors(clip, masks)
+    with torch.no_grad():
+        expected = torch.stack([trained.eval().inpaint(video[:, t], m[:, t])
+                                for t in range(2)], 1)
+        assert torch.allclose(adapter.eval().inpaint(video, m), expected)
