@@ -99,6 +99,7 @@ def test_on_the_held_out_real_clip_propagation_beats_per_frame_telea():
     assert by['propagation']['hole_psnr'] > by['telea']['hole_psnr']
     assert by['propagation']['warp_error'] < by['telea']['warp_error']
     assert by['ground truth']['warp_error'] < by['propagation']['warp_error']
+    assert np.isfinite(by['propagation']['psnr']) and by['propagation']['psnr'] > 20
 
 
 def test_frame_by_frame_loads_the_image_models_checkpoint(tmp_path):

@@ -15,7 +15,8 @@ __all__ = ['compare_on_clip', 'format_table']
 def compare_on_clip(models: dict, frames: np.ndarray, masks: np.ndarray) -> list[dict]:
     """``models``: ``{name: video model}``; ``frames`` RGB uint8 ``(T, H, W, 3)``, ``masks``
     uint8 ``(T, H, W)`` (1 = hole). Returns one dict per model: ``hole_psnr``,
-    ``hole_ssim``, ``psnr``, ``ssim`` (per-frame means), ``warp_error`` (of the result;
+    ``hole_ssim``, ``psnr``, ``ssim`` (per-frame means; the whole-frame ones over the frames
+    with a hole), ``warp_error`` (of the result;
     DIS flow of the ground truth) and ``seconds``; the first row, ``ground truth``, gives
     the warping error of the real clip, the floor a result can reach."""
     from toolbox.evaluation.video import video_psnr, video_ssim, warping_error
@@ -23,6 +24,9 @@ def compare_on_clip(models: dict, frames: np.ndarray, masks: np.ndarray) -> list
     mask = torch.from_numpy(masks.astype(np.float32))[:, None][None]  # [1, T, 1, H, W]
     video = to_model_range(gt).float()
     gt01 = gt.float() / 255
+    # whole-frame means over the frames that have a hole: the others are returned as they
+    # were (PSNR inf), which says nothing about a method
+    holed = torch.from_numpy(masks.reshape(len(masks), -1).any(1))
     rows = [dict(model='ground truth', warp_error=float(warping_error(gt01, gt01)[0]))]
     for name, model in models.items():
         start = time.perf_counter()
@@ -33,8 +37,8 @@ def compare_on_clip(models: dict, frames: np.ndarray, masks: np.ndarray) -> list
         pred = ((out.clamp(-1, 1) + 1) * 127.5).round() / 255
         rows.append(dict(model=name, hole_psnr=float(video_psnr(pred, gt01, mask)[0]),
                          hole_ssim=float(video_ssim(pred, gt01, mask)[0]),
-                         psnr=float(video_psnr(pred, gt01)[0]),
-                         ssim=float(video_ssim(pred, gt01)[0]),
+                         psnr=float(video_psnr(pred[:, holed], gt01[:, holed])[0]),
+                         ssim=float(video_ssim(pred[:, holed], gt01[:, holed])[0]),
                          warp_error=float(warping_error(pred, gt01)[0]), seconds=seconds))
     return rows
 
