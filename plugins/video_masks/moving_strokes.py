@@ -35,7 +35,7 @@ import numpy as np
 from toolbox.registry import MASK_GENERATORS
 from toolbox.video import BaseVideoMaskGenerator
 
-__all__ = ['MovingStrokes', 'PRESETS']
+__all__ = ['MovingStrokes', 'PRESETS', 'hole_ratio_bin']
 
 #: The official presets (gen_masks.py), with our parameter names:
 #: vertices [lo, hi), brush width [lo, hi), head speed and acceleration (speed, angle) of the

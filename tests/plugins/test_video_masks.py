@@ -123,3 +123,12 @@ def test_benchmark_prints_clips_per_second(capsys):
     rates = main(clips=3)
     assert set(rates) >= {'object_like', 'rand_curve'} and all(r > 0 for r in rates.values())
     assert 'clips/s CPU' in capsys.readouterr().out
+
+
+def test_hole_ratio_bin_names_the_ten_percent_bin_of_a_clip():
+    from toolbox_plugins.video_masks.moving_strokes import hole_ratio_bin
+    masks = np.zeros((2, 10, 10), np.uint8)
+    masks[:, :5, :5] = 1                                  # 25 %
+    assert hole_ratio_bin(masks) == (0.2, 0.3)
+    assert hole_ratio_bin(np.ones((1, 4, 4), np.uint8)) == (0.9, 1.0)
+    assert hole_ratio_bin(np.zeros((1, 4, 4), np.uint8)) == (0.0, 0.1)
