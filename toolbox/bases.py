@@ -206,15 +206,18 @@ class BaseMaskGenerator:
 
     hole_ratio_range: ClassVar[tuple[float, float]] = (0.0, 1.0)
     #: The smallest (H, W) the recipe can draw at.
-    min_shape: ClassVar[tuple[int, int]] = (1, 1)
+    min_shape: ClassVar[tuple[int, ...]] = (1, 1)
     tiny_cfg: ClassVar[dict[str, Any]] = {}
+    #: The axes of the shape it draws: ``('H', 'W')``; a video recipe
+    #: (:class:`toolbox.video.masks.BaseVideoMaskGenerator`) ``('T', 'H', 'W')``.
+    axes: ClassVar[tuple[str, ...]] = ('H', 'W')
 
     def __call__(self, shape: Sequence[int], rng: np.random.Generator | None = None) -> np.ndarray:
-        if len(shape) != 2 or any(int(s) != s or s <= 0 for s in shape):
-            raise ValueError(f'{type(self).__name__}: shape must be (H, W) with positive '
-                             f'integers, got {tuple(shape)}')
-        shape = (int(shape[0]), int(shape[1]))
-        if shape[0] < self.min_shape[0] or shape[1] < self.min_shape[1]:
+        if len(shape) != len(self.axes) or any(int(s) != s or s <= 0 for s in shape):
+            raise ValueError(f'{type(self).__name__}: shape must be ({", ".join(self.axes)}) '
+                             f'with positive integers, got {tuple(shape)}')
+        shape = tuple(int(s) for s in shape)
+        if any(s < m for s, m in zip(shape, self.min_shape)):
             raise ValueError(f'{type(self).__name__}: shape {shape} is smaller than the '
                              f'smallest this mask type supports, {self.min_shape}')
         if rng is None:

@@ -56,7 +56,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from toolbox.testing import components
 
-    names = args.types or components('mask_generators')
+    from toolbox.registry import MASK_GENERATORS
+    names = args.types or [n for n in components('mask_generators')   # images only: (H, W)
+                           if not getattr(MASK_GENERATORS.get(n), 'is_video', False)]
     cols = args.examples + 2  # the histogram spans two columns
     fig = plt.figure(figsize=(1.7 * cols, 1.9 * len(names)))
     grid = fig.add_gridspec(len(names), cols)

@@ -50,6 +50,12 @@ def parse_args(argv=None):
     p.add_argument('--onnx', metavar='FILE', help='a graph from tools/export.py, instead of '
                                                   '--config and --checkpoint')
     p.add_argument('--image', help='image file or folder')
+    p.add_argument('--video', help='video file or folder of frames, for a video model; --mask '
+                   'is then a mask video, a folder of mask frames or one mask image, and '
+                   '--out the folder of PNG frames (toolbox.video.inference)')
+    p.add_argument('--video-out', help='also write an MP4 (lossy; the PNG frames are exact)')
+    p.add_argument('--window', type=int, default=15, help='frames per window (--video)')
+    p.add_argument('--overlap', type=int, default=4, help='frames shared by windows (--video)')
     p.add_argument('--mask', help='mask file or folder (white = hole)')
     p.add_argument('--manifest', help='CSV/TSV/JSON-lines file of (image, mask) pairs, '
                                       'instead of --image and --mask')
@@ -145,6 +151,15 @@ def main(argv=None) -> int:
         from toolbox.fileio import check_image_path, write_image
         if args.threads:
             torch.set_num_threads(args.threads)
+        if args.video:
+            from toolbox.video.inference import inpaint_video
+            result = inpaint_video(_model(args)[0], args.video, args.mask, args.out,
+                                   window=args.window, overlap=args.overlap,
+                                   video_out=args.video_out, device=args.device,
+                                   progress=not args.no_progress)
+            print(f'{args.video} -> {result["frames"]} frames in {args.out}'
+                  + (f' and {args.video_out} (lossy)' if args.video_out else ''))
+            return
         jobs, batch = _jobs(args)
         for job in jobs:          # before any work: an unknown extension costs nothing
             check_image_path(job.output, '--out')

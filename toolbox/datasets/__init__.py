@@ -1,4 +1,5 @@
 """Image-folder datasets, the demo data, and the transforms of the inpainting pipeline."""
+from .clips import ClipDataset  # noqa: F401 - registers the video dataset (toolbox.video)
 from .demo import DEMO_ROOT, materialise_demo
 from .image_folder import DemoDataset, ImageFolderDataset
 from .reading import (DatasetError, ImageLoadError, MaskSizeError, binarise_mask, fit_mask,

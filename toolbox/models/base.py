@@ -23,6 +23,9 @@ class BaseInpaintor(BaseModel):
     Subclasses implement :meth:`train_step` and :meth:`inpaint`; validation and testing
     come for free from :meth:`inpaint`.
 
+    Video models (:class:`toolbox.video.models.BaseVideoInpaintor`, ``is_video = True``) meet
+    the same contract on clips: ``'gt'`` ``[B, T, 3, H, W]``, ``'mask'`` ``[B, T, 1, H, W]``.
+
     Batches (after the data preprocessor) are dicts with ``'gt'`` ``[B, 3, H, W]`` in
     ``[-1, 1]``, ``'mask'`` ``[B, 1, H, W]`` (1 = hole), optional guidance images (e.g.
     ``'sketch'``) and ``'data_samples'``.

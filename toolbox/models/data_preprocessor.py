@@ -42,7 +42,8 @@ class InpaintingDataPreprocessor(BaseDataPreprocessor):
             elif value.dtype == torch.uint8:
                 value = value.float() / 255.0                 # guidance in [0, 1]
             out[key] = value
-        if out['mask'].shape[2:] != out['gt'].shape[2:]:
+        # [-2:]: clips [B, T, C, H, W] pass through unchanged (toolbox.video)
+        if out['mask'].shape[-2:] != out['gt'].shape[-2:]:
             raise ValueError(f'mask {list(out["mask"].shape)} and image '
                              f'{list(out["gt"].shape)} differ in size')
         out['data_samples'] = _unbatch(data.get('data_samples'), out['gt'].shape[0])

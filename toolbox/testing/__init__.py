@@ -214,6 +214,10 @@ def check_mask_generator(name: str, cfg: dict | None = None,
                          shape: tuple[int, int] = (64, 64), samples: int = 200):
     """Binary uint8 of the exact shape, reproducible per seed, hole ratio in range."""
     gen = _build(MASK_GENERATORS, name, cfg)
+    from toolbox.video.masks import BaseVideoMaskGenerator
+    if isinstance(gen, BaseVideoMaskGenerator):      # masks with a time axis: (T, H, W)
+        from toolbox.video.testing import check_video_mask_generator
+        return check_video_mask_generator(gen, name)
     assert isinstance(gen, BaseMaskGenerator), f'{name} is not a BaseMaskGenerator'
     shape = (max(shape[0], gen.min_shape[0]), max(shape[1], gen.min_shape[1]))
     a = gen(shape, np.random.default_rng(123))
@@ -398,6 +402,9 @@ def check_model(name: str, cfg: dict | None = None, size: int | None = None):
     from toolbox.registry import MODELS
     model = _build(MODELS, name, cfg)
     assert isinstance(model, BaseInpaintor), f'{name} is not a BaseInpaintor'
+    if getattr(model, 'is_video', False):           # clips [B, T, 3, H, W]: toolbox.video
+        from toolbox.video.testing import check_video_model
+        return check_video_model(model, name)
     fixed = model.fixed_size
     if fixed is not None:
         assert fixed[0] == fixed[1], f'{name}: check_model draws square batches'

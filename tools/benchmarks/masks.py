@@ -85,7 +85,9 @@ def main(argv: list[str]) -> int:
     torch.set_num_threads(1)
     cv2.setNumThreads(1)
 
-    names = args.types or components('mask_generators')
+    from toolbox.registry import MASK_GENERATORS
+    names = args.types or [n for n in components('mask_generators')   # images only: (H, W)
+                           if not getattr(MASK_GENERATORS.get(n), 'is_video', False)]
     sizes = args.sizes
     base = {s: rate(baseline, (s, s), args.seconds) for s in sizes}
     head = ''.join(f'{f"{s}x{s}/s":>12}' for s in sizes)

@@ -1,0 +1,58 @@
+"""Compare video models on one clip: per-frame hole PSNR/SSIM, whole-frame PSNR and the
+flow warping error (:mod:`toolbox.evaluation.video`), one row per model."""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import torch
+
+from toolbox.value_range import to_model_range
+
+__all__ = ['compare_on_clip', 'format_table']
+
+
+def compare_on_clip(models: dict, frames: np.ndarray, masks: np.ndarray) -> list[dict]:
+    """``models``: ``{name: video model}``; ``frames`` RGB uint8 ``(T, H, W, 3)``, ``masks``
+    uint8 ``(T, H, W)`` (1 = hole). Returns one dict per model: ``hole_psnr``,
+    ``hole_ssim``, ``psnr``, ``ssim`` (per-frame means; the whole-frame ones over the frames
+    with a hole), ``warp_error`` (of the result;
+    DIS flow of the ground truth) and ``seconds``; the first row, ``ground truth``, gives
+    the warping error of the real clip, the floor a result can reach."""
+    from toolbox.evaluation.video import video_psnr, video_ssim, warping_error
+    gt = torch.from_numpy(frames).permute(0, 3, 1, 2)[None]        # [1, T, 3, H, W] uint8
+    mask = torch.from_numpy(masks.astype(np.float32))[:, None][None]  # [1, T, 1, H, W]
+    video = to_model_range(gt).float()
+    gt01 = gt.float() / 255
+    # whole-frame means over the frames that have a hole: the others are returned as they
+    # were (PSNR inf), which says nothing about a method
+    holed = torch.from_numpy(masks.reshape(len(masks), -1).any(1))
+    rows = [dict(model='ground truth', warp_error=float(warping_error(gt01, gt01)[0]))]
+    for name, model in models.items():
+        start = time.perf_counter()
+        with torch.no_grad():
+            out = model.inpaint(video, mask)
+        seconds = time.perf_counter() - start
+        # the result as 8-bit frames, as it would be written (PNG)
+        pred = ((out.clamp(-1, 1) + 1) * 127.5).round() / 255
+        rows.append(dict(model=name, hole_psnr=float(video_psnr(pred, gt01, mask)[0]),
+                         hole_ssim=float(video_ssim(pred, gt01, mask)[0]),
+                         psnr=float(video_psnr(pred[:, holed], gt01[:, holed])[0]),
+                         ssim=float(video_ssim(pred[:, holed], gt01[:, holed])[0]),
+                         warp_error=float(warping_error(pred, gt01)[0]), seconds=seconds))
+    return rows
+
+
+def format_table(rows: list[dict]) -> str:
+    """A Markdown table of :func:`compare_on_clip`'s rows."""
+    cols = ('hole_psnr', 'hole_ssim', 'psnr', 'ssim', 'warp_error', 'seconds')
+    lines = ['| model | hole PSNR | hole SSIM | PSNR | SSIM | warping error (x1e3) | s |',
+             '| --- | ---: | ---: | ---: | ---: | ---: | ---: |']
+    for r in rows:
+        cells = []
+        for c in cols:
+            v = r.get(c)
+            cells.append('' if v is None else f'{v * 1e3:.3f}' if c == 'warp_error'
+                         else f'{v:.4f}' if 'ssim' in c else f'{v:.2f}')
+        lines.append(f'| {r["model"]} | ' + ' | '.join(cells) + ' |')
+    return '\n'.join(lines)
