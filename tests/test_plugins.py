@@ -88,7 +88,7 @@ def test_block_list_and_disabled_autoload(plugin_site):
 def test_train_one_iteration_with_third_party_components(plugin_site, demo_root, tmp_path):
     cfg = tmp_path / 'third_party.py'
     cfg.write_text(textwrap.dedent(f'''
-        _base_ = [{osp.join(REPO, 'configs/demo/basic_demo.py')!r}]
+        _base_ = [{osp.join(REPO, 'configs/basic/demo.py')!r}]
         model = dict(type='GANInpaintor', _delete_=True,
                      generator=dict(type='TinyGenerator', width=4),
                      losses=[dict(type='L1Loss')])

@@ -1,5 +1,5 @@
 # AOT-GAN trained on the demo photos (64x64 crops, random rectangles) on a CPU:
-#   python tools/train.py configs/demo/aotgan_demo.py
+#   python tools/train.py configs/aotgan/demo.py
 # Measured once on the shared 2-core development machine under heavy load: about 20 s per
 # iteration, dominated by the four VGG19 passes of the style and perceptual losses; far
 # from the minute aimed at (lower train_cfg.max_iters, or drop the VGG losses, for a quick look).

@@ -4,7 +4,7 @@
 #   python tools/convert_weights.py mmagic-aotgan AOT-GAN_512x512_4x12_places_20220509-6641441b.pth \
 #       checkpoints/aotgan_places_512_mmagic.pth
 #
-# The networks are configs/aotgan_places_512.py's. The perceptual and style losses are left
+# The networks are configs/aotgan/places_512.py's. The perceptual and style losses are left
 # out: their VGG19 has weights of its own that the released file does not hold (add them back
 # to fine-tune; VGG19 then loads from vgg19-dcbb9e9d.pth).
 #

@@ -1,5 +1,5 @@
 # Trains the basic encoder-decoder GAN on the demo photos on a CPU in about a minute:
-#   python tools/train.py configs/demo/basic_demo.py
+#   python tools/train.py configs/basic/demo.py
 _base_ = [
     '../_base_/default_runtime.py',
     '../_base_/models/basic_gan.py',

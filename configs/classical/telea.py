@@ -1,6 +1,6 @@
 # OpenCV Telea inpainting: a training-free baseline (plugin `classical`).
 # Per-mask-type table (CHECKPOINT `none`: there are no weights):
-#   python tools/evaluate.py configs/classical_telea.py none --data DIR --mask-sets DIR
+#   python tools/evaluate.py configs/classical/telea.py none --data DIR --mask-sets DIR
 _base_ = ['../_base_/default_runtime.py']
 
 model = dict(

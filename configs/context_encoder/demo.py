@@ -1,6 +1,6 @@
 # Context Encoders trained on the demo photos (64x64 crops, the centre 28x28 hole with a
 # 2 px overlap band: the paper's geometry at half size) on a CPU in about a minute:
-#   python tools/train.py configs/demo/context_encoder_demo.py
+#   python tools/train.py configs/context_encoder/demo.py
 _base_ = ['./paris_128.py']
 model = dict(
     generator=dict(image_size=64, base_channels=16),

@@ -8,7 +8,7 @@
 # weighted 10x; joint loss 0.999 L2 + 0.001 adversarial. The discriminator judges the
 # raw 64x64 prediction (disc_input='output'), not conditioned on the context.
 # Data: data/paris/train/ and data/paris/val/. Train with
-#   python tools/train.py configs/context_encoder_paris_128.py
+#   python tools/train.py configs/context_encoder/paris_128.py
 _base_ = [
     '../_base_/default_runtime.py',
     '../_base_/datasets/image_folder_256.py',

@@ -1,6 +1,6 @@
 # DeepFill v1 trained on the demo photos (64x64 crops, a 32x32 box shrunk by up to 4 px a
 # side) on a CPU in minutes (200 iterations: 163 s on a 2-core machine at load average 8):
-#   python tools/train.py configs/demo/deepfillv1_demo.py
+#   python tools/train.py configs/deepfillv1/demo.py
 # Narrow networks (generator cnum=8, critics cnum=8 with a 32x32 local box), one critic
 # step per generator step so the generator moves within the short run.
 _base_ = [

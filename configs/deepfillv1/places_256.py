@@ -4,7 +4,7 @@
 # five critic steps per generator step.
 #
 # Data: data/places2/train/ and data/places2/val/ (any folder tree of images). Train with
-#   python tools/train.py configs/deepfillv1_places_256.py
+#   python tools/train.py configs/deepfillv1/places_256.py
 # The authors' config runs MAX_ITERS 1M; kept.
 _base_ = [
     '../_base_/default_runtime.py',

@@ -4,7 +4,7 @@
 #
 # Data: data/celeba/train/ and data/celeba/val/ (CelebA-HQ or aligned CelebA images; see
 # plugins/deepfillv2/README.md). Train with
-#   python tools/train.py configs/deepfillv2_celeba_256.py
+#   python tools/train.py configs/deepfillv2/celeba_256.py
 _base_ = ['./places_256.py']
 # Whole faces resized, not cropped; the mask is the base config's.
 train_dataloader = dict(dataset=dict(data_root='data/celeba/train', random_crop=False))

@@ -1,9 +1,9 @@
 # DeepFill v2 as MMagic released it for CelebA-HQ faces at 256x256
 # (deepfillv2_256x256_8x2_celeba_20200619-c96e5f12.pth); the network is the one of
-# configs/deepfillv2_places_256_mmagic.py, the data that of configs/deepfillv2_celeba_256.py.
+# configs/deepfillv2/places_256_mmagic.py, the data that of configs/deepfillv2_celeba_256.py.
 #
 #   python tools/convert_weights.py mmagic-deepfillv2 \
-#       --config configs/deepfillv2_celeba_256_mmagic.py \
+#       --config configs/deepfillv2/celeba_256_mmagic.py \
 #       checkpoints/deepfillv2_256x256_8x2_celeba_20200619-c96e5f12.pth \
 #       checkpoints/deepfillv2_celeba_256_mmagic.pth
 _base_ = ['./celeba_256.py']

@@ -1,5 +1,5 @@
 # DeepFill v2 trained on the demo photos (64x64 crops) on a CPU in a few minutes:
-#   python tools/train.py configs/demo/deepfillv2_demo.py
+#   python tools/train.py configs/deepfillv2/demo.py
 # Narrow networks (cnum=16), a 4-layer SN-PatchGAN (a 4x4 logit map at 64x64) and the
 # paper's mask recipe with brush widths scaled to the small crops.
 _base_ = [

@@ -1,8 +1,8 @@
 # User-guided DeepFill v2 on the demo photos: the sketch channel is the Canny edge map of
 # each training crop, extracted on the fly (the paper uses HED edges, whose weights cannot
 # be downloaded here). At inference, pass a user-drawn sketch (white strokes on black):
-#   python tools/inpaint.py --config configs/demo/deepfillv2_sketch_demo.py \
-#       --checkpoint work_dirs/deepfillv2_sketch_demo/iter_200.pth \
+#   python tools/inpaint.py --config configs/deepfillv2/demo_sketch.py \
+#       --checkpoint work_dirs/deepfillv2_demo_sketch/iter_200.pth \
 #       --image photo.png --mask mask.png --sketch sketch.png --out result.png
 _base_ = ['./demo.py']
 model = dict(

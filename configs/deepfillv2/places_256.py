@@ -5,7 +5,7 @@
 #
 # Data: data/places2/train/ and data/places2/val/ (any folder tree of images; see
 # plugins/deepfillv2/README.md). Train with
-#   python tools/train.py configs/deepfillv2_places_256.py
+#   python tools/train.py configs/deepfillv2/places_256.py
 # The paper states no iteration count (the authors' config trains until stopped,
 # max_iters 1e8); 1M iterations of batch 16 is about 6 epochs of Places2-challenge.
 _base_ = [

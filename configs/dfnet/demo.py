@@ -1,5 +1,5 @@
 # DFNet trained on the demo photos (64x64 crops, random rectangles) on a CPU:
-#   python tools/train.py configs/demo/dfnet_demo.py
+#   python tools/train.py configs/dfnet/demo.py
 # Its full run was not timed; the VGG19 losses on three scales dominate a step (see the
 # AOT-GAN demo's figure).
 # A narrow generator (base_channels=16, 6 levels so that 64x64 divides, fusion on the 4

@@ -3,7 +3,7 @@
 # 32 px (RandomBox), validation and testing use the centre 128x128 mask (the paper's
 # Table 1). Everything else as configs/dmfn_paris_256.py. For Places2, set
 # data_root='data/places2' (random 256 crops as here).
-#   python tools/train.py configs/dmfn_celebahq_256.py
+#   python tools/train.py configs/dmfn/celebahq_256.py
 _base_ = ['./paris_256.py']
 # Whole faces resized, not cropped.
 train_dataloader = dict(dataset=dict(

@@ -1,5 +1,5 @@
 # DMFN trained on the demo photos (64x64 crops, centre 32x32 hole) on a CPU in minutes:
-#   python tools/train.py configs/demo/dmfn_demo.py
+#   python tools/train.py configs/dmfn/demo.py
 # Narrow networks (base_channels=16, 2 DMFBs; discriminator for 64x64 with a 32x32 local
 # crop). The VGG19 losses are built with random weights (pretrained=False) so that the demo
 # runs without downloads: they then only act as random-feature losses. With

@@ -13,7 +13,7 @@
 # VGG19 needs torchvision's vgg19-dcbb9e9d.pth (put it in ~/.cache/torch/hub/checkpoints/,
 # a folder of $TOOLBOX_WEIGHTS, or set vgg_weights=PATH on the three VGG losses).
 # Data: data/paris/train/ and data/paris/val/ (any folder tree of images). Train with
-#   python tools/train.py configs/dmfn_paris_256.py
+#   python tools/train.py configs/dmfn/paris_256.py
 _base_ = [
     '../_base_/default_runtime.py',
     '../_base_/datasets/image_folder_256.py',

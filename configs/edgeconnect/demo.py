@@ -1,5 +1,5 @@
 # EdgeConnect trained on the demo photos (64x64 crops) on a CPU in about a minute:
-#   python tools/train.py configs/demo/edgeconnect_demo.py
+#   python tools/train.py configs/edgeconnect/demo.py
 # It trains both models at once (phase 4, the authors' joint model: G1 with D1, G2 with
 # D2, G2's losses reaching G1); the paper's phases run with --cfg-options model.phase=1
 # (edge model), 2 (image model on Canny edges) or 3 (image model on G1's edges, with

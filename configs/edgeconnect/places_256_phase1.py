@@ -6,8 +6,8 @@
 # Masks: the irregular masks of Liu et al. (a folder of mask images, white = hole, at
 # data/masks/irregular) or a random block of half the image's size, 50/50 (the authors'
 # MASK: 4). Data: data/places2/train/ and data/places2/val/ (any folder trees of images).
-#   python tools/train.py configs/edgeconnect_places_256_phase1.py
-# then phase 2 (edgeconnect_places_256_phase2.py) and phase 3 (..._phase3.py).
+#   python tools/train.py configs/edgeconnect/places_256_phase1.py
+# then phase 2 (places_256_phase2.py) and phase 3 (places_256_phase3.py).
 #
 # Validation in phase 1 measures the whole pipeline, whose image model is not trained yet;
 # the training log reports the edge precision and recall in the holes.

@@ -6,7 +6,7 @@
 # checkpoint holds the trained edge model too and phase 3 needs one file. G1 and D1 stay
 # frozen here. To train phases 1 and 2 side by side instead, pass
 # --cfg-options load_from=None and merge the two checkpoints' edge_* and inpaint_* keys.
-#   python tools/train.py configs/edgeconnect_places_256_phase2.py
+#   python tools/train.py configs/edgeconnect/places_256_phase2.py
 _base_ = ['./places_256_phase1.py']
 model = dict(phase=2)
 load_from = 'work_dirs/edgeconnect_places_256_phase1/iter_2000000.pth'

@@ -5,7 +5,7 @@
 # The authors' MODEL: 4 trains G1 and G2 jointly (model.phase=4, optimizers for all four
 # networks); the paper's last step, end to end without D1 at lr 1e-6, is
 # edgeconnect_places_256_phase4.py.
-#   python tools/train.py configs/edgeconnect_places_256_phase3.py
+#   python tools/train.py configs/edgeconnect/places_256_phase3.py
 _base_ = ['./places_256_phase2.py']
 model = dict(phase=3)
 load_from = 'work_dirs/edgeconnect_places_256_phase2/iter_2000000.pth'

@@ -3,7 +3,7 @@
 # losses reach G1 through the edge map; G1 has no adversarial loss of its own. Set
 # model.joint_edge_gan=True (and add an edge_discriminator optimizer) for the authors'
 # MODEL: 4, which keeps D1 and G1's own losses. Starts from phase 3's checkpoint.
-#   python tools/train.py configs/edgeconnect_places_256_phase4.py
+#   python tools/train.py configs/edgeconnect/places_256_phase4.py
 _base_ = ['./places_256_phase3.py']
 model = dict(phase=4, joint_edge_gan=False)
 load_from = 'work_dirs/edgeconnect_places_256_phase3/iter_2000000.pth'

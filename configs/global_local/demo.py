@@ -2,7 +2,7 @@
 # [24, 32]) on a CPU in about a minute, through the paper's three phases at a small
 # scale: 150 iterations of the completion network with MSE only, 50 of the
 # discriminators only, then joint training (alpha = 0.0004).
-#   python tools/train.py configs/demo/global_local_demo.py
+#   python tools/train.py configs/global_local/demo.py
 _base_ = ['./places_256.py']
 model = dict(
     generator=dict(base_channels=16),

@@ -8,7 +8,7 @@
 # with the MSE on the hole only, T_D = 10,000 of the discriminators only with the
 # completion network fixed, then joint training to T_train = 500,000 iterations in all,
 # with the adversarial weight alpha = 0.0004. Poisson blending at inference:
-#   python tools/inpaint.py --config configs/global_local_places_256.py \
+#   python tools/inpaint.py --config configs/global_local/places_256.py \
 #       --checkpoint CKPT ... --blend poisson
 # Data: data/places/train/ and data/places/val/.
 _base_ = [

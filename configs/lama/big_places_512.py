@@ -5,7 +5,7 @@
 #
 #   python tools/convert_weights.py big-lama checkpoints/big-lama/models/best.ckpt \
 #       checkpoints/big_lama_places.pth
-#   python tools/inpaint.py --config configs/big_lama_places_512.py \
+#   python tools/inpaint.py --config configs/lama/big_places_512.py \
 #       --checkpoint checkpoints/big_lama_places.pth --image I --mask M --out O
 _base_ = ['./fourier_places_256_released.py']
 model = dict(generator=dict(preset='big-lama'))

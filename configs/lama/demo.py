@@ -1,5 +1,5 @@
 # LaMa trained on the demo photos (64x64 crops) on a CPU in a few minutes:
-#   python tools/train.py configs/demo/lama_demo.py
+#   python tools/train.py configs/lama/demo.py
 # A narrow FFC ResNet generator (base_channels=16, 3 blocks), a 3-layer N-layer PatchGAN,
 # the paper's loss recipe and mask mix (thick strokes and boxes, scaled to 64x64).
 # The perceptual network is a ResNet-18 with RANDOM weights (pretrained=False, stated

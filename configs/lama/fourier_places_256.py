@@ -11,7 +11,7 @@
 #   --cfg-options "model.losses.1.weights=/path/to/resnet50.safetensors"
 # and fails within a second, naming the file, when it is not there.
 #
-#   python tools/train.py configs/lama_fourier_places_256.py
+#   python tools/train.py configs/lama/fourier_places_256.py
 _base_ = [
     '../_base_/default_runtime.py',
     '../_base_/datasets/image_folder_256.py',

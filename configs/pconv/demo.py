@@ -1,7 +1,7 @@
 # Partial Convolutions trained on the demo photos (64x64 crops, irregular masks in the
 # paper's bins) on a CPU in minutes (0.8-1.4 s per iteration on a 2-core machine at load
 # average 8-12, so about 3-4 minutes for the 200 iterations):
-#   python tools/train.py configs/demo/pconv_demo.py
+#   python tools/train.py configs/pconv/demo.py
 # A narrow 5-layer U-Net (base_channels=16). The VGG-16 losses are built with random
 # weights (pretrained=False) so that the demo runs without downloads: they then only act as
 # random-feature losses.

@@ -1,11 +1,11 @@
 # Partial Convolutions on Places2 at 512x512, the paper's first phase (Sec. 4.1): Adam lr
 # 2e-4, batch 6 (the paper's batch per GPU), batch norm on everywhere. The paper's
-# second phase is configs/pconv_places_512_finetune.py (encoder batch norm frozen, lr 5e-5).
+# second phase is configs/pconv/places_512_finetune.py (encoder batch norm frozen, lr 5e-5).
 # Masks: irregular masks in the paper's six hole-ratio bins (BinnedIrregularMask; the NVIDIA
 # mask files can be used instead through the masks plugin's file-based generator).
 #
 # Data: data/places2/train/ and data/places2/val/. Train with
-#   python tools/train.py configs/pconv_places_512.py
+#   python tools/train.py configs/pconv/places_512.py
 _base_ = [
     '../_base_/default_runtime.py',
     '../_base_/models/pconv.py',

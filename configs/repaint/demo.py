@@ -2,8 +2,8 @@
 # a few minutes (no masks in training), then inpainting with RePaint's resampling over 25
 # respaced steps, jumps of 5 traversed twice (45 denoiser calls per image). Only sizes,
 # widths, steps and data differ from configs/repaint_places_256.py.
-#   python tools/train.py configs/demo/repaint_demo.py
-#   python tools/inpaint.py --config configs/demo/repaint_demo.py \
+#   python tools/train.py configs/repaint/demo.py
+#   python tools/inpaint.py --config configs/repaint/demo.py \
 #       --checkpoint work_dirs/repaint_demo/iter_300.pth --image I --mask M --out O --seed 0
 _base_ = ['./places_256.py']
 model = dict(

@@ -8,8 +8,8 @@
 # predicted with a fixed variance (the authors' network also learns it) and the residual
 # blocks add the timestep embedding (no scale-shift norm); see plugins/repaint/README.md.
 #
-#   python tools/train.py configs/repaint_places_256.py
-#   python tools/inpaint.py --config configs/repaint_places_256.py --checkpoint CKPT \
+#   python tools/train.py configs/repaint/places_256.py
+#   python tools/inpaint.py --config configs/repaint/places_256.py --checkpoint CKPT \
 #       --image I --mask M --out O --seed 0
 _base_ = [
     '../_base_/default_runtime.py',

@@ -3,7 +3,7 @@
 # widths, iterations and data differ from configs/sa_patchgan_5s.py -- and the semantic
 # network, which is a tiny random timm test model because no pretrained weights can be
 # assumed on a fresh machine.
-#   python tools/train.py configs/demo/sa_patchgan_5s_tiny.py
+#   python tools/train.py configs/sa_patchgan/demo.py
 _base_ = ['./places_256.py']
 model = dict(
     generator=dict(cnum=8),

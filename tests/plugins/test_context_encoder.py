@@ -12,8 +12,8 @@ from toolbox_plugins.context_encoder.generator import ChannelWiseFC
 from toolbox_plugins.context_encoder.losses import overlap_weights
 
 pytestmark = pytest.mark.usefixtures('one_thread')
-DEMO = 'configs/demo/context_encoder_demo.py'
-PARIS = f'{REPO}/configs/context_encoder_paris_128.py'
+DEMO = 'configs/context_encoder/demo.py'
+PARIS = f'{REPO}/configs/context_encoder/paris_128.py'
 
 
 def n_params(module) -> int:

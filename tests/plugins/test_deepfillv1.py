@@ -209,7 +209,7 @@ def test_local_box_is_the_hole_grown_to_local_size():
 
 def test_paper_config_follows_the_authors_settings():
     from mmengine.config import Config
-    cfg = Config.fromfile(osp.join(REPO, 'configs/deepfillv1_places_256.py'))
+    cfg = Config.fromfile(osp.join(REPO, 'configs/deepfillv1/places_256.py'))
     losses = {(l['type'], l['outputs']): l for l in cfg.model.losses
               if 'outputs' in l}
     assert losses[('SpatiallyDiscountedL1Loss', 'coarse')]['loss_weight'] == 1.44
@@ -243,9 +243,9 @@ def test_model_contract_and_stage_outputs():
 
 
 def test_demo_trains_and_inpaints_through_the_tools(tmp_path, demo_root):
-    train_demo('configs/demo/deepfillv1_demo.py', tmp_path / 'work', 3, data_root=demo_root)
+    train_demo('configs/deepfillv1/demo.py', tmp_path / 'work', 3, data_root=demo_root)
     image = sorted(glob.glob(osp.join(demo_root, 'val', '*.png')))[0]
-    written, original, mask = inpaint_box('configs/demo/deepfillv1_demo.py',
+    written, original, mask = inpaint_box('configs/deepfillv1/demo.py',
                                           tmp_path / 'work' / 'iter_3.pth', image,
                                           np.s_[60:140, 80:200], str(tmp_path))
     assert not np.array_equal(written[mask > 0], original[mask > 0])

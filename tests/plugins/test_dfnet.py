@@ -112,7 +112,7 @@ def test_losses_at_smaller_scales_use_the_resized_target():
 
 def test_paper_config_weights():
     from mmengine.config import Config
-    cfg = Config.fromfile(osp.join(REPO, 'configs/dfnet_places_512.py'))
+    cfg = Config.fromfile(osp.join(REPO, 'configs/dfnet/places_512.py'))
     by_type = {c['type']: c for c in cfg.model.losses}
     scales = ('output', 'output_s2', 'output_s4')
     assert by_type['L1Loss']['outputs'] == scales + ('output_s8', 'output_s16', 'output_s32')
@@ -132,9 +132,9 @@ def test_tiny_model_trains(one_thread):
 
 
 def test_demo_trains_and_inpaints_through_the_tools(tmp_path, demo_root):
-    train_demo('configs/demo/dfnet_demo.py', tmp_path / 'work', 2, data_root=demo_root)
+    train_demo('configs/dfnet/demo.py', tmp_path / 'work', 2, data_root=demo_root)
     image = sorted(glob.glob(osp.join(demo_root, 'val', '*.png')))[0]
-    written, original, mask = inpaint_box('configs/demo/dfnet_demo.py',
+    written, original, mask = inpaint_box('configs/dfnet/demo.py',
                                           tmp_path / 'work' / 'iter_2.pth', image,
                                           np.s_[100:200, 150:300], str(tmp_path))
     assert not np.array_equal(written[mask > 0], original[mask > 0])

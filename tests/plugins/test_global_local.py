@@ -14,7 +14,7 @@ from toolbox.registry import DISCRIMINATORS, GENERATORS, MODELS
 from toolbox.testing import _packed, tiny_batch, tiny_optimizers
 
 pytestmark = pytest.mark.usefixtures('one_thread')
-DEMO = 'configs/demo/global_local_demo.py'
+DEMO = 'configs/global_local/demo.py'
 
 
 def n_params(module) -> int:
