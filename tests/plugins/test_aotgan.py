@@ -1,6 +1,6 @@
 """AOT-GAN plugin: the authors' parameter counts, the AOT block's gated residual and gate
-normalisation, the SM-PatchGAN soft label, and the demo through the tools."""
-import glob
+normalisation and the SM-PatchGAN soft label (the demo's round trip:
+tests/test_demo_configs.py)."""
 import os.path as osp
 
 import numpy as np
@@ -8,7 +8,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from tests.utils import REPO, inpaint_box, train_demo
+from tests.utils import REPO
 from toolbox.registry import DISCRIMINATORS, GENERATORS, LOSSES
 from toolbox.testing import check_model
 from toolbox_plugins.aotgan.aot import AOTBlock, gate_norm
@@ -120,16 +120,6 @@ def test_tiny_gan_trains(one_thread):
         discriminator=dict(type='AOTGANDiscriminator', base_channels=4),
         losses=[dict(type='L1Loss'), dict(type='SoftMaskGANLoss', kernel_size=7, sigma=2.0,
                                           loss_weight=0.01)]))
-
-
-def test_demo_trains_and_inpaints_through_the_tools(tmp_path, demo_root):
-    train_demo('configs/aotgan/demo.py', tmp_path / 'work', 2, data_root=demo_root)
-    assert (tmp_path / 'work' / 'iter_2.pth').exists()
-    image = sorted(glob.glob(osp.join(demo_root, 'val', '*.png')))[0]
-    written, original, mask = inpaint_box('configs/aotgan/demo.py',
-                                          tmp_path / 'work' / 'iter_2.pth', image,
-                                          np.s_[100:200, 150:300], str(tmp_path))
-    assert not np.array_equal(written[mask > 0], original[mask > 0])
 
 
 def test_hole_offset_gives_the_white_holes_of_the_authors_and_mmagic():

@@ -92,8 +92,7 @@ class ImageFolderDataset(BaseDataset):
         self.skip_unreadable = skip_unreadable
         if pipeline is None:
             pipeline = standard_pipeline(crop_size, mask, test_mode, resize, random_crop, flip,
-                                         guidance, guidance_keys,
-                                         load_mask=mask_dir is not None)
+                                         guidance, guidance_keys, load_mask=mask_dir is not None)
         elif mask is not None or crop_size is not None:
             # A config that inherits mask=/crop_size= and sets pipeline= would silently
             # lose one of them: say so instead.

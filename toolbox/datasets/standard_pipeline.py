@@ -58,3 +58,18 @@ def standard_pipeline(crop_size: int | None = None,
         pack['guidance_keys'] = tuple(guidance_keys)
     pipeline.append(pack)
     return pipeline
+
+
+#: the dataset keys :func:`standard_pipeline` reads
+PIPELINE_KEYS = ('crop_size', 'mask', 'resize', 'random_crop', 'flip', 'guidance',
+                 'guidance_keys')
+
+
+def dataset_pipeline(dataset: dict) -> list[dict]:
+    """The transform configs that the dataset config ``dataset`` runs: its ``pipeline``, or
+    the standard pipeline built from its keys (as :class:`ImageFolderDataset` builds it)."""
+    if dataset.get('pipeline') is not None:
+        return [dict(t) for t in dataset['pipeline']]
+    return standard_pipeline(test_mode=bool(dataset.get('test_mode', False)),
+                             load_mask=dataset.get('mask_dir') is not None,
+                             **{k: dataset[k] for k in PIPELINE_KEYS if k in dataset})
