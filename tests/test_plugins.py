@@ -94,10 +94,8 @@ def test_train_one_iteration_with_third_party_components(plugin_site, demo_root,
                      losses=[dict(type='L1Loss')])
         optim_wrapper = dict(_delete_=True, type='OptimWrapper',
                              optimizer=dict(type='Adam', lr=1e-3))
-        train_dataloader = dict(dataset=dict(data_root={demo_root!r}, pipeline=[
-            dict(type='LoadImage'), dict(type='RandomCrop', size=32),
-            dict(type='GenerateMask', generator=dict(type='StripeMask')),
-            dict(type='PackInpaintingInputs')]))
+        train_dataloader = dict(dataset=dict(data_root={demo_root!r}, crop_size=32,
+                                             mask=dict(_delete_=True, type='StripeMask')))
         train_cfg = dict(max_iters=1, val_interval=1000)
         val_dataloader = None
         val_cfg = None

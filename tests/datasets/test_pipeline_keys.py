@@ -33,7 +33,8 @@ def test_mask_and_crop_size_keys_build_the_pipeline(folder):
     val = ImageFolderDataset(data_root=str(folder), crop_size=32, mask=centre, test_mode=True)
     assert [t.__class__.__name__ for t in val.pipeline.transforms] == [
         'LoadImage', 'Resize', 'GenerateMask', 'PackInpaintingInputs']
-    assert val.pipeline.transforms[2].deterministic and not train.pipeline.transforms[3].deterministic
+    assert val.pipeline.transforms[2].deterministic
+    assert not train.pipeline.transforms[3].deterministic
 
 
 def test_pipeline_and_mask_keys_together_are_refused(folder):

@@ -169,11 +169,15 @@ class DemoDataset(ImageFolderDataset):
     ``data_root`` is the demo folder (``data/demo``) or another folder that
     :func:`materialise_demo` made; any other folder is refused, so that a config pointed
     at the user's own images never copies the demo photos into it and trains on those.
+    The pipeline keys are :class:`ImageFolderDataset`'s.
     """
 
     def __init__(self, split: str = 'train', data_root: str = DEMO_ROOT,
-                 pipeline: Sequence[dict] | None = None, test_mode: bool = False,
-                 serialize_data: bool = True, **pipeline_keys) -> None:
+                 pipeline: Sequence[dict] | None = None, mask: dict | None = None,
+                 crop_size: int | None = None, resize: dict | None = None,
+                 random_crop: bool = True, flip: bool = True, guidance: Sequence[dict] = (),
+                 guidance_keys: Sequence[str] | None = None, test_mode: bool = False,
+                 serialize_data: bool = True) -> None:
         if split not in ('train', 'val'):
             raise DatasetError(f"DemoDataset: split must be 'train' or 'val', got {split!r}")
         if osp.realpath(data_root) != osp.realpath(DEMO_ROOT) and not is_demo_folder(data_root):
@@ -184,4 +188,7 @@ class DemoDataset(ImageFolderDataset):
                 '(set the dataloader\'s whole dataset, e.g. in a config that inherits this one)')
         materialise_demo(data_root)
         super().__init__(data_root=osp.join(data_root, split), pipeline=pipeline,
-                         test_mode=test_mode, serialize_data=serialize_data, **pipeline_keys)
+                         mask=mask, crop_size=crop_size, resize=resize,
+                         random_crop=random_crop, flip=flip, guidance=guidance,
+                         guidance_keys=guidance_keys, test_mode=test_mode,
+                         serialize_data=serialize_data)
