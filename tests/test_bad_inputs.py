@@ -17,7 +17,7 @@ from PIL import Image
 
 from .utils import REPO, load_tool, run_python
 
-DEMO = osp.join(REPO, 'configs/demo/basic_demo.py')
+DEMO = osp.join(REPO, 'configs/basic/demo.py')
 _count = iter(range(10**6))
 
 

@@ -7,7 +7,7 @@ from toolbox.cli import main as toolbox_main
 
 from .utils import REPO, load_tool, run_python
 
-DEMO = osp.join(REPO, 'configs/demo/basic_demo.py')
+DEMO = osp.join(REPO, 'configs/basic/demo.py')
 
 
 def _train(work, demo_root, *extra, resume=False):

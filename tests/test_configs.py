@@ -11,11 +11,13 @@ import pytest
 import torch
 
 from toolbox.apis import load_config
-from toolbox.builder import config_path
-from toolbox.registry import MODELS
+from toolbox.builder import check_component, config_path
+from toolbox.datasets import dataset_pipeline
+from toolbox.registry import MASK_GENERATORS, MODELS, TRANSFORMS
 
 from .utils import REPO
 
+# every config of every method (configs/<m>/*.py) and the flagship at configs/sa_patchgan_5s.py
 CONFIGS = sorted(osp.relpath(p, REPO) for p in glob.glob(osp.join(REPO, 'configs/**/*.py'),
                                                          recursive=True)
                  if '_base_' not in p)
@@ -44,6 +46,14 @@ def without_pretrained(cfg):
 
 def test_every_config_is_found():
     assert len(CONFIGS) >= 20 and 'configs/sa_patchgan_5s.py' in CONFIGS
+    # one folder per method: nothing but the flagship lies directly in configs/
+    assert [p for p in CONFIGS if p.count('/') == 1] == ['configs/sa_patchgan_5s.py']
+
+
+def test_the_flagship_path_is_the_method_folders_config():
+    flagship = load_config(osp.join(REPO, 'configs/sa_patchgan_5s.py'))
+    body = load_config(osp.join(REPO, 'configs/sa_patchgan/places_256.py'))
+    assert flagship.to_dict() == body.to_dict()
 
 
 @pytest.mark.parametrize('path', CONFIGS)
@@ -55,3 +65,17 @@ def test_config_builds_its_model(path):
     from toolbox.models import BaseInpaintor
     assert isinstance(model, BaseInpaintor), f'{path}: {type(model).__name__}'
     assert sum(p.numel() for p in model.parameters()) > 0 or 'classical' in path
+
+
+@pytest.mark.parametrize('path', CONFIGS)
+def test_config_names_registered_data_transforms(path):
+    """Each dataloader's transforms (its pipeline, or the one its mask=/crop_size= keys build)
+    and its mask generator are registered and take the configured keywords."""
+    cfg = load_config(osp.join(REPO, path))
+    loaders = [k for k in ('train_dataloader', 'val_dataloader', 'test_dataloader') if k in cfg]
+    assert loaders or 'classical' in path
+    for key in loaders:
+        for i, t in enumerate(dataset_pipeline(cfg[key].dataset)):
+            check_component(TRANSFORMS, t, key, 'dataset', f'pipeline[{i}]')
+            if t['type'] == 'GenerateMask':
+                check_component(MASK_GENERATORS, t['generator'], key, 'dataset', 'mask')

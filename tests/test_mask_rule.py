@@ -16,7 +16,7 @@ from PIL import Image
 from .utils import REPO, load_tool
 
 H, W = 32, 40
-TELEA = osp.join(REPO, 'configs/classical_telea.py')
+TELEA = osp.join(REPO, 'configs/classical/telea.py')
 
 
 def _hole() -> np.ndarray:

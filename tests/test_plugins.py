@@ -101,16 +101,14 @@ def test_block_list_and_disabled_autoload(plugin_site):
 def test_train_one_iteration_with_third_party_components(plugin_site, demo_root, tmp_path):
     cfg = tmp_path / 'third_party.py'
     cfg.write_text(textwrap.dedent(f'''
-        _base_ = [{osp.join(REPO, 'configs/demo/basic_demo.py')!r}]
+        _base_ = [{osp.join(REPO, 'configs/basic/demo.py')!r}]
         model = dict(type='GANInpaintor', _delete_=True,
                      generator=dict(type='TinyGenerator', width=4),
                      losses=[dict(type='L1Loss')])
         optim_wrapper = dict(_delete_=True, type='OptimWrapper',
                              optimizer=dict(type='Adam', lr=1e-3))
-        train_dataloader = dict(dataset=dict(data_root={demo_root!r}, pipeline=[
-            dict(type='LoadImage'), dict(type='RandomCrop', size=32),
-            dict(type='GenerateMask', generator=dict(type='StripeMask')),
-            dict(type='PackInpaintingInputs')]))
+        train_dataloader = dict(dataset=dict(data_root={demo_root!r}, crop_size=32,
+                                             mask=dict(_delete_=True, type='StripeMask')))
         train_cfg = dict(max_iters=1, val_interval=1000)
         val_dataloader = None
         val_cfg = None

@@ -2,7 +2,7 @@
 """Kill training with SIGKILL, inside file writes and at random moments, resume, and
 check that nothing was lost.
 
-    python tools/crash_test.py [--config configs/demo/basic_demo.py] [--iters N] [--kills 3]
+    python tools/crash_test.py [--config configs/basic/demo.py] [--iters N] [--kills 3]
 
 1. trains the config for --iters iterations without interruption (the reference);
 2. trains it again in another work dir, killing the process --kills times and resuming
@@ -137,7 +137,7 @@ def compare(a: dict, b: dict) -> list[str]:
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--config', default=osp.join(ROOT, 'configs/demo/basic_demo.py'))
+    p.add_argument('--config', default=osp.join(ROOT, 'configs/basic/demo.py'))
     p.add_argument('--iters', type=int, default=None,
                    help='training iterations (default: 12, or 2 per kill when more)')
     p.add_argument('--kills', type=int, default=3)

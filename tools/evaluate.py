@@ -4,7 +4,7 @@
     python tools/evaluate.py CONFIG CHECKPOINT --data DIR --mask-sets DIR [options]
 
 Runs the inpaintor of CONFIG (CHECKPOINT ``none`` for training-free baselines such as
-configs/classical_telea.py) on the images of --data once per mask set -- each sub-folder of
+configs/classical/telea.py) on the images of --data once per mask set -- each sub-folder of
 --mask-sets is one mask type (made by ``tools/make_mask_set.py --type all``; folder names
 such as ThickStrokes or every_n_lines are matched to the paper's columns, other folders
 get their own column) -- and prints and saves the table: rows PSNR, SSIM, LPIPS, FID;

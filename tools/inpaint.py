@@ -5,7 +5,7 @@
         [--sketch S] [--hd-strategy crop] --out O
 
 ``--checkpoint`` is required for models with learned parameters; the classical ones
-(``configs/classical_telea.py``, ``classical_ns.py``) run without.
+(``configs/classical/telea.py``, ``configs/classical/ns.py``) run without.
 
     python tools/inpaint.py --onnx MODEL.onnx --image I --mask M --out O
 

@@ -9,7 +9,7 @@ For ``sa_patchgan`` (Cai et al., NTIRE 2022) it:
    lomiri-wallpapers when installed) into train / val / test splits by scene
    (toolbox/datasets/photos.py), and cuts the test photos into evaluation crops;
 2. writes one seeded mask set per mask type of the paper (7 types);
-3. trains the ablation rows B, B_3s, B_5s and B_5s+SA (configs/reproduce/) under one
+3. trains the ablation rows B, B_3s, B_5s and B_5s+SA (configs/sa_patchgan/reproduce_*.py) under one
    compute budget per row: **equal generator training FLOPs**. A row's budget is
    ``full_iters`` iterations at the full size; an iteration of a stage at h x w costs
    ``h w / (H W)`` of one (the generator's convolutions scale with the pixels). The last
@@ -42,12 +42,12 @@ ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 #: The ablation rows of the paper (Table 4 of seed 000) and their configs.
 ROWS = {
-    'B': 'configs/reproduce/sa_patchgan_b_128.py',
-    'B_3s': 'configs/reproduce/sa_patchgan_b3s_128.py',
-    'B_5s': 'configs/reproduce/sa_patchgan_b5s_128.py',
-    'B_5s+SA': 'configs/reproduce/sa_patchgan_b5s_sa_128.py',
+    'B': 'configs/sa_patchgan/reproduce_b_128.py',
+    'B_3s': 'configs/sa_patchgan/reproduce_b3s_128.py',
+    'B_5s': 'configs/sa_patchgan/reproduce_b5s_128.py',
+    'B_5s+SA': 'configs/sa_patchgan/reproduce_b5s_sa_128.py',
 }
-BASELINES = {'Telea': 'configs/classical_telea.py', 'Navier-Stokes': 'configs/classical_ns.py'}
+BASELINES = {'Telea': 'configs/classical/telea.py', 'Navier-Stokes': 'configs/classical/ns.py'}
 GRID_COLUMNS = ('input', 'Telea', 'B', 'B_5s', 'B_5s+SA', 'ground truth')
 
 BUDGETS = {
@@ -209,19 +209,15 @@ def row_config(row: str, budget: dict, data: str, work_dir: str, amp: bool,
             hook.interval = max(1, sum(iters) // 4)
     cfg.default_hooks.logger.interval = max(1, min(100, sum(iters) // 10))
     cfg.default_hooks.checkpoint.interval = sum(iters)
-    pipe = cfg.train_dataloader.dataset.pipeline
-    for t in pipe:
-        if t.type == 'RandomResize':
-            t.scale = (2 * size, 2 * size)
-        if t.type == 'RandomCrop':
-            t.size = size
+    train = cfg.train_dataloader.dataset
+    train.crop_size = size
+    if train.get('resize'):
+        train.resize.scale = (2 * size, 2 * size)
     cfg.train_dataloader.batch_size = budget['batch_size']
-    cfg.train_dataloader.dataset.data_root = osp.join(data, 'train')
+    train.data_root = osp.join(data, 'train')
     for key in ('val_dataloader', 'test_dataloader'):
         cfg[key].dataset.data_root = osp.join(data, 'val_crops')
-        for t in cfg[key].dataset.pipeline:
-            if t.type == 'Resize':
-                t.scale = (size, size)
+        cfg[key].dataset.crop_size = size
     for sub in ('generator', 'discriminator'):
         cfg.optim_wrapper[sub].optimizer.lr = budget['lr']
     if amp:

@@ -17,7 +17,7 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument('config')
     p.add_argument('checkpoint', help="checkpoint file, or 'none' for a training-free "
-                   'baseline (configs/classical_*.py)')
+                   'baseline (configs/classical/*.py)')
     p.add_argument('--allow-untrained', action='store_true',
                    help="with CHECKPOINT 'none', evaluate a model with learned weights at its "
                         'random initialisation (refused without this flag)')

@@ -33,29 +33,17 @@ model = dict(
     disc_input='output',
 )
 data_root = 'data/paris_streetview'
-mask_root = 'data/masks/pconv'
-train_mask = dict(type='MaskFiles', root=mask_root)
-train_pipeline = [
-    dict(type='LoadImage'),
-    # short side to 350 (the long side is not limited), as the official Resize(350)
-    dict(type='Resize', scale=(100000, 350), keep_ratio=True, interpolation='bicubic'),
-    dict(type='RandomCrop', size=256),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='GenerateMask', generator=train_mask),
-    dict(type='PackInpaintingInputs'),
-]
-val_pipeline = [
-    dict(type='LoadImage'),
-    dict(type='Resize', scale=(256, 256), keep_ratio=False),
-    dict(type='GenerateMask', generator=train_mask, deterministic=True),
-    dict(type='PackInpaintingInputs'),
-]
+train_mask = dict(type='MaskFiles', root='data/masks/pconv')
 train_dataloader = dict(
     batch_size=16,
-    dataset=dict(data_root=data_root + '/train', pipeline=train_pipeline))
+    dataset=dict(data_root=data_root + '/train', mask=dict(train_mask, _delete_=True),
+                 # short side to 350 (the long side is not limited), as the official
+                 # Resize(350), then a random 256 crop and a flip
+                 resize=dict(type='Resize', scale=(100000, 350), keep_ratio=True,
+                             interpolation='bicubic')))
 val_dataloader = dict(
     batch_size=4,
-    dataset=dict(data_root=data_root + '/val', pipeline=val_pipeline))
+    dataset=dict(data_root=data_root + '/val', mask=dict(train_mask, _delete_=True)))
 test_dataloader = val_dataloader
 train_cfg = dict(max_iters=500000, val_interval=10000)
 optim_wrapper = dict(

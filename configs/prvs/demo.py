@@ -12,30 +12,19 @@ model = dict(
         dict(type='PRVSEdgeGANLoss', loss_weight=0.1),
     ],
 )
-demo_mask = dict(type='RandomRectangle', min_size=0.2, max_size=0.5)
-train_pipeline = [
-    dict(type='LoadImage'),
-    dict(type='RandomResize', scale=(256, 256), ratio_range=(0.3, 1.0), keep_ratio=True),
-    dict(type='RandomCrop', size=64),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='GenerateMask', generator=demo_mask),
-    dict(type='PackInpaintingInputs'),
-]
-val_pipeline = [
-    dict(type='LoadImage'),
-    dict(type='Resize', scale=(64, 64), keep_ratio=False),
-    dict(type='GenerateMask', generator=demo_mask, deterministic=True),
-    dict(type='PackInpaintingInputs'),
-]
+# the demo photos at 64x64 with random rectangles, replacing the paper's data keys
 train_dataloader = dict(
     _delete_=True, batch_size=4, num_workers=0,
     sampler=dict(type='InfiniteSampler', shuffle=True),
-    dataset=dict(type='DemoDataset', split='train', pipeline=train_pipeline))
+    dataset=dict(type='DemoDataset', split='train', crop_size=64,
+                 resize=dict(type='RandomResize', scale=(256, 256), ratio_range=(0.3, 1.0),
+                             keep_ratio=True),
+                 mask=dict(type='RandomRectangle', min_size=0.2, max_size=0.5)))
 val_dataloader = dict(
     _delete_=True, batch_size=2, num_workers=0,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type='DemoDataset', split='val', pipeline=val_pipeline,
-                 test_mode=True))
+    dataset=dict(type='DemoDataset', split='val', crop_size=64, test_mode=True,
+                 mask=dict(type='RandomRectangle', min_size=0.2, max_size=0.5)))
 test_dataloader = val_dataloader
 train_cfg = dict(max_iters=100, val_interval=50)
 default_hooks = dict(logger=dict(interval=10), checkpoint=dict(interval=50))

@@ -32,28 +32,15 @@ model = dict(
     edge_sigma=2.0,
 )
 data_root = 'data/paris_streetview'
-mask_root = 'data/masks/pconv'
-train_mask = dict(type='MaskFiles', root=mask_root)
-train_pipeline = [
-    dict(type='LoadImage'),
-    dict(type='RandomResize', scale=(256, 256), ratio_range=(1.0, 350 / 256), keep_ratio=True),
-    dict(type='RandomCrop', size=256),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='GenerateMask', generator=train_mask),
-    dict(type='PackInpaintingInputs'),
-]
-val_pipeline = [
-    dict(type='LoadImage'),
-    dict(type='Resize', scale=(256, 256), keep_ratio=False),
-    dict(type='GenerateMask', generator=train_mask, deterministic=True),
-    dict(type='PackInpaintingInputs'),
-]
+train_mask = dict(type='MaskFiles', root='data/masks/pconv')
 train_dataloader = dict(
     batch_size=6,
-    dataset=dict(data_root=data_root + '/train', pipeline=train_pipeline))
+    dataset=dict(data_root=data_root + '/train', mask=dict(train_mask, _delete_=True),
+                 resize=dict(type='RandomResize', scale=(256, 256),
+                             ratio_range=(1.0, 350 / 256), keep_ratio=True)))
 val_dataloader = dict(
     batch_size=4,
-    dataset=dict(data_root=data_root + '/val', pipeline=val_pipeline))
+    dataset=dict(data_root=data_root + '/val', mask=dict(train_mask, _delete_=True)))
 test_dataloader = val_dataloader
 train_cfg = dict(max_iters=400000, val_interval=10000)
 optim_wrapper = dict(

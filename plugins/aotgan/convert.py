@@ -41,11 +41,11 @@ _SN = [('weight_orig', 'original'), ('weight_u', '0._u'), ('weight_v', '0._v')]
 @WEIGHT_CONVERTERS.register_module()
 class MMagicAOTGANConverter(BaseWeightConverter):
     """MMagic / MMEditing AOT-GAN (``AOTInpaintor``: ``AOTEncoderDecoder`` with 8 AOT
-    blocks, ``SoftMaskPatchDiscriminator``) into ``configs/aotgan_places_512_mmagic.py``."""
+    blocks, ``SoftMaskPatchDiscriminator``) into ``configs/aotgan/places_512_mmagic.py``."""
 
     format = 'mmagic-aotgan'
     source = 'MMagic AOT-GAN'
-    config = 'aotgan_places_512_mmagic.py'
+    config = 'aotgan/places_512_mmagic.py'
 
     def matches(self, state: dict[str, Tensor]) -> bool:
         return ('generator.dilation_neck.model.0.gate.1.conv.weight' in state

@@ -57,7 +57,7 @@ class AOTGANGenerator(BaseGenerator):
         hole_offset: added to the hole pixels of the input (``masked_image + hole_offset *
             mask``). 0 (default): the holes as the engine fills them; 1: the authors' and
             MMagic's white holes, which their released weights expect
-            (``configs/aotgan_places_512_mmagic.py``).
+            (``configs/aotgan/places_512_mmagic.py``).
     """
 
     size_multiple = 4

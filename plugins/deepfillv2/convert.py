@@ -4,7 +4,7 @@ MMagic's ``DeepFillEncoderDecoder`` (``configs/deepfillv2/*``) is DeepFill v2 wi
 padding everywhere, gated RGB output layers, ``[image, ones, mask]`` as the refinement
 input, ELU before the contextual attention, a merged decoder of width unit 64 (the rest
 48), nearest-neighbour mask downscaling and MMagic's own contextual-attention layer.
-``configs/deepfillv2_places_256_mmagic.py`` sets the generator's options for all of them.
+``configs/deepfillv2/places_256_mmagic.py`` sets the generator's options for all of them.
 
 MMagic's models see **BGR** images (mmcv loads BGR and its DeepFill configs do not
 convert); the toolbox feeds RGB. Reversing the colour channels of the input layers and
@@ -61,7 +61,7 @@ class MMagicDeepFillv2Converter(BaseWeightConverter):
 
     format = 'mmagic-deepfillv2'
     source = 'MMagic DeepFill v2'
-    config = 'deepfillv2_places_256_mmagic.py'
+    config = 'deepfillv2/places_256_mmagic.py'
 
     def __init__(self, channel_order: str = 'bgr') -> None:
         if channel_order not in ('bgr', 'rgb'):

@@ -97,7 +97,7 @@ class DeepFillv2Generator(BaseGenerator):
             (without autograd). Off by default: the step takes 1.3-1.6x the time (see
             the README, "Speed").
 
-    MMagic's DeepFill v2 (``configs/deepfillv2_places_256_mmagic.py`` sets all of these):
+    MMagic's DeepFill v2 (``configs/deepfillv2/places_256_mmagic.py`` sets all of these):
 
     Args:
         padding_mode: ``'zeros'`` (default) or ``'reflect'`` for every convolution.

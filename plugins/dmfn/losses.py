@@ -7,7 +7,7 @@ equations (2)-(9). The total generator loss is
     L = L_mae + lambda (L_self-guided + L_fm_vgg) + eta L_fm_dis + mu L_adv + gamma L_align
 
 with lambda = 25, eta = 5, mu = 0.003, gamma = 1 (the authors' released configuration;
-``configs/dmfn_paris_256.py`` sets these as ``loss_weight``). Each loss here returns
+``configs/dmfn/paris_256.py`` sets these as ``loss_weight``). Each loss here returns
 its unweighted value. gamma = 1 is the authors' weight only in their coordinates, [-1, 1)
 (``GeometricalAlignmentLoss(coordinates='signed')``, as the configs use); in the default
 [0, 1] coordinates the same gamma weighs the alignment a quarter as much.

@@ -44,7 +44,7 @@ class BigLaMaConverter(BaseWeightConverter):
 
     format = 'big-lama'
     source = "LaMa's Big LaMa, 18 FFC blocks"
-    config = 'big_lama_places_512.py'
+    config = 'lama/big_places_512.py'
     num_blocks = 18
 
     def matches(self, state: dict[str, Tensor]) -> bool:
@@ -81,5 +81,5 @@ class LaMaFourierConverter(BigLaMaConverter):
 
     format = 'lama-fourier'
     source = "LaMa's LaMa-Fourier, 9 FFC blocks"
-    config = 'lama_fourier_places_256_released.py'
+    config = 'lama/fourier_places_256_released.py'
     num_blocks = 9

@@ -20,7 +20,7 @@ from toolbox.apis.batch import (SUMMARY_NAME, BatchItem, ManifestError, read_man
 from ..utils import REPO, load_tool
 
 pytestmark = pytest.mark.usefixtures('one_thread')
-DEMO = osp.join(REPO, 'configs/demo/basic_demo.py')
+DEMO = osp.join(REPO, 'configs/basic/demo.py')
 
 
 

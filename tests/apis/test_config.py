@@ -90,3 +90,16 @@ def test_the_distributed_timeout_reaches_the_process_group():
     assert process_group_options(Config(dict(env_cfg=dict()))) == {}
     with pytest.raises(ConfigError, match="timeout must be a number of seconds, got '90'"):
         process_group_options(Config(dict(env_cfg=dict(dist_cfg=dict(timeout='90')))))
+
+
+def test_each_methods_demo_gets_its_own_work_dir():
+    """Every method's demo is ``configs/<m>/demo.py``: the default work_dir keeps them apart
+    (``work_dirs/<m>_demo``), and a config outside a method folder keeps its own name."""
+    from mmengine.config import Config
+
+    from toolbox.apis import set_work_dir
+    dirs = {set_work_dir(Config(), f'configs/{m}/demo.py') for m in ('lama', 'deepfillv2')}
+    assert dirs == {'work_dirs/lama_demo', 'work_dirs/deepfillv2_demo'}
+    assert set_work_dir(Config(), 'configs/sa_patchgan_5s.py') == 'work_dirs/sa_patchgan_5s'
+    assert set_work_dir(Config(), '/home/me/mine.py') == 'work_dirs/mine'
+    assert set_work_dir(Config(), 'configs/lama/demo.py', 'out') == 'out'

@@ -66,9 +66,9 @@ def test_mmagic_deepfillv2_layout_converts_and_loads_strictly(tmp_path):
     src, dst = tmp_path / 'deepfillv2_places.pth', tmp_path / 'converted.pth'
     torch.save({'meta': {'mmedit_version': '0.4.0'}, 'state_dict': state}, src)
     notes = convert_weights('mmagic-deepfillv2', str(src), str(dst))
-    assert notes['config'] == osp.join('configs', 'deepfillv2_places_256_mmagic.py')
+    assert notes['config'] == osp.join('configs', 'deepfillv2', 'places_256_mmagic.py')
 
-    model = init_inpaintor(osp.join(ROOT, 'configs', 'deepfillv2_places_256_mmagic.py'), str(dst))
+    model = init_inpaintor(osp.join(ROOT, 'configs', 'deepfillv2', 'places_256_mmagic.py'), str(dst))
     sd = model.state_dict()
     assert torch.equal(sd['generator.refine_dec.0.conv.weight'],
                        state['generator.stage2.decoder.dec1.conv.conv.weight'])
@@ -95,7 +95,7 @@ def test_bgr_reordering_is_exact_for_a_colour_permuted_input():
     from toolbox.registry import MODELS
     from toolbox_plugins.deepfillv2.convert import MMagicDeepFillv2Converter
     state = random_state(recorded_shapes('mmagic_deepfillv2_keys.txt'), seed=1)
-    cfg = load_config(osp.join(ROOT, 'configs', 'deepfillv2_places_256_mmagic.py'))
+    cfg = load_config(osp.join(ROOT, 'configs', 'deepfillv2', 'places_256_mmagic.py'))
 
     def build(order):
         model = MODELS.build(cfg.model).eval()
@@ -123,8 +123,8 @@ def test_bgr_reordering_is_exact_for_a_colour_permuted_input():
 # -- LaMa ------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize('fmt,fixture,config', [
-    ('big-lama', 'big_lama_keys.txt', 'big_lama_places_512.py'),
-    ('lama-fourier', 'lama_fourier_keys.txt', 'lama_fourier_places_256_released.py'),
+    ('big-lama', 'big_lama_keys.txt', 'lama/big_places_512.py'),
+    ('lama-fourier', 'lama_fourier_keys.txt', 'lama/fourier_places_256_released.py'),
 ])
 def test_full_size_lama_layouts_map_onto_every_key_and_shape(fmt, fixture, config):
     # shapes only (meta tensors): the full-size big-lama state is 200 MB
@@ -164,7 +164,7 @@ def test_small_lama_layout_converts_and_loads_strictly(tmp_path):
     state['loss_resnet_pl.impl.conv1.weight'] = torch.zeros(4, 3, 7, 7)   # a loss network
     src, dst = tmp_path / 'best.ckpt', tmp_path / 'lama.pth'
     _lightning_checkpoint(state, src)
-    cfg = small_config(tmp_path, 'lama_fourier_places_256_released.py',
+    cfg = small_config(tmp_path, 'lama/fourier_places_256_released.py',
                        generator=dict(base_channels=8), discriminator=dict(base_channels=8))
     convert_weights('lama-fourier', str(src), str(dst), cfg)
     model = init_inpaintor(cfg, str(dst))

@@ -24,9 +24,9 @@ from ..utils import REPO  # noqa: E402
 pytestmark = pytest.mark.usefixtures('one_thread')
 
 CONFIGS = {
-    'EncoderDecoderGenerator': 'configs/demo/basic_demo.py',
-    'FFCResNetGenerator': 'configs/demo/lama_demo.py',
-    'DeepFillv2Generator': 'configs/demo/deepfillv2_demo.py',
+    'EncoderDecoderGenerator': 'configs/basic/demo.py',
+    'FFCResNetGenerator': 'configs/lama/demo.py',
+    'DeepFillv2Generator': 'configs/deepfillv2/demo.py',
 }
 
 

@@ -10,7 +10,7 @@ from toolbox.engine import CheckpointMismatchError, to_safe
 
 from ..utils import REPO, load_tool
 
-DEMO = osp.join(REPO, 'configs/demo/basic_demo.py')
+DEMO = osp.join(REPO, 'configs/basic/demo.py')
 
 
 def test_inpaint_keeps_known_pixels_and_odd_sizes(tmp_path):
@@ -51,7 +51,7 @@ def test_mask_of_the_wrong_size_is_named():
 def test_trainable_model_without_checkpoint_is_refused():
     from toolbox.apis import CheckpointRequiredError
     with pytest.raises(CheckpointRequiredError,
-                       match=r'EncoderDecoderGenerator, PatchDiscriminator of .*basic_demo.py has learned '
+                       match=r'EncoderDecoderGenerator, PatchDiscriminator of .*basic/demo.py has learned '
                              'parameters: give its checkpoint'):
         init_inpaintor(DEMO)
 
@@ -75,7 +75,7 @@ def test_cli_runs_a_classical_model_without_checkpoint(tmp_path):
     from ..utils import run_python
     image, mask = _photo_and_mask(tmp_path)
     out = tmp_path / 'out.png'
-    result = run_python(['tools/inpaint.py', '--config', 'configs/classical_telea.py',
+    result = run_python(['tools/inpaint.py', '--config', 'configs/classical/telea.py',
                          '--image', str(tmp_path / 'cat.png'), '--mask',
                          str(tmp_path / 'mask.png'), '--out', str(out),
                          '--hd-strategy', 'crop', '--crop-trigger', '200'], timeout=240)

@@ -7,7 +7,7 @@ import pytest
 
 from ..utils import REPO, load_tool, run_python
 
-DEMO = osp.join(REPO, 'configs/demo/basic_demo.py')
+DEMO = osp.join(REPO, 'configs/basic/demo.py')
 _runs = itertools.count()
 
 

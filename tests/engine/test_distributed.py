@@ -31,7 +31,7 @@ def _dist_train(cfg, work, demo_root, max_iters, *extra):
 
 def test_two_processes_agree_and_resume_holds_the_trained_weights(tmp_path, demo_root):
     cfg = tmp_path / 'dist.py'
-    cfg.write_text(f"_base_ = [{osp.join(REPO, 'configs/demo/basic_demo.py')!r}]\n"
+    cfg.write_text(f"_base_ = [{osp.join(REPO, 'configs/basic/demo.py')!r}]\n"
                    "custom_hooks = [dict(type='RankConsistencyHook', interval=1)]\n")
     full = _dist_train(cfg, tmp_path / 'full', demo_root, 4)
     assert full.returncode == 0, full.stdout[-3000:] + full.stderr[-3000:]
@@ -55,7 +55,7 @@ def test_two_processes_agree_and_resume_holds_the_trained_weights(tmp_path, demo
 def test_progressive_flagship_trains_every_stage_on_two_processes(tmp_path, demo_root):
     # One DDP wrapper per stage: the frozen and the later stages must not be waited for.
     cfg = tmp_path / 'flagship.py'
-    cfg.write_text(f"_base_ = [{osp.join(REPO, 'configs/demo/sa_patchgan_5s_tiny.py')!r}]\n"
+    cfg.write_text(f"_base_ = [{osp.join(REPO, 'configs/sa_patchgan/demo.py')!r}]\n"
                    "model = dict(scheduler=dict(stage_iters=(2, 2, 2, 2, 2)))\n"
                    "default_hooks = dict(checkpoint=dict(max_keep_ckpts=-1))\n"
                    "custom_hooks = [dict(type='ProgressiveStageHook', full_size=(64, 64)),\n"
@@ -85,7 +85,7 @@ def test_a_missing_rank_fails_within_the_configured_timeout(tmp_path, demo_root)
                MASTER_PORT=str(_free_port()), OMP_NUM_THREADS='1')
     start = time.monotonic()
     result = subprocess.run(
-        [sys.executable, osp.join(REPO, 'tools/train.py'), osp.join(REPO, 'configs/demo/basic_demo.py'),
+        [sys.executable, osp.join(REPO, 'tools/train.py'), osp.join(REPO, 'configs/basic/demo.py'),
          '--launcher', 'pytorch', '--work-dir', str(tmp_path / 'w'), '--cfg-options',
          'env_cfg.dist_cfg.timeout=3', f'train_dataloader.dataset.data_root={demo_root}'],
         cwd=str(tmp_path), env=env, capture_output=True, text=True, timeout=240)

@@ -105,7 +105,7 @@ def test_table_layout_and_mean():
 @pytest.fixture(scope='module')
 def telea():
     from toolbox.apis import init_inpaintor
-    return init_inpaintor(osp.join(REPO, 'configs/classical_telea.py'))
+    return init_inpaintor(osp.join(REPO, 'configs/classical/telea.py'))
 
 
 def test_evaluate_mask_sets_in_process(tmp_path, telea):
@@ -147,7 +147,7 @@ def test_evaluate_cli_saves_the_table(tmp_path):
     images, sets = make_data(tmp_path, ['ThickStrokes', 'every_n_lines'])
     out = tmp_path / 'out'
     result = run_python([osp.join(REPO, 'tools/evaluate.py'),
-                         osp.join(REPO, 'configs/classical_telea.py'), 'none',
+                         osp.join(REPO, 'configs/classical/telea.py'), 'none',
                          '--data', images, '--mask-sets', sets, '--size', '32',
                          '--batch-size', '2', '--out', str(out), '--no-pretrained',
                          '--extra-metrics', 'L1Error,BPE', '--save-images'],

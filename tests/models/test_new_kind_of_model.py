@@ -46,8 +46,8 @@ def test_the_readme_plugin_and_config_train_through_the_tools(tmp_path, demo_roo
     (tmp_path / 'my_inpainting').mkdir()
     (tmp_path / 'my_inpainting' / '__init__.py').write_text(plugin)
     cfg = tmp_path / 'my_config.py'
-    cfg.write_text(config.replace("'configs/demo/basic_demo.py'",
-                                  repr(osp.join(REPO, 'configs/demo/basic_demo.py'))))
+    cfg.write_text(config.replace("'configs/basic/demo.py'",
+                                  repr(osp.join(REPO, 'configs/basic/demo.py'))))
     work = tmp_path / 'work'
     result = run_python([osp.join(REPO, 'tools/train.py'), str(cfg), '--work-dir', str(work),
                          '--cfg-options', 'train_cfg.max_iters=2', 'train_cfg.val_interval=2',

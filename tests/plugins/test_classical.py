@@ -102,7 +102,7 @@ def test_bicubic_interpolates_grids_and_falls_back_to_telea():
     assert gen.fallbacks == 1
 
 
-@pytest.mark.parametrize('config', ['classical_telea', 'classical_ns', 'classical_bicubic'])
+@pytest.mark.parametrize('config', ['classical/telea', 'classical/ns', 'classical/bicubic'])
 def test_configs_build_without_checkpoint(config):
     from toolbox.apis import init_inpaintor, inpaint
     model = init_inpaintor(osp.join(REPO, 'configs', f'{config}.py'))

@@ -1,19 +1,18 @@
 """Context Encoders: the channel-wise FC bottleneck, the overlap-weighted L2, the joint
-loss weights, the masks, and the demo through the command-line tools."""
+loss weights and the masks (the demo's round trip: tests/test_demo_configs.py)."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 import torch
 
-from tests.utils import REPO, inpaint_box, train_demo
+from tests.utils import REPO
 from toolbox.registry import DISCRIMINATORS, GENERATORS, LOSSES, MASK_GENERATORS, MODELS
 from toolbox_plugins.context_encoder.generator import ChannelWiseFC
 from toolbox_plugins.context_encoder.losses import overlap_weights
 
 pytestmark = pytest.mark.usefixtures('one_thread')
-DEMO = 'configs/demo/context_encoder_demo.py'
-PARIS = f'{REPO}/configs/context_encoder_paris_128.py'
+PARIS = f'{REPO}/configs/context_encoder/paris_128.py'
 
 
 def n_params(module) -> int:
@@ -148,15 +147,6 @@ def test_discriminator_judges_the_centre_crop():
         assert torch.equal(disc(image, mask), disc(other, mask))
         other[..., 30, 30] += 1                      # inside
         assert not torch.equal(disc(image, mask), disc(other, mask))
-
-
-def test_demo_trains_through_the_cli_and_inpaints(tmp_path, demo_root):
-    log = train_demo(DEMO, tmp_path / 'work', 3, data_root=demo_root)
-    assert 'loss_OverlapL2Loss_output' in log and 'loss_g_adv' in log and 'PSNR' in log
-    image = np.random.default_rng(0).integers(0, 256, (50, 70, 3), dtype=np.uint8)
-    # the fixed 64² model's result is resized back to 50x70 (checked by inpaint_box)
-    inpaint_box(DEMO, tmp_path / 'work' / 'iter_3.pth', image, np.s_[15:35, 20:45],
-                str(tmp_path))
 
 
 def test_toolbox_lists_the_components(capsys):

@@ -16,8 +16,8 @@ from toolbox_plugins.deepfillv2.gated_conv import GatedConv2d, GatedUpConv2d
 
 from ..utils import REPO, run_python
 
-DEMO_CFG = osp.join(REPO, 'configs', 'demo', 'deepfillv2_demo.py')
-SKETCH_CFG = osp.join(REPO, 'configs', 'demo', 'deepfillv2_sketch_demo.py')
+DEMO_CFG = osp.join(REPO, 'configs', 'deepfillv2', 'demo.py')
+SKETCH_CFG = osp.join(REPO, 'configs', 'deepfillv2', 'demo_sketch.py')
 
 pytestmark = pytest.mark.usefixtures('one_thread')
 

@@ -1,15 +1,13 @@
 """DFNet plugin: the authors' parameter count, the fusion block's alpha composition, the
-multi-scale outputs and losses (targets resized by the engine), the TV loss by hand, and
-the demo through the tools."""
-import glob
+multi-scale outputs and losses (targets resized by the engine) and the TV loss by hand (the
+demo's round trip: tests/test_demo_configs.py)."""
 import os.path as osp
 
-import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 
-from tests.utils import REPO, inpaint_box, train_demo
+from tests.utils import REPO
 from toolbox.registry import GENERATORS, MODELS
 from toolbox.testing import check_model
 from toolbox_plugins.dfnet.fusion import FusionBlock, SameConv
@@ -112,7 +110,7 @@ def test_losses_at_smaller_scales_use_the_resized_target():
 
 def test_paper_config_weights():
     from mmengine.config import Config
-    cfg = Config.fromfile(osp.join(REPO, 'configs/dfnet_places_512.py'))
+    cfg = Config.fromfile(osp.join(REPO, 'configs/dfnet/places_512.py'))
     by_type = {c['type']: c for c in cfg.model.losses}
     scales = ('output', 'output_s2', 'output_s4')
     assert by_type['L1Loss']['outputs'] == scales + ('output_s8', 'output_s16', 'output_s32')
@@ -129,12 +127,3 @@ def test_tiny_model_trains(one_thread):
         generator=dict(type='DFNetGenerator', **GENERATORS.get('DFNetGenerator').tiny_cfg),
         losses=[dict(type='L1Loss', outputs=('output', 'output_s2')),
                 dict(type='TotalVariationLoss', outputs=('output', 'output_s2'))]))
-
-
-def test_demo_trains_and_inpaints_through_the_tools(tmp_path, demo_root):
-    train_demo('configs/demo/dfnet_demo.py', tmp_path / 'work', 2, data_root=demo_root)
-    image = sorted(glob.glob(osp.join(demo_root, 'val', '*.png')))[0]
-    written, original, mask = inpaint_box('configs/demo/dfnet_demo.py',
-                                          tmp_path / 'work' / 'iter_2.pth', image,
-                                          np.s_[100:200, 150:300], str(tmp_path))
-    assert not np.array_equal(written[mask > 0], original[mask > 0])

@@ -167,7 +167,7 @@ def test_alignment_loss_scale_and_released_y_map_on_known_maps():
 
 def test_paris_config_weighs_alignment_as_the_authors():
     from mmengine.config import Config
-    cfg = Config.fromfile(osp.join(REPO, 'configs', 'dmfn_paris_256.py'))
+    cfg = Config.fromfile(osp.join(REPO, 'configs', 'dmfn', 'paris_256.py'))
     align = [l for l in cfg.model.losses if l.type == 'GeometricalAlignmentLoss']
     assert len(align) == 1
     assert align[0].loss_weight == 1.0 and align[0].coordinates == 'signed'

@@ -21,8 +21,8 @@ from toolbox_plugins.edgeconnect.networks import rgb_to_grey
 
 from ..utils import REPO, run_python
 
-DEMO = osp.join(REPO, 'configs', 'demo', 'edgeconnect_demo.py')
-PAPER_CONFIGS = sorted(glob.glob(osp.join(REPO, 'configs', 'edgeconnect_places_256_phase*.py')))
+DEMO = osp.join(REPO, 'configs', 'edgeconnect', 'demo.py')
+PAPER_CONFIGS = sorted(glob.glob(osp.join(REPO, 'configs', 'edgeconnect', 'places_256_phase*.py')))
 NETWORKS = ('edge_generator', 'edge_discriminator', 'inpaint_generator',
             'inpaint_discriminator')
 

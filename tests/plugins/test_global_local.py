@@ -1,20 +1,17 @@
 """Global&Local: Table 1's completion network, the concatenated global and local
-discriminators, the three training phases, Poisson blending, the demo through the tools."""
+discriminators, the three training phases, Poisson blending."""
 from __future__ import annotations
 
-import numpy as np
 import pytest
 import torch
 from torch import nn
 
-from tests.utils import inpaint_box, train_demo
 from toolbox.crops import hole_centred_crop
 from toolbox.models.blending import poisson_blend
 from toolbox.registry import DISCRIMINATORS, GENERATORS, MODELS
 from toolbox.testing import _packed, tiny_batch, tiny_optimizers
 
 pytestmark = pytest.mark.usefixtures('one_thread')
-DEMO = 'configs/demo/global_local_demo.py'
 
 
 def n_params(module) -> int:
@@ -194,15 +191,6 @@ def test_inpaint_blend_option():
     assert _seam(blended, image, mask) < _seam(pasted, image, mask)
     with pytest.raises(ValueError, match='blend'):
         model.inpaint(image, mask, blend='alpha')
-
-
-def test_demo_trains_through_the_phases_and_inpaints_blended(tmp_path, demo_root):
-    log = train_demo(DEMO, tmp_path / 'work', 3, 'model.phase_iters.generator=1',
-                     'model.phase_iters.discriminator=1', data_root=demo_root)
-    assert 'loss_MSELoss_output' in log and 'loss_g_adv' in log and 'PSNR' in log
-    image = np.random.default_rng(0).integers(0, 256, (40, 52, 3), dtype=np.uint8)
-    inpaint_box(DEMO, tmp_path / 'work' / 'iter_3.pth', image, np.s_[12:28, 14:34],
-                str(tmp_path), '--blend', 'poisson')
 
 
 def test_toolbox_lists_the_components(capsys):

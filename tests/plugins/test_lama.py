@@ -23,7 +23,7 @@ LAMA_FOURIER_PARAMS = 27_048_835
 BIG_LAMA_PARAMS = 50_975_875
 DISCRIMINATOR_PARAMS = 6_962_369
 CONFIGS = {name: osp.join(REPO, 'configs', name) for name in
-           ('lama_fourier_places_256.py', 'big_lama_places_256.py', 'demo/lama_demo.py')}
+           ('lama/fourier_places_256.py', 'lama/big_places_256.py', 'lama/demo.py')}
 
 
 def _tiny_generator(**kw):
@@ -311,8 +311,8 @@ def test_mask_as_fake_target_labels_patches_by_the_hole():
 
 def test_configs_load_and_name_registered_components():
     from toolbox.apis.config import load_config
-    fourier = load_config(CONFIGS['lama_fourier_places_256.py'])
-    big = load_config(CONFIGS['big_lama_places_256.py'])
+    fourier = load_config(CONFIGS['lama/fourier_places_256.py'])
+    big = load_config(CONFIGS['lama/big_places_256.py'])
     assert fourier.model.generator.preset == 'lama-fourier'
     assert big.model.generator.preset == 'big-lama'
     weights = {l['type']: l['loss_weight'] for l in fourier.model.losses}
@@ -323,14 +323,13 @@ def test_configs_load_and_name_registered_components():
     # as LaMa's training configs: D judges the raw output, known patches labelled real
     assert fourier.model.losses[3].mask_as_fake_target and fourier.model.disc_input == 'output'
     assert big.model.disc_input == 'output'
-    crop = [t for t in fourier.train_pipeline if t['type'] == 'RandomCrop'][0]
-    assert crop['size'] == 256
+    assert fourier.train_dataloader.dataset.crop_size == 256
 
 
 def test_config_mask_mix_draws_strokes_and_boxes():
     from toolbox.apis.config import load_config
-    cfg = load_config(CONFIGS['lama_fourier_places_256.py'])
-    gen = MASK_GENERATORS.build(cfg.train_mask)
+    cfg = load_config(CONFIGS['lama/fourier_places_256.py'])
+    gen = MASK_GENERATORS.build(cfg.train_dataloader.dataset.mask)
     rng = np.random.default_rng(0)
     masks = [gen((256, 256), rng) for _ in range(20)]
     assert all(m.shape == (256, 256) and m.dtype == np.uint8 for m in masks)
@@ -339,7 +338,7 @@ def test_config_mask_mix_draws_strokes_and_boxes():
 
 def test_demo_config_builds_without_weights():
     from toolbox.apis.config import load_config
-    cfg = load_config(CONFIGS['demo/lama_demo.py'])
+    cfg = load_config(CONFIGS['lama/demo.py'])
     model = MODELS.build(cfg.model)
     assert type(model.generator).__name__ == 'FFCResNetGenerator'
     out = model(dict(gt=torch.zeros(1, 3, 64, 64), mask=torch.zeros(1, 1, 64, 64)),

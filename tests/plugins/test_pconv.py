@@ -1,7 +1,6 @@
 """Partial Convolutions plugin: the re-normalised partial convolution by hand, the U-Net's
 parameter counts, the loss terms on known inputs, frozen encoder batch norm, the binned
-irregular masks, and the demo through the tools."""
-import glob
+irregular masks (the demo's round trip: tests/test_demo_configs.py)."""
 import os.path as osp
 
 import numpy as np
@@ -10,7 +9,7 @@ import torch
 import torch.nn.functional as F
 from mmengine.config import Config
 
-from tests.utils import REPO, inpaint_box, train_demo
+from tests.utils import REPO
 from toolbox.registry import GENERATORS, LOSSES, MASK_GENERATORS
 from toolbox.testing import check_model, tiny_optimizers, tiny_batch
 from toolbox_plugins.pconv.losses import dilated_hole_tv, gram
@@ -75,13 +74,13 @@ def test_style_and_perceptual_terms_by_hand():
 
 
 def test_paper_config_loss_weights_and_finetune_phase():
-    cfg = Config.fromfile(osp.join(REPO, 'configs/pconv_places_512.py'))
+    cfg = Config.fromfile(osp.join(REPO, 'configs/pconv/places_512.py'))
     weights = {(l['type'], l.get('hole_weight')): l.get('loss_weight', 1.0)
                for l in cfg.model.losses}
     assert weights == {('L1Loss', 6.0): 1.0, ('PConvPerceptualLoss', None): 0.05,
                        ('PConvStyleLoss', None): 120.0, ('DilatedHoleTVLoss', None): 0.1}
     assert cfg.model.losses[0]['valid_weight'] == 1.0 and cfg.model.generator.layer_size == 8
-    fine = Config.fromfile(osp.join(REPO, 'configs/pconv_places_512_finetune.py'))
+    fine = Config.fromfile(osp.join(REPO, 'configs/pconv/places_512_finetune.py'))
     assert fine.model.generator.freeze_encoder_bn is True
     assert fine.optim_wrapper.generator.optimizer.lr == 5e-5
     assert cfg.optim_wrapper.generator.optimizer.lr == 2e-4
@@ -143,15 +142,6 @@ def test_border_free_masks_and_bin_choice():
 
 
 # -- the demo ------------------------------------------------------------------------------
-def test_demo_trains_and_inpaints_through_the_tools(tmp_path, demo_root):
-    train_demo('configs/demo/pconv_demo.py', tmp_path / 'work', 3, data_root=demo_root)
-    image = sorted(glob.glob(osp.join(demo_root, 'val', '*.png')))[0]
-    written, original, mask = inpaint_box('configs/demo/pconv_demo.py',
-                                          tmp_path / 'work' / 'iter_3.pth', image,
-                                          np.s_[60:140, 80:200], str(tmp_path))
-    assert not np.array_equal(written[mask > 0], original[mask > 0])
-
-
 def test_toolbox_list_shows_the_components(capsys):
     from toolbox.cli import main as toolbox_main
     assert toolbox_main(['list']) == 0

@@ -1,17 +1,14 @@
 """PRVS (plugins/prvs): counts, the VSR layer's ring and the losses against the paper's
 formulas by hand, the official key layout, the configs, and the demo through the tools."""
-import glob
 import math
 import os.path as osp
 import time
 
-import numpy as np
 import pytest
 import torch
-import torch.nn.functional as F
 
 from toolbox.registry import DISCRIMINATORS, GENERATORS, LOSSES, MODELS
-from tests.utils import REPO, inpaint_box, train_demo
+from tests.utils import REPO
 
 PAPER = osp.join(REPO, 'configs/prvs/paris_256.py')
 RELEASED = osp.join(REPO, 'configs/prvs/paris_256_released.py')
@@ -284,16 +281,3 @@ def test_paper_released_and_finetune_configs():
     assert (finetune.optim_wrapper.generator.optimizer.lr,
             finetune.optim_wrapper.discriminator.optimizer.lr) == (5e-5, 5e-6)
     assert paper.train_dataloader.batch_size == 6
-
-
-@pytest.mark.slow
-def test_demo_trains_resumes_and_inpaints_through_the_tools(tmp_path, demo_root):
-    train_demo(DEMO, tmp_path / 'work', 2, data_root=demo_root)
-    assert (tmp_path / 'work' / 'iter_2.pth').exists()
-    log = train_demo(DEMO, tmp_path / 'work', 3, '--resume', data_root=demo_root)
-    assert 'Auto resumed from the latest checkpoint' in log and 'iter_2.pth' in log
-    assert (tmp_path / 'work' / 'iter_3.pth').exists()
-    image = sorted(glob.glob(osp.join(demo_root, 'val', '*.png')))[0]
-    written, original, mask = inpaint_box(DEMO, tmp_path / 'work' / 'iter_3.pth', image,
-                                          np.s_[100:200, 150:300], str(tmp_path))
-    assert not np.array_equal(written[mask > 0], original[mask > 0])

@@ -73,7 +73,7 @@ def test_respacing_keeps_the_training_steps_guided_diffusion_keeps():
 
 def test_the_paper_size_config_has_the_stated_parameter_count():
     from toolbox.apis import load_config
-    cfg = load_config(osp.join(REPO, 'configs/repaint_places_256.py'))
+    cfg = load_config(osp.join(REPO, 'configs/repaint/places_256.py'))
     with torch.device('meta'):                          # shapes only: no 2 GB allocation
         model = MODELS.build(cfg.model)
     assert sum(p.numel() for p in model.parameters()) == 480_721_923   # plugins/repaint/README.md
@@ -180,7 +180,7 @@ def test_training_on_the_demo_photos_lowers_the_loss_on_held_back_photos(demo_ro
 
 
 def test_demo_config_trains_and_inpaints_through_the_tools(tmp_path, demo_root):
-    cfg = osp.join(REPO, 'configs/demo/repaint_demo.py')
+    cfg = osp.join(REPO, 'configs/repaint/demo.py')
     work = tmp_path / 'work'
     train = run_python([osp.join(REPO, 'tools/train.py'), cfg, '--work-dir', str(work),
                         '--cfg-options', 'train_cfg.max_iters=2', 'train_cfg.val_interval=2',

@@ -86,7 +86,7 @@ def test_stage_resolutions_of_both_schedules(scales, sizes):
     assert sched.frozen_stages(25) == [0, 1]
 
 
-TINY_CFG = osp.join(REPO, 'configs/demo/sa_patchgan_5s_tiny.py')
+TINY_CFG = osp.join(REPO, 'configs/sa_patchgan/demo.py')
 
 
 def _train(work, demo_root, max_iters, *extra):

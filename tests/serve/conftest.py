@@ -67,7 +67,7 @@ def models_dir(tmp_path_factory):
     folder = tmp_path_factory.mktemp('models')
     (folder / 'tiny.py').write_text(TINY_CONFIG)
     (folder / 'untrained.py').write_text(TINY_CONFIG)
-    (folder / 'mytelea.py').write_text(f"_base_ = [{REPO + '/configs/classical_telea.py'!r}]\n")
+    (folder / 'mytelea.py').write_text(f"_base_ = [{REPO + '/configs/classical/telea.py'!r}]\n")
     torch.manual_seed(0)
     model = init_inpaintor(str(folder / 'tiny.py'), random_weights=True)
     torch.save(to_safe(dict(state_dict=model.state_dict())), folder / 'tiny.pth')

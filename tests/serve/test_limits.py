@@ -206,7 +206,7 @@ def test_a_cuda_index_the_machine_lacks_is_refused(monkeypatch):
 def _configs_folder(folder, marker):
     from ..utils import REPO
     folder.mkdir()
-    base = f"_base_ = [{REPO + '/configs/classical_telea.py'!r}]\n"
+    base = f"_base_ = [{REPO + '/configs/classical/telea.py'!r}]\n"
     (folder / 'plain.py').write_text(base + "model = dict(generator=dict(radius=5))\n")
     (folder / 'code.py').write_text(base + f"import os\nos.system('touch {marker}')\n")
     (folder / 'sum.py').write_text(base + 'radius = 2 + 3\n')

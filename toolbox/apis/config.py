@@ -159,10 +159,19 @@ def parse_cfg_options(items: Sequence[str], cfg=None) -> dict:
     return out
 
 
+def default_work_dir(config_path: str) -> str:
+    """``work_dirs/<config name>``; a config in a method's folder ``configs/<m>/NAME.py``
+    gets ``work_dirs/<m>_NAME``, so that every method's ``demo.py`` has its own folder."""
+    stem = osp.splitext(osp.basename(config_path))[0]
+    folder = osp.dirname(osp.abspath(config_path))
+    if osp.basename(osp.dirname(folder)) == 'configs':
+        stem = f'{osp.basename(folder)}_{stem}'
+    return osp.join('work_dirs', stem)
+
+
 def set_work_dir(cfg: Config, config_path: str, work_dir: str | None = None) -> str:
-    """``work_dir`` if given, else the config's own, else ``work_dirs/<config name>``."""
-    cfg.work_dir = work_dir or cfg.get('work_dir') or osp.join(
-        'work_dirs', osp.splitext(osp.basename(config_path))[0])
+    """``work_dir`` if given, else the config's own, else :func:`default_work_dir`."""
+    cfg.work_dir = work_dir or cfg.get('work_dir') or default_work_dir(config_path)
     return cfg.work_dir
 
 

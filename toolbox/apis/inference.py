@@ -42,7 +42,7 @@ def init_inpaintor(config, checkpoint: str | None = None, device: str = 'cpu',
         where = config if isinstance(config, str) else 'the config'
         raise CheckpointRequiredError(
             f'{", ".join(names)} of {where} has learned parameters: give its checkpoint '
-            '(only models without them, such as configs/classical_telea.py, run without one)')
+            '(only models without them, such as configs/classical/telea.py, run without one)')
     model.cfg = cfg
     return model.to(device).eval()
 

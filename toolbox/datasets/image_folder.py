@@ -13,6 +13,7 @@ from toolbox.registry import DATASETS, TRANSFORMS
 
 from .demo import DEMO_ROOT, is_demo_folder, materialise_demo
 from .reading import DatasetError, ImageLoadError, read_image  # noqa: F401 (re-exported)
+from .standard_pipeline import standard_pipeline
 
 IMG_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp', '.ppm', '.pgm')
 
@@ -34,9 +35,24 @@ def scan_images(root: str, extensions: Sequence[str] = IMG_EXTENSIONS,
 class ImageFolderDataset(BaseDataset):
     """Every image under ``data_root`` (recursive, common extensions), or those a list file names.
 
+    The data pipeline is either built from the keys ``mask``, ``crop_size`` and the few
+    below (see :func:`~toolbox.datasets.standard_pipeline.standard_pipeline`), so that a
+    config changes the mask in one line and inherits the rest, or given whole as
+    ``pipeline``; not both.
+
     Args:
         data_root: folder of images.
-        pipeline: transform configs, built from the toolbox's TRANSFORMS registry.
+        mask: config of the ``MASK_GENERATORS`` entry that draws each sample's mask (drawn
+            deterministically per sample in ``test_mode``). Without it, a dataset with
+            ``mask_dir`` reads the masks of that folder.
+        crop_size: side of the square training crops (evaluation: images resized to it).
+        resize: transform config run before the training crop (e.g. ``RandomResize``).
+        random_crop: ``False`` resizes whole training images to ``crop_size`` instead.
+        flip: random horizontal flips in training.
+        guidance: transform configs that add guidance (edges, sketches) before the mask.
+        guidance_keys: ``PackInpaintingInputs``'s ``guidance_keys``.
+        pipeline: the whole list of transform configs, built from the toolbox's TRANSFORMS
+            registry, instead of the keys above.
         list_file: optional text file with one image path per line (relative to
             ``data_root``, or absolute); blank lines and lines starting with ``#`` are skipped.
         mask_dir: optional folder of mask images (e.g. a frozen set from
@@ -53,7 +69,14 @@ class ImageFolderDataset(BaseDataset):
 
     def __init__(self,
                  data_root: str,
-                 pipeline: Sequence[dict] = (),
+                 pipeline: Sequence[dict] | None = None,
+                 mask: dict | None = None,
+                 crop_size: int | None = None,
+                 resize: dict | None = None,
+                 random_crop: bool = True,
+                 flip: bool = True,
+                 guidance: Sequence[dict] = (),
+                 guidance_keys: Sequence[str] | None = None,
                  list_file: str | None = None,
                  mask_dir: str | None = None,
                  extensions: Sequence[str] = IMG_EXTENSIONS,
@@ -67,6 +90,17 @@ class ImageFolderDataset(BaseDataset):
         self.extensions = tuple(extensions)
         self.recursive = recursive
         self.skip_unreadable = skip_unreadable
+        if pipeline is None:
+            pipeline = standard_pipeline(crop_size, mask, test_mode, resize, random_crop, flip,
+                                         guidance, guidance_keys, load_mask=mask_dir is not None)
+        elif mask is not None or crop_size is not None:
+            # A config that inherits mask=/crop_size= and sets pipeline= would silently
+            # lose one of them: say so instead.
+            raise DatasetError(
+                f'{type(self).__name__}: give either pipeline= or mask=/crop_size=, not both '
+                f'(got pipeline and {"mask" if mask is not None else "crop_size"}='
+                f'{mask if mask is not None else crop_size!r}); a config that sets pipeline= '
+                'over a base with mask=/crop_size= sets those to None')
         transforms = [build_component(TRANSFORMS, t, f'pipeline[{i}]')
                       for i, t in enumerate(pipeline)]
         super().__init__(data_root=data_root, pipeline=transforms, test_mode=test_mode,
@@ -135,10 +169,14 @@ class DemoDataset(ImageFolderDataset):
     ``data_root`` is the demo folder (``data/demo``) or another folder that
     :func:`materialise_demo` made; any other folder is refused, so that a config pointed
     at the user's own images never copies the demo photos into it and trains on those.
+    The pipeline keys are :class:`ImageFolderDataset`'s.
     """
 
     def __init__(self, split: str = 'train', data_root: str = DEMO_ROOT,
-                 pipeline: Sequence[dict] = (), test_mode: bool = False,
+                 pipeline: Sequence[dict] | None = None, mask: dict | None = None,
+                 crop_size: int | None = None, resize: dict | None = None,
+                 random_crop: bool = True, flip: bool = True, guidance: Sequence[dict] = (),
+                 guidance_keys: Sequence[str] | None = None, test_mode: bool = False,
                  serialize_data: bool = True) -> None:
         if split not in ('train', 'val'):
             raise DatasetError(f"DemoDataset: split must be 'train' or 'val', got {split!r}")
@@ -150,4 +188,7 @@ class DemoDataset(ImageFolderDataset):
                 '(set the dataloader\'s whole dataset, e.g. in a config that inherits this one)')
         materialise_demo(data_root)
         super().__init__(data_root=osp.join(data_root, split), pipeline=pipeline,
-                         test_mode=test_mode, serialize_data=serialize_data)
+                         mask=mask, crop_size=crop_size, resize=resize,
+                         random_crop=random_crop, flip=flip, guidance=guidance,
+                         guidance_keys=guidance_keys, test_mode=test_mode,
+                         serialize_data=serialize_data)

@@ -1,7 +1,7 @@
 """bf16 autocast training (``tools/train.py --amp``) against fp32: the G+D step's time and
 its effect on a fixed-batch loss curve.
 
-usage: python tools/benchmark.py amp [--config configs/deepfillv2_places_256.py]
+usage: python tools/benchmark.py amp [--config configs/deepfillv2/places_256.py]
                                      [--amp-steps 12] [--train-size 256] [--train-batch 4]
                                      [--threads N]
 
@@ -34,7 +34,7 @@ ROOT = osp.dirname(osp.dirname(HERE))
 def parser():
     p = argparse.ArgumentParser(prog='benchmark.py amp', description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--config', default=osp.join(ROOT, 'configs/deepfillv2_places_256.py'))
+    p.add_argument('--config', default=osp.join(ROOT, 'configs/deepfillv2/places_256.py'))
     p.add_argument('--amp-steps', type=int, default=12)
     p.add_argument('--train-size', type=int, default=256)
     p.add_argument('--train-batch', type=int, default=4)
@@ -57,7 +57,7 @@ def fixed_batch(cfg, size: int, batch: int, seed: int) -> dict:
     for i in range(batch):
         photo = getattr(skimage.data, names[i % len(names)])()
         images.append(cv2.resize(photo, (size, size), interpolation=cv2.INTER_AREA))
-    mask_cfg = next(t['generator'] for t in cfg.train_pipeline if t['type'] == 'GenerateMask')
+    mask_cfg = cfg.train_dataloader.dataset.mask
     gen = MASK_GENERATORS.build(copy.deepcopy(mask_cfg))
     masks = [gen((size, size), np.random.default_rng([seed, i])) for i in range(batch)]
     return dict(inputs=dict(gt=[torch.from_numpy(im).permute(2, 0, 1).contiguous() for im in images],

@@ -6,7 +6,7 @@ usage: python tools/benchmark.py hd [--size W H] [--hole N] [--models telea basi
 The photo is scikit-image's ``coffee`` (600 x 400) upscaled (bicubic) to ``--size``
 (default 4000 x 3000), with one ``--hole`` x ``--hole`` hole (default 200) left of the
 centre. Models: ``telea`` (OpenCV's Telea, classical) and ``basic`` (the encoder-decoder
-of ``configs/demo/basic_demo.py``, random weights: the cost does not depend on them).
+of ``configs/basic/demo.py``, random weights: the cost does not depend on them).
 
 Each measurement is a fresh process, so that peak memory is that of one call: the
 process builds the model and the photo, warms up on a 256² input, resets its peak
@@ -65,8 +65,8 @@ def _reset_peak() -> bool:
 def build(model: str):
     from toolbox.apis import init_inpaintor
     if model == 'telea':
-        return init_inpaintor(osp.join(REPO, 'configs/classical_telea.py'))
-    return init_inpaintor(osp.join(REPO, 'configs/demo/basic_demo.py'), random_weights=True)
+        return init_inpaintor(osp.join(REPO, 'configs/classical/telea.py'))
+    return init_inpaintor(osp.join(REPO, 'configs/basic/demo.py'), random_weights=True)
 
 
 def photo(width: int, height: int, hole: int):

@@ -3,10 +3,10 @@
 bare denoiser calls measured in the same rounds (the ratio is the sampler's own overhead:
 noise, injection, posterior steps).
 
-    python tools/benchmark.py repaint [--config configs/demo/repaint_demo.py]
+    python tools/benchmark.py repaint [--config configs/repaint/demo.py]
         [--steps 10 25 50] [--repeats 3] [--threads N]
 
-The paper's setting (configs/repaint_places_256.py, t_T=250, 2,410 calls of a 481M-parameter
+The paper's setting (configs/repaint/places_256.py, t_T=250, 2,410 calls of a 481M-parameter
 UNet at 256x256) is far too slow for a CPU; pass it with ``--config`` on a GPU machine.
 """
 from __future__ import annotations
@@ -35,7 +35,7 @@ def _cpu() -> str:
 def main(argv) -> int:
     p = argparse.ArgumentParser(prog='benchmark.py repaint', description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--config', default='configs/demo/repaint_demo.py')
+    p.add_argument('--config', default='configs/repaint/demo.py')
     p.add_argument('--steps', type=int, nargs='+', default=[10, 25, 50])
     p.add_argument('--repeats', type=int, default=3)
     p.add_argument('--threads', type=int, default=None)

@@ -1,8 +1,0 @@
-# Bicubic interpolation of the known grid (OpenCV's cubic kernel), the paper's baseline for
-# the interpolation masks (Every N Lines, Nearest Neighbor); other masks fall back to Telea.
-#   python tools/evaluate.py configs/classical_bicubic.py none --data DIR --mask-sets DIR
-_base_ = ['./classical_telea.py']
-
-model = dict(generator=dict(type='BicubicInterpolation', radius=3))
-mask_dir = 'data/mask_sets/NearestNeighbor'
-test_dataloader = dict(dataset=dict(mask_dir=mask_dir))

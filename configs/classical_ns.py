@@ -1,5 +1,0 @@
-# OpenCV Navier-Stokes inpainting: a training-free baseline (plugin `classical`).
-#   python tools/evaluate.py configs/classical_ns.py none --data DIR --mask-sets DIR
-_base_ = ['./classical_telea.py']
-
-model = dict(generator=dict(type='NavierStokesInpaint', radius=3))

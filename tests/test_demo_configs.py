@@ -1,0 +1,70 @@
+"""Every method's demo config trains and inpaints through the command-line tools, as a user
+runs them: ``tools/train.py configs/<m>/demo*.py``, then ``tools/inpaint.py`` with the
+checkpoint it wrote. The configs are found by glob, so a new method's demo is tested by
+adding the file."""
+import glob
+import os.path as osp
+
+import numpy as np
+import pytest
+
+from .utils import REPO, load_tool, run_python
+
+DEMOS = sorted(osp.relpath(p, REPO) for p in glob.glob(osp.join(REPO, 'configs/*/demo*.py')))
+ITERS = 3
+# Options some demos need to stay fast or to reach their interesting part in ITERS steps:
+# (training --cfg-options, inpaint.py arguments).
+OPTIONS = {
+    # every phase of the three (completion network, discriminators, joint) runs once
+    'configs/global_local/demo.py': (['model.phase_iters.generator=1',
+                                      'model.phase_iters.discriminator=1'],
+                                     ['--blend', 'poisson']),
+    # a few denoiser calls instead of the demo's 45 per image
+    'configs/repaint/demo.py': (['model.sampler.t_T=4', 'model.sampler.jump_length=2'],
+                                ['--steps', '3', '--seed', '0', '--cfg-options',
+                                 'model.sampler.jump_length=1']),
+}
+
+
+def test_every_method_has_a_demo():
+    """Each plugin folder with configs has a ``demo.py`` (the round trip below tests it)."""
+    methods = {osp.basename(osp.dirname(p)) for p in
+               glob.glob(osp.join(REPO, 'configs/*/*.py')) if '_base_' not in p}
+    # the classical image and video baselines have nothing to train
+    assert methods - {'classical', 'video_classical'} <= {osp.basename(osp.dirname(p)) for p in DEMOS}
+    assert len(DEMOS) >= 14
+    assert set(OPTIONS) <= set(DEMOS)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('config', DEMOS)
+def test_demo_trains_and_inpaints_through_the_tools(config, tmp_path, demo_root):
+    import cv2
+    train_options, inpaint_options = OPTIONS.get(config, ([], []))
+    work = tmp_path / 'work'
+    result = run_python([osp.join(REPO, 'tools/train.py'), osp.join(REPO, config),
+                         '--work-dir', str(work), '--cfg-options',
+                         f'train_dataloader.dataset.data_root={demo_root}',
+                         f'val_dataloader.dataset.data_root={demo_root}',
+                         f'train_cfg.max_iters={ITERS}', f'train_cfg.val_interval={ITERS}',
+                         f'default_hooks.checkpoint.interval={ITERS}',
+                         'default_hooks.logger.interval=1', *train_options],
+                        cwd=str(tmp_path), env={'OMP_NUM_THREADS': '1'}, timeout=600)
+    assert result.returncode == 0, result.stderr[-4000:]
+    assert 'PSNR' in result.stdout + result.stderr            # validation ran
+    checkpoint = work / f'iter_{ITERS}.pth'
+    assert checkpoint.exists()
+
+    image = sorted(glob.glob(osp.join(demo_root, 'val', '*.png')))[0]
+    original = cv2.imread(image)
+    mask = np.zeros(original.shape[:2], np.uint8)
+    mask[100:200, 150:300] = 255
+    cv2.imwrite(str(tmp_path / 'mask.png'), mask)
+    out = tmp_path / 'out.png'
+    assert load_tool('inpaint').main([
+        '--config', osp.join(REPO, config), '--checkpoint', str(checkpoint), '--image', image,
+        '--mask', str(tmp_path / 'mask.png'), '--out', str(out), *inpaint_options]) == 0
+    written = cv2.imread(str(out))
+    assert written.shape == original.shape
+    assert np.array_equal(written[mask == 0], original[mask == 0])   # known pixels kept
+    assert not np.array_equal(written[mask > 0], original[mask > 0])  # the hole filled
