@@ -79,6 +79,8 @@ class CSARoughNet(BaseGenerator):
     """
 
     tiny_cfg = dict(base_channels=4, num_downs=5)
+    #: the hole is filled with the mean colour: an estimate there is not read
+    uses_estimate = False
 
     def __init__(self, in_channels: int = 3, out_channels: int = 3, base_channels: int = 64,
                  num_downs: int = 8) -> None:
@@ -199,6 +201,8 @@ class CSAGenerator(BaseGenerator):
 
     tiny_cfg = dict(rough=dict(base_channels=4, num_downs=5),
                     refinement=dict(base_channels=4, num_downs=5))
+    #: the rough net fills the hole itself and the refinement net reads it zeroed
+    uses_estimate = False
 
     def __init__(self, rough: dict | None = None, refinement: dict | None = None,
                  detach_rough: bool = True) -> None:

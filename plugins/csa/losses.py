@@ -47,6 +47,10 @@ class CSAConsistencyLoss(nn.Module):
     @staticmethod
     def formula(csa: Tensor, csa_decoder: Tensor, hole: Tensor, target: Tensor) -> Tensor:
         """Eq. 5 on given features: the squared errors at the hole, over ``B C H W``."""
+        # A narrow generator (the demo's, the tests') has fewer channels than relu4_3's
+        # 512: it is held to the first ones. The paper's net has exactly 512.
+        if csa.shape[1] < target.shape[1]:
+            target = target[:, :csa.shape[1]]
         if csa.shape != target.shape or csa_decoder.shape != target.shape:
             raise ValueError(f'CSAConsistencyLoss: the CSA features {tuple(csa.shape)} and '
                              f'{tuple(csa_decoder.shape)} must match VGG relu4_3 of the '
