@@ -4,7 +4,7 @@ feature discriminators, the consistency loss and the model that trains them; eac
 registers itself where it is defined. See README.md."""
 from toolbox import hookimpl
 
-from . import attention, discriminator, generator, losses, model  # noqa: F401  (registration)
+from . import attention, discriminator, generator, init, losses, model  # noqa: F401  (registration)
 from .attention import CoherentSemanticAttention, coherent_attention, feature_hole
 from .discriminator import CSADiscriminator, CSAFeatureDiscriminator, CSAPatchDiscriminator
 from .generator import CSAGenerator, CSARefinementNet, CSARoughNet

@@ -15,6 +15,8 @@ from toolbox.bases import BaseDiscriminator
 from toolbox.nn.vgg import shared_vgg
 from toolbox.registry import DISCRIMINATORS
 
+from .init import normal_init
+
 __all__ = ['CSAPatchDiscriminator', 'CSAFeatureDiscriminator', 'CSADiscriminator',
            'csa_vgg']
 
@@ -43,6 +45,7 @@ class CSAPatchDiscriminator(BaseDiscriminator):
                        nn.LeakyReLU(0.2)]
         layers.append(nn.Conv2d(8 * c, 1, 4, 1, 1))
         self.net = nn.Sequential(*layers)
+        normal_init(self)
 
     def forward(self, image: Tensor, mask: Tensor | None = None) -> Tensor:
         return self.net(image)
@@ -67,6 +70,7 @@ class CSAFeatureDiscriminator(BaseDiscriminator):
             nn.Conv2d(channels, channels, 4, 2, 1), nn.InstanceNorm2d(channels),
             nn.LeakyReLU(0.2), nn.Conv2d(channels, channels, 4, 2, 1))
         self._vgg_args = (bool(pretrained), vgg_weights)
+        normal_init(self)
 
     def features(self, image: Tensor) -> Tensor:
         """VGG-16 relu3_3 of ``image`` (the frozen network is built at the first use and

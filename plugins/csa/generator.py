@@ -22,6 +22,7 @@ from toolbox.bases import BaseGenerator
 from toolbox.registry import GENERATORS
 
 from .attention import CoherentSemanticAttention, feature_hole
+from .init import normal_init
 
 __all__ = ['CSARoughNet', 'CSARefinementNet', 'CSAGenerator', 'MEAN_COLOUR']
 
@@ -95,6 +96,7 @@ class CSARoughNet(BaseGenerator):
             level = _RoughLevel(outer, inner, level)
         self.net = _RoughLevel(out_channels, c, level, in_channels, outermost=True)
         self.size_multiple = 2 ** num_downs
+        normal_init(self)
 
     def fill(self, masked: Tensor, mask: Tensor) -> Tensor:
         colour = masked.new_tensor(MEAN_COLOUR).view(1, 3, 1, 1)
@@ -177,6 +179,7 @@ class CSARefinementNet(BaseGenerator):
                                                                 padding=1))
         self.threshold = float(threshold)
         self.size_multiple = 2 ** num_downs
+        normal_init(self)
 
     def forward(self, x: Tensor, mask: Tensor) -> dict[str, Tensor]:
         hole = feature_hole(mask, 3, self.threshold)
