@@ -1,11 +1,12 @@
 """CSA (Liu et al., "Coherent Semantic Attention for Image Inpainting", ICCV 2019): the
 Coherent Semantic Attention layer, the rough and refinement generators, the patch and
-feature discriminators, the consistency loss and the model that trains them; each class
+feature discriminators, the consistency loss, the model that trains them and the importer of official weights; each class
 registers itself where it is defined. See README.md."""
 from toolbox import hookimpl
 
-from . import attention, discriminator, generator, init, losses, model  # noqa: F401  (registration)
+from . import attention, convert, discriminator, generator, init, losses, model  # noqa: F401  (registration)
 from .attention import CoherentSemanticAttention, coherent_attention, feature_hole
+from .convert import OfficialCSAConverter
 from .discriminator import CSADiscriminator, CSAFeatureDiscriminator, CSAPatchDiscriminator
 from .generator import CSAGenerator, CSARefinementNet, CSARoughNet
 from .losses import CSAConsistencyLoss
@@ -13,7 +14,8 @@ from .model import CSAInpaintor
 
 __all__ = ['CoherentSemanticAttention', 'coherent_attention', 'feature_hole', 'CSAGenerator',
            'CSARoughNet', 'CSARefinementNet', 'CSADiscriminator', 'CSAPatchDiscriminator',
-           'CSAFeatureDiscriminator', 'CSAConsistencyLoss', 'CSAInpaintor']
+           'CSAFeatureDiscriminator', 'CSAConsistencyLoss', 'CSAInpaintor',
+           'OfficialCSAConverter']
 
 
 @hookimpl

@@ -225,3 +225,38 @@ def test_demo_trains_and_inpaints_through_the_tools(tmp_path, demo_root):
     written, original, mask = inpaint_box(DEMO, tmp_path / 'work' / 'iter_2.pth', image,
                                           np.s_[100:200, 150:300], str(tmp_path))
     assert not np.array_equal(written[mask > 0], original[mask > 0])
+
+
+# -- the official key layout (tests/fixtures/weights/official_csa_keys.txt) ---------------------
+def test_official_layout_maps_onto_every_key_and_shape():
+    import math
+    from tests.apis.test_convert import random_state, recorded_shapes
+    from toolbox.apis import load_config
+    from toolbox.apis.convert import convert_state_dict
+    model = MODELS.build(load_config(PAPER).model)     # its VGG is built only when used
+    shapes = recorded_shapes('official_csa_keys.txt')
+    counts = {n: sum(math.prod(s) for k, s in shapes.items() if k.startswith(n + '.'))
+              for n in ('netG', 'netP', 'netD', 'netF')}
+    # the state dicts hold exactly the parameters (instance norms keep no statistics)
+    assert counts == {'netG': 77_692_291, 'netP': 54_419_459, 'netD': 2_766_529,
+                      'netF': 10_487_296}
+    state = random_state(shapes)
+    converted, _ = convert_state_dict('official-csa', state, model)
+    assert set(converted) >= {k for k in model.state_dict() if not k == 'train_steps'}
+    pairs = [('generator.refinement.first.weight', 'netG.model.model.0.weight'),
+             ('generator.refinement.last.1.weight', 'netG.model.model.3.weight'),
+             ('generator.refinement.inner.inner.inner.down_3.1.weight',
+              'netG.model.model.1.model.6.model.6.model.4.weight'),         # the CSA level
+             ('generator.refinement.inner.inner.inner.norm_3.weight',
+              'netG.model.model.1.model.6.model.6.model.7.weight'),
+             ('generator.rough.net.down.0.weight', 'netP.model.model.0.weight'),
+             ('generator.rough.net.inner.up.2.bias', 'netP.model.model.1.model.6.bias'),
+             ('discriminator.patch.net.11.weight', 'netD.model.11.weight'),
+             ('discriminator.feature.net.5.weight', 'netF.model.5.weight')]
+    for ours, theirs in pairs:
+        assert torch.equal(converted[ours], state[theirs]), ours
+    # without the discriminators: the config's own are kept
+    generators = {k: v for k, v in state.items() if k.startswith(('netG.', 'netP.'))}
+    again, notes = convert_state_dict('official-csa', generators, model,
+                                      allow_missing_discriminator=True)
+    assert 'discriminator' in notes
