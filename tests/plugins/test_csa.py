@@ -260,3 +260,21 @@ def test_official_layout_maps_onto_every_key_and_shape():
     again, notes = convert_state_dict('official-csa', generators, model,
                                       allow_missing_discriminator=True)
     assert 'discriminator' in notes
+
+
+def test_pretrained_vgg_fails_fast_offline(tmp_path, monkeypatch):
+    import time
+    from toolbox.weights import WeightsNotFoundError
+    from toolbox_plugins.csa.losses import CSAConsistencyLoss
+    monkeypatch.setenv('TOOLBOX_OFFLINE', '1')
+    for var in ('TORCH_HOME', 'TOOLBOX_WEIGHTS', 'HF_HUB_CACHE'):
+        monkeypatch.setenv(var, str(tmp_path))
+    loss = CSAConsistencyLoss(pretrained=True)                # built without the file
+    feature = DISCRIMINATORS.build(dict(type='CSAFeatureDiscriminator'))
+    import torchvision.models  # noqa: F401  (imported by any training run already; slow cold)
+    image = torch.zeros(1, 3, 32, 32)
+    for first_use in (lambda: loss.target(image), lambda: feature(image)):
+        start = time.monotonic()
+        with pytest.raises(WeightsNotFoundError, match=r'vgg16-397923af\.pth.*Put it in'):
+            first_use()
+        assert time.monotonic() - start < 1.0
