@@ -1,6 +1,7 @@
 """The command-line tools, run as a user runs them."""
 import os.path as osp
 
+import pytest
 import torch
 
 from toolbox.cli import main as toolbox_main
@@ -18,6 +19,7 @@ def _train(work, demo_root, *extra, resume=False):
                        'default_hooks.logger.interval=1', *extra], cwd=str(work.parent))
 
 
+@pytest.mark.slow
 def test_demo_trains_checkpoints_resumes_and_tests(tmp_path, demo_root):
     work = tmp_path / 'work'
     first = _train(work, demo_root, 'train_cfg.max_iters=4')

@@ -85,6 +85,7 @@ def test_block_list_and_disabled_autoload(plugin_site):
     assert 'EncoderDecoderGenerator' not in off['names']['generators']
 
 
+@pytest.mark.slow
 def test_train_one_iteration_with_third_party_components(plugin_site, demo_root, tmp_path):
     cfg = tmp_path / 'third_party.py'
     cfg.write_text(textwrap.dedent(f'''

@@ -122,6 +122,7 @@ def test_tiny_gan_trains(one_thread):
                                           loss_weight=0.01)]))
 
 
+@pytest.mark.slow
 def test_demo_trains_and_inpaints_through_the_tools(tmp_path, demo_root):
     train_demo('configs/demo/aotgan_demo.py', tmp_path / 'work', 2, data_root=demo_root)
     assert (tmp_path / 'work' / 'iter_2.pth').exists()

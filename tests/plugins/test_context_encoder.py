@@ -150,6 +150,7 @@ def test_discriminator_judges_the_centre_crop():
         assert not torch.equal(disc(image, mask), disc(other, mask))
 
 
+@pytest.mark.slow
 def test_demo_trains_through_the_cli_and_inpaints(tmp_path, demo_root):
     log = train_demo(DEMO, tmp_path / 'work', 3, data_root=demo_root)
     assert 'loss_OverlapL2Loss_output' in log and 'loss_g_adv' in log and 'PSNR' in log

@@ -242,6 +242,7 @@ def test_model_contract_and_stage_outputs():
         GENERATORS.build(dict(type='DeepFillv1Generator', attention='cosine'))
 
 
+@pytest.mark.slow
 def test_demo_trains_and_inpaints_through_the_tools(tmp_path, demo_root):
     train_demo('configs/demo/deepfillv1_demo.py', tmp_path / 'work', 3, data_root=demo_root)
     image = sorted(glob.glob(osp.join(demo_root, 'val', '*.png')))[0]

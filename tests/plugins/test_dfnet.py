@@ -131,6 +131,7 @@ def test_tiny_model_trains(one_thread):
                 dict(type='TotalVariationLoss', outputs=('output', 'output_s2'))]))
 
 
+@pytest.mark.slow
 def test_demo_trains_and_inpaints_through_the_tools(tmp_path, demo_root):
     train_demo('configs/demo/dfnet_demo.py', tmp_path / 'work', 2, data_root=demo_root)
     image = sorted(glob.glob(osp.join(demo_root, 'val', '*.png')))[0]

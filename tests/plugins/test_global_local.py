@@ -196,6 +196,7 @@ def test_inpaint_blend_option():
         model.inpaint(image, mask, blend='alpha')
 
 
+@pytest.mark.slow
 def test_demo_trains_through_the_phases_and_inpaints_blended(tmp_path, demo_root):
     log = train_demo(DEMO, tmp_path / 'work', 3, 'model.phase_iters.generator=1',
                      'model.phase_iters.discriminator=1', data_root=demo_root)

@@ -186,6 +186,7 @@ def test_border_free_masks_and_bin_choice():
 
 
 # -- the demo ------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_demo_trains_and_inpaints_through_the_tools(tmp_path, demo_root):
     train_demo('configs/demo/pconv_demo.py', tmp_path / 'work', 3, data_root=demo_root)
     image = sorted(glob.glob(osp.join(demo_root, 'val', '*.png')))[0]

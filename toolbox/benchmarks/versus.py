@@ -102,17 +102,23 @@ class Candidate:
         self.sync()
 
     def inference_parameters(self) -> int:
-        """Parameters of the modules that one inference call runs (a discriminator or a
-        loss network that only training uses is not counted)."""
-        ran = []
-        hooks = [m.register_forward_pre_hook(lambda mod, _: ran.append(mod))
-                 for m in self.model.modules()]
-        try:
+        """Parameters that one inference call reads (a discriminator or a loss network that
+        only training uses is not counted): those whose storage an operator receives."""
+        from torch.utils._python_dispatch import TorchDispatchMode
+        from torch.utils._pytree import tree_leaves
+        import torch
+        read = set()
+
+        class Reads(TorchDispatchMode):
+            def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+                for leaf in tree_leaves((args, kwargs or {})):
+                    if isinstance(leaf, torch.Tensor):
+                        read.add(leaf.untyped_storage().data_ptr())
+                return func(*args, **(kwargs or {}))
+        with Reads():
             self.infer()
-        finally:
-            for hook in hooks:
-                hook.remove()
-        seen = {id(p): p for mod in ran for p in mod.parameters(recurse=False)}
+        seen = {id(p): p for p in self.model.parameters()
+                if p.untyped_storage().data_ptr() in read}
         return sum(p.numel() for p in seen.values())
 
     def trainable_parameters(self) -> int:
@@ -178,7 +184,12 @@ def main(argv) -> int:
     load = os.getloadavg()[0] if hasattr(os, 'getloadavg') else float('nan')
     print(f'{describe_cpu()}; torch {torch.__version__}, {threads} thread(s), load average '
           f'{load:.2f}, device {args.device}')
-    cands = [Candidate(path, args) for path in args.configs]
+    from toolbox.apis.errors import run_reporting_errors
+    cands = []
+    for path in args.configs:         # a bad config: one line naming it, before any timing
+        code = run_reporting_errors(lambda: cands.append(Candidate(path, args)), path)
+        if code:
+            return code
     width = max(len(c.label) for c in cands)
 
     print(f'\ninference, batch 1, best of {args.repeats} interleaved rounds after a warm-up')

@@ -47,6 +47,12 @@ def main(argv: list[str] | None = None) -> int:
                         help='generators to show (default: every registered one)')
     args = parser.parse_args(argv)
 
+    from toolbox.extras import MissingExtraError, require
+    try:
+        require('plot', 'toolbox browse-masks', 'matplotlib')
+    except MissingExtraError as exc:
+        print(f'error: {exc}', file=sys.stderr)
+        return 2
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt

@@ -49,6 +49,10 @@ def main(argv=None) -> int:
     status = []
 
     def run():
+        from toolbox.extras import require
+        # before the model is built: a missing extra is the first thing to fix
+        require('onnx', 'toolbox export', 'onnx', 'onnxscript',
+                *([] if args.no_check else ['onnxruntime']))
         from toolbox.apis import init_inpaintor
         from toolbox.apis.export import export_onnx
         if not osp.isfile(args.checkpoint):

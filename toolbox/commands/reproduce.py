@@ -4,7 +4,7 @@
 
 For ``sa_patchgan`` (Cai et al., NTIRE 2022) it:
 
-1. materialises real photos (scikit-image's and matplotlib's samples, Debian's
+1. materialises real photos (scikit-image's samples, Debian's
    lomiri-wallpapers when installed) into train / val / test splits by scene
    (toolbox/datasets/photos.py), and cuts the test photos into evaluation crops;
 2. writes one seeded mask set per mask type of the paper (7 types);
