@@ -169,6 +169,11 @@ def _status_kb(key: str) -> int:
     raise ValueError(f'{key} not in /proc/self/status')
 
 
+def _ratio(value: float) -> str:
+    """Two decimals, or two significant digits for a ratio below 0.01."""
+    return f'{value:.2f}' if value >= 0.01 or value == 0 else f'{value:.1e}'
+
+
 def _mb(value: float | None) -> str:
     return 'n/a' if value is None else f'{value / 2 ** 20:.0f}'
 
@@ -201,8 +206,9 @@ def main(argv) -> int:
           f'{"GFLOP":>8s} {"x first":>7s} {"peak MB":>7s}')
     for c, t, f, n, peak in rows:
         size = f'{c.size[0]}x{c.size[1]}'
-        print(f'  {c.label:{width}s} {size:>9s} {n:11,d} {t:8.3f} {t / t0:7.2f} {f / 1e9:8.2f} '
-              f'{f / f0 if f0 else float("nan"):7.2f} {_mb(peak):>7s}', flush=True)
+        print(f'  {c.label:{width}s} {size:>9s} {n:11,d} {t:8.3f} {_ratio(t / t0):>7s} '
+              f'{f / 1e9:8.2f} {_ratio(f / f0) if f0 else "n/a":>7s} {_mb(peak):>7s}',
+              flush=True)
 
     if not args.no_train:
         print(f'\ntraining step (train_step with the config\'s optim_wrapper), batch '
@@ -214,6 +220,6 @@ def main(argv) -> int:
         print(f'  {"config":{width}s} {"trainable":>11s} {"s/step":>8s} {"x first":>7s} '
               f'{"GFLOP":>8s} {"x first":>7s} {"peak MB":>7s}')
         for c, t, f, n, peak in rows:
-            print(f'  {c.label:{width}s} {n:11,d} {t:8.3f} {t / t0:7.2f} {f / 1e9:8.2f} '
-                  f'{f / f0 if f0 else float("nan"):7.2f} {_mb(peak):>7s}', flush=True)
+            print(f'  {c.label:{width}s} {n:11,d} {t:8.3f} {_ratio(t / t0):>7s} {f / 1e9:8.2f} '
+                  f'{_ratio(f / f0) if f0 else "n/a":>7s} {_mb(peak):>7s}', flush=True)
     return 0
