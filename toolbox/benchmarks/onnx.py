@@ -1,9 +1,8 @@
 """onnxruntime against PyTorch on the CPU: the exported graph against the model it came
 from, for the full-width DeepFill v2 (cnum=48) and big-lama, random weights.
 
-usage (through tools/benchmark.py: run directly, this file would shadow the onnx package):
-       python tools/benchmark.py onnx [--models deepfill big-lama] [--sizes 256 512]
-                                      [--repeats R] [--threads N] [--dynamic]
+usage: toolbox benchmark onnx [--models deepfill big-lama] [--sizes 256 512]
+                              [--repeats R] [--threads N] [--dynamic]
 
 For each model and size: the model is exported (``toolbox.apis.export.export_onnx``; a
 fixed-size graph unless ``--dynamic``), then the same computation, ``model.inpaint(image,
