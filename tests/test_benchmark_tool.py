@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os.path as osp
 
+import pytest
+
 from toolbox.cli import main as toolbox_main
 
 from .utils import REPO
@@ -32,6 +34,7 @@ def test_an_option_no_benchmark_knows_is_refused(capsys):
     assert '--peer-mama' in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_amp_benchmark_prints_both_loss_curves(capsys):
     """bf16 autocast training against fp32 on one fixed batch (issue 18)."""
     tool = _benchmark_tool()

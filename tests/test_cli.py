@@ -45,6 +45,7 @@ def test_demo_trains_checkpoints_resumes_and_tests(tmp_path, demo_root):
     assert 'PSNR:' in test.stdout and (work / 'vis' / 'test.png').exists()
 
 
+@pytest.mark.slow
 def test_config_errors_are_one_line_naming_file_and_path(tmp_path):
     bad = tmp_path / 'typo.py'
     bad.write_text(f"_base_ = [{DEMO!r}]\nmodel = dict(generator=dict(type='EncoderDecoderGenerater'))\n")

@@ -56,6 +56,7 @@ def _probe(site: str, **env) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.slow
 def test_third_party_and_broken_plugins(plugin_site):
     found = _probe(plugin_site)
     assert 'TinyGenerator' in found['names']['generators']
@@ -74,6 +75,7 @@ def test_third_party_and_broken_plugins(plugin_site):
     assert misspelled and "did you mean 'toolbox_discriminators'" in misspelled[0]
 
 
+@pytest.mark.slow
 def test_block_list_and_disabled_autoload(plugin_site):
     blocked = _probe(plugin_site, TOOLBOX_BLOCK_PLUGINS='broken,example')
     assert 'TinyGenerator' not in blocked['names']['generators']

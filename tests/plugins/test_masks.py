@@ -592,6 +592,7 @@ def test_shapes_smaller_than_the_pattern_needs_raise(name, shape):
 
 # --- tools ------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_make_mask_set_cli_writes_every_paper_type(tmp_path):
     out = tmp_path / 'sets'
     result = run_python(['tools/make_mask_set.py', '--type', 'all', '--size', '24x32',
