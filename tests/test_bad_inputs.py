@@ -290,6 +290,7 @@ def test_a_read_only_work_dir_at_the_next_save_is_one_line(ctx, capsys, monkeypa
     assert read_checkpoint(str(work / 'iter_1.pth'))['meta']['iter'] == 1   # kept, complete
 
 
+@pytest.mark.slow
 def test_the_shell_sees_exit_code_2_and_one_line(ctx):
     result = run_python([osp.join(REPO, 'tools/inpaint.py'),
                          *_inpaint(ctx, 'photo.png', 'mask_small.png')], timeout=300)

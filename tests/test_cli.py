@@ -1,6 +1,7 @@
 """The command-line tools, run as a user runs them."""
 import os.path as osp
 
+import pytest
 import torch
 
 from toolbox.cli import main as toolbox_main
@@ -18,6 +19,7 @@ def _train(work, demo_root, *extra, resume=False):
                        'default_hooks.logger.interval=1', *extra], cwd=str(work.parent))
 
 
+@pytest.mark.slow
 def test_demo_trains_checkpoints_resumes_and_tests(tmp_path, demo_root):
     work = tmp_path / 'work'
     first = _train(work, demo_root, 'train_cfg.max_iters=4')
@@ -43,6 +45,7 @@ def test_demo_trains_checkpoints_resumes_and_tests(tmp_path, demo_root):
     assert 'PSNR:' in test.stdout and (work / 'vis' / 'test.png').exists()
 
 
+@pytest.mark.slow
 def test_config_errors_are_one_line_naming_file_and_path(tmp_path):
     bad = tmp_path / 'typo.py'
     bad.write_text(f"_base_ = [{DEMO!r}]\nmodel = dict(generator=dict(type='EncoderDecoderGenerater'))\n")

@@ -12,6 +12,7 @@ from toolbox.fileio import (FAULT_ENV, WriteError, atomic_write, check_image_pat
 from .utils import run_python
 
 
+@pytest.mark.slow
 def test_a_kill_inside_the_write_leaves_the_previous_file(tmp_path):
     target = tmp_path / 'c.pth'
     target.write_bytes(b'old complete file')

@@ -61,6 +61,7 @@ def default_probe(plugin_site) -> dict:
     return _probe(plugin_site)
 
 
+@pytest.mark.slow
 def test_third_party_and_broken_plugins(default_probe):
     found = default_probe
     assert 'TinyGenerator' in found['names']['generators']
@@ -87,6 +88,7 @@ def test_extension_points_reach_a_third_party_plugin(default_probe):
     assert len(shipped) == 1 and osp.isfile(osp.join(shipped[0], 'tiny.py'))
 
 
+@pytest.mark.slow
 def test_block_list_and_disabled_autoload(plugin_site):
     blocked = _probe(plugin_site, TOOLBOX_BLOCK_PLUGINS='broken,example')
     assert 'TinyGenerator' not in blocked['names']['generators']
@@ -98,6 +100,7 @@ def test_block_list_and_disabled_autoload(plugin_site):
     assert 'EncoderDecoderGenerator' not in off['names']['generators']
 
 
+@pytest.mark.slow
 def test_train_one_iteration_with_third_party_components(plugin_site, demo_root, tmp_path):
     cfg = tmp_path / 'third_party.py'
     cfg.write_text(textwrap.dedent(f'''

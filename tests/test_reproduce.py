@@ -1,17 +1,14 @@
-"""tools/reproduce.py: the budget rule, the photo splits, and the quick run end to end."""
+"""toolbox reproduce: the budget rule, the photo splits, and the quick run end to end."""
 import json
 import os.path as osp
-import sys
 
 import pytest
 
+from toolbox.budget import stage_iterations
 from toolbox.datasets.photos import assign_splits
 from toolbox.registry import STAGE_SCHEDULERS
 
-from .utils import REPO, run_python
-
-sys.path.insert(0, osp.join(REPO, 'tools'))
-import reproduce  # noqa: E402
+from .utils import run_python
 
 
 @pytest.mark.parametrize('scales', [(1.0,), (0.25, 0.5, 1.0),
@@ -19,7 +16,7 @@ import reproduce  # noqa: E402
 def test_every_row_gets_the_same_generator_flops(scales):
     sched = STAGE_SCHEDULERS.build(dict(type='StageScheduler', scales=scales,
                                               stage_iters=(1,) * len(scales), size_multiple=8))
-    iters = reproduce.stage_iterations(sched, (128, 128), 1200, final_share=0.5)
+    iters = stage_iterations(sched, (128, 128), 1200, final_share=0.5)
     costs = [h * w / 128 ** 2 for h, w in (sched.stage_size(k, (128, 128))
                                            for k in range(len(scales)))]
     work = [n * c for n, c in zip(iters, costs)]
@@ -37,6 +34,7 @@ def test_photo_splits_are_disjoint_and_keep_scenes_together():
     assert {'train', 'val', 'test'} == set(splits.values())
 
 
+@pytest.mark.slow
 def test_quick_reproduction_end_to_end(tmp_path):
     out = tmp_path / 'run'
     result = run_python(['tools/reproduce.py', 'sa_patchgan', '--budget', 'quick',

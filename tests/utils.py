@@ -19,12 +19,12 @@ def run_python(args: list[str], cwd: str | None = None, env: dict | None = None,
 
 
 def load_tool(name: str):
-    """``tools/<name>.py`` (or the repository path ``name`` ending in ``.py``) as a module,
-    to call its ``main(argv)`` in this process."""
-    import importlib.util
-    path = osp.join(REPO, name) if name.endswith('.py') else osp.join(REPO, 'tools', f'{name}.py')
-    spec = importlib.util.spec_from_file_location(
-        'tool_' + osp.splitext(osp.basename(path))[0], path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """The module behind ``tools/<name>.py`` (``toolbox.commands.<name>``; a path
+    ``tools/benchmarks/<name>.py`` means ``toolbox.benchmarks.<name>``), to call its
+    ``main(argv)`` in this process. Tests import the package, never the scripts."""
+    import importlib
+    base = osp.splitext(osp.basename(name))[0]
+    if '/benchmarks/' in name:
+        return importlib.import_module(f'toolbox.benchmarks.{base}')
+    return importlib.import_module(f'toolbox.commands.{ {"convert_weights": "convert"}.get(base, base)}')
+

@@ -1,4 +1,7 @@
-"""The ``toolbox`` command: ``toolbox list [KIND]``, ``toolbox info NAME``, ``toolbox serve``."""
+"""The ``toolbox`` command: ``toolbox list [KIND]``, ``toolbox info NAME``, ``toolbox serve``,
+and every tool as ``toolbox COMMAND [args]`` (``toolbox train CONFIG``, ``toolbox inpaint ...``;
+``toolbox COMMAND --help``). A tool is a module ``toolbox.commands.<name>`` with a
+``main(argv) -> int``; ``tools/<name>.py`` are thin wrappers over the same function."""
 from __future__ import annotations
 
 import argparse
@@ -105,9 +108,40 @@ def cmd_serve(args) -> int:
     return run_reporting_errors(run, 'toolbox serve')
 
 
+#: ``toolbox COMMAND``: the module ``toolbox.commands.<module>`` and a line of help.
+COMMANDS = {
+    'train': ('train', 'train a model from a config'),
+    'test': ('test', "evaluate a checkpoint on the config's test set"),
+    'inpaint': ('inpaint', 'inpaint photos with a config + checkpoint or an ONNX graph'),
+    'evaluate': ('evaluate', 'per-mask-type metrics of a checkpoint on frozen mask sets'),
+    'export': ('export', 'export a model to ONNX (needs the [onnx] extra)'),
+    'convert': ('convert', "convert another project's weights into a toolbox checkpoint"),
+    'benchmark': ('benchmark', 'figures: speed, FLOPs, memory; `benchmark versus CONFIG ...`'),
+    'reproduce': ('reproduce', "reproduce a paper's table on real photos against OpenCV"),
+    'make-mask-set': ('make_mask_set', 'write a frozen, seeded set of mask PNGs'),
+    'browse-masks': ('browse_masks', 'draw samples and hole-ratio histograms of mask generators'),
+    'crash-test': ('crash_test', 'kill training at random moments and check that it resumes'),
+    'compare-lama-masks': ('compare_lama_masks', "compare our mask presets with LaMa's"),
+    'video-baselines': ('video_baselines', 'flow propagation against per-frame Telea on a real clip'),
+}
+
+
+def run_command(name: str, argv: list[str]) -> int:
+    """``toolbox NAME ARGV...``: the command module's ``main(argv)``."""
+    import importlib
+    module = importlib.import_module(f'toolbox.commands.{COMMANDS[name][0]}')
+    return int(module.main(argv) or 0)
+
+
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] in COMMANDS:
+        # Each command parses its own arguments (and prints its own --help).
+        return run_command(argv[0], argv[1:])
     parser = argparse.ArgumentParser(prog='toolbox', description='Inpainting toolbox components.')
     sub = parser.add_subparsers(dest='command', required=True)
+    for name, (_, text) in COMMANDS.items():
+        sub.add_parser(name, help=text, add_help=False)
     p = sub.add_parser('list', help='list registered components with their kind and plugin')
     p.add_argument('kind', nargs='?', help='only this kind, e.g. generators, mask_generators')
     p.set_defaults(func=cmd_list)

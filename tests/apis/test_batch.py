@@ -149,6 +149,7 @@ run_batch(items, lambda item: np.full((64, 64, 3), 7, np.uint8), progress=False)
 '''
 
 
+@pytest.mark.slow
 def test_a_kill_while_writing_leaves_no_partial_output(tmp_path):
     out, ready = tmp_path / 'out', tmp_path / 'ready'
     env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=REPO)

@@ -253,6 +253,7 @@ def test_width_mismatch_names_the_key(tmp_path):
         convert_weights('lama-fourier', str(src), str(tmp_path / 'out.pth'))
 
 
+@pytest.mark.slow
 def test_cli_wrong_model_is_one_line_exit_2(tmp_path):
     src = tmp_path / 'other.pth'
     torch.save({'model.0.weight': torch.ones(3)}, src)

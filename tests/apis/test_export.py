@@ -63,6 +63,7 @@ def exported(tmp_path_factory):
     return get
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('name', sorted(CONFIGS))
 def test_onnxruntime_matches_pytorch_at_two_sizes(name, exported):
     model, path, report = exported(name)
@@ -107,6 +108,7 @@ def test_fixed_size_graph_pads_smaller_inputs_and_names_larger(tmp_path):
     assert not np.array_equal(got[holes > 0], big[holes > 0])
 
 
+@pytest.mark.slow
 def test_inpaint_api_runs_an_onnx_model_like_the_pytorch_one(exported):
     model, path, _ = exported('FFCResNetGenerator')
     onnx_model = OnnxInpaintor(path)
@@ -134,6 +136,7 @@ def test_export_errors_are_one_line(tmp_path):
         OnnxInpaintor(str(tmp_path / 'missing.onnx'))
 
 
+@pytest.mark.slow
 def test_export_and_inpaint_cli(tmp_path, capsys):
     """tools/export.py writes a graph that tools/inpaint.py --onnx runs; the graph's
     metadata carries the size multiple."""

@@ -69,6 +69,7 @@ def _photo_and_mask(folder):
     return image, mask
 
 
+@pytest.mark.slow
 def test_cli_runs_a_classical_model_without_checkpoint(tmp_path):
     import cv2
 

@@ -11,6 +11,7 @@ DEMO = osp.join(REPO, 'configs/basic/demo.py')
 _runs = itertools.count()
 
 
+@pytest.mark.slow
 def test_sigkill_inside_writes_then_resume_loses_nothing(tmp_path, demo_root):
     """The short version of ``tools/crash_test.py --kills 20``: both kills land inside a
     write (a checkpoint and a ``last_checkpoint`` note), through the fault point."""

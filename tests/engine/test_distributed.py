@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 
+import pytest
 import torch
 
 from ..utils import REPO
@@ -29,6 +30,7 @@ def _dist_train(cfg, work, demo_root, max_iters, *extra):
                           timeout=600)
 
 
+@pytest.mark.slow
 def test_two_processes_agree_and_resume_holds_the_trained_weights(tmp_path, demo_root):
     cfg = tmp_path / 'dist.py'
     cfg.write_text(f"_base_ = [{osp.join(REPO, 'configs/basic/demo.py')!r}]\n"
@@ -52,6 +54,7 @@ def test_two_processes_agree_and_resume_holds_the_trained_weights(tmp_path, demo
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
 
 
+@pytest.mark.slow
 def test_progressive_flagship_trains_every_stage_on_two_processes(tmp_path, demo_root):
     # One DDP wrapper per stage: the frozen and the later stages must not be waited for.
     cfg = tmp_path / 'flagship.py'
@@ -77,6 +80,7 @@ def test_progressive_flagship_trains_every_stage_on_two_processes(tmp_path, demo
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
 
 
+@pytest.mark.slow
 def test_a_missing_rank_fails_within_the_configured_timeout(tmp_path, demo_root):
     """Issue 13.8: gloo waited its default 30 minutes for a rank that never came, because
     env_cfg.dist_cfg's timeout did not reach the CPU process group."""

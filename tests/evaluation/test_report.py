@@ -141,6 +141,7 @@ def test_mask_size_mismatch_is_a_clear_error(tmp_path, telea):
                            size=24, progress=False)
 
 
+@pytest.mark.slow
 def test_evaluate_cli_saves_the_table(tmp_path):
     """One run of the real tool: the Telea baseline (CHECKPOINT none) on two mask sets,
     without pretrained metrics (none can be downloaded here)."""

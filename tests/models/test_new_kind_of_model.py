@@ -41,6 +41,7 @@ def test_the_readme_model_meets_the_contract(readme_plugin):
     testing.check_model('ConvInpaintor')
 
 
+@pytest.mark.slow
 def test_the_readme_plugin_and_config_train_through_the_tools(tmp_path, demo_root):
     plugin, config = _readme_blocks()
     (tmp_path / 'my_inpainting').mkdir()

@@ -446,6 +446,7 @@ def test_inpaint_api_large_image_strategies(tiny_checkpoint):
         inpaint(model, image, mask, max_side=64, large_strategy='tile')
 
 
+@pytest.mark.slow
 def test_inpaint_cli_pads_and_crops(tiny_checkpoint, tmp_path):
     import cv2
     ckpt, _ = tiny_checkpoint

@@ -377,6 +377,7 @@ def test_toolbox_lists_the_model(capsys):
     assert 'EdgeConnectInpaintor' in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_demo_trains_through_the_cli_and_inpaints_from_its_checkpoint(tmp_path, demo_root):
     import cv2
     work = tmp_path / 'work'

@@ -592,6 +592,7 @@ def test_shapes_smaller_than_the_pattern_needs_raise(name, shape):
 
 # --- tools ------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_make_mask_set_cli_writes_every_paper_type(tmp_path):
     out = tmp_path / 'sets'
     result = run_python(['tools/make_mask_set.py', '--type', 'all', '--size', '24x32',
@@ -637,9 +638,9 @@ def test_make_mask_set_options_and_errors(tmp_path, capsys):
 def test_an_interrupted_mask_set_write_keeps_the_previous_set(tmp_path):
     """A run stopped while writing (here Ctrl-C at the third mask) used to leave the
     folder with the old masks deleted and the new ones half written."""
-    tool = load_tool('tools/make_mask_set.py')
+    from toolbox.datasets import mask_sets as tool
     out = tmp_path / 'set'
-    gen, cfg = tool.build('Expand', {})
+    gen, cfg = tool.build_mask_generator('Expand', {})
     tool.write_set(gen, cfg, str(out), (16, 16), 4, 0, overwrite=False)
     before = {p.name: p.read_bytes() for p in out.iterdir()}
 

@@ -179,6 +179,7 @@ def test_training_on_the_demo_photos_lowers_the_loss_on_held_back_photos(demo_ro
     assert trained < untrained and trained < 0.9, (untrained, trained)
 
 
+@pytest.mark.slow
 def test_demo_config_trains_and_inpaints_through_the_tools(tmp_path, demo_root):
     cfg = osp.join(REPO, 'configs/repaint/demo.py')
     work = tmp_path / 'work'

@@ -102,6 +102,7 @@ def _stage_params(state, stage):
     return {k: v for k, v in state.items() if k.startswith(f'generator.{stage}.')}
 
 
+@pytest.mark.slow
 def test_tiny_flagship_trains_all_stages_and_resumes_in_stage_3(tmp_path, demo_root):
     work = tmp_path / 'work'
     run = _train(work, demo_root, 10)

@@ -102,6 +102,7 @@ def _fetch(driver, url: str) -> bytes:
     return base64.b64decode(answer)
 
 
+@pytest.mark.slow
 def test_page_inpaints_a_painted_stroke(served, browser, tmp_path):
     import cv2
     from selenium.webdriver.common.action_chains import ActionChains

@@ -159,14 +159,20 @@ def parse_cfg_options(items: Sequence[str], cfg=None) -> dict:
     return out
 
 
-def default_work_dir(config_path: str) -> str:
-    """``work_dirs/<config name>``; a config in a method's folder ``configs/<m>/NAME.py``
-    gets ``work_dirs/<m>_NAME``, so that every method's ``demo.py`` has its own folder."""
+def config_name(config_path: str) -> str:
+    """A config's name for work dirs, tables and benchmark rows: its file name, and for a
+    config in a method's folder ``configs/<m>/NAME.py`` ``<m>_NAME``, so that every
+    method's ``demo.py`` gets a name of its own."""
     stem = osp.splitext(osp.basename(config_path))[0]
     folder = osp.dirname(osp.abspath(config_path))
     if osp.basename(osp.dirname(folder)) == 'configs':
         stem = f'{osp.basename(folder)}_{stem}'
-    return osp.join('work_dirs', stem)
+    return stem
+
+
+def default_work_dir(config_path: str) -> str:
+    """``work_dirs/<config name>`` (:func:`config_name`)."""
+    return osp.join('work_dirs', config_name(config_path))
 
 
 def set_work_dir(cfg: Config, config_path: str, work_dir: str | None = None) -> str:

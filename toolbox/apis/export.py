@@ -129,6 +129,8 @@ def export_onnx(model: nn.Module, path: str, *, size: tuple[int, int] = (256, 25
     The file is written to a temporary name and renamed: an interrupted export leaves no
     truncated graph.
     """
+    from toolbox.extras import require
+    require('onnx', 'ONNX export', 'onnx', 'onnxscript', *(['onnxruntime'] if check else []))
     import onnx
     k = int(model.size_multiple)
     h, w = (int(v) for v in size)

@@ -37,6 +37,8 @@ class OnnxInpaintor:
         return BaseInpaintor.split_options(self, options)   # the same rule as every model
 
     def __init__(self, path: str, threads: int | None = None) -> None:
+        from toolbox.extras import require
+        require('onnx', 'running an ONNX graph', 'onnxruntime')
         import onnxruntime as ort
         if not osp.isfile(path):
             raise OnnxModelError(f'ONNX model {path} does not exist')

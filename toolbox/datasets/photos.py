@@ -2,7 +2,8 @@
 
 Sources (no download beyond the package registries):
 
-* the colour photos inside scikit-image's wheel and matplotlib's sample data;
+* the colour photos inside scikit-image's wheel (a core dependency: matplotlib's sample
+  photo is not used, so that the splits do not depend on an optional package);
 * Debian's ``lomiri-wallpapers`` photographs (``apt-get install lomiri-wallpapers``), when
   installed; found through ``dpkg -L`` so files of other packages under the same folder
   are never picked up.
@@ -31,7 +32,6 @@ import numpy as np
 SKIMAGE_PHOTOS = ('astronaut.png', 'chelsea.png', 'coffee.png', 'rocket.jpg',
                   'motorcycle_left.png', 'motorcycle_right.png', 'hubble_deep_field.jpg',
                   'ihc.png', 'retina.jpg')
-MATPLOTLIB_PHOTOS = ('grace_hopper.jpg',)
 DEBIAN_PHOTO_PACKAGES = ('lomiri-wallpapers-20.04', 'lomiri-wallpapers-16.04', 'lomiri-wallpapers')
 RESERVED_PACKAGES = ('gnome-backgrounds', 'mate-backgrounds', 'plasma-workspace-wallpapers',
                      'ukui-wallpapers')
@@ -53,15 +53,12 @@ def _debian_files(package: str) -> list[str]:
 
 def find_photos() -> dict[str, str]:
     """``{name: path}`` of every available source photo."""
-    import matplotlib
     import skimage.data
     found = {}
-    for folder, names in ((osp.dirname(skimage.data.__file__), SKIMAGE_PHOTOS),
-                          (osp.join(osp.dirname(matplotlib.__file__), 'mpl-data', 'sample_data'),
-                           MATPLOTLIB_PHOTOS)):
-        for name in names:
-            if osp.isfile(osp.join(folder, name)):
-                found[name] = osp.join(folder, name)
+    folder = osp.dirname(skimage.data.__file__)
+    for name in SKIMAGE_PHOTOS:
+        if osp.isfile(osp.join(folder, name)):
+            found[name] = osp.join(folder, name)
     for package in DEBIAN_PHOTO_PACKAGES:
         for path in _debian_files(package):
             found.setdefault(osp.basename(path), path)
@@ -97,7 +94,7 @@ def materialise_photos(root: str, short_side: int = 256, sources: str = 'all') -
     from .image_folder import read_image
     photos = find_photos()
     if sources == 'bundled':
-        photos = {k: v for k, v in photos.items() if k in SKIMAGE_PHOTOS + MATPLOTLIB_PHOTOS}
+        photos = {k: v for k, v in photos.items() if k in SKIMAGE_PHOTOS}
     elif sources != 'all':
         raise ValueError(f"sources must be 'all' or 'bundled', got {sources!r}")
     manifest = {'short_side': short_side, 'sources': sources, 'photos': {}}

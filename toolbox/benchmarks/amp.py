@@ -24,7 +24,6 @@ import copy
 import os
 import os.path as osp
 import statistics
-import sys
 import time
 
 HERE = osp.dirname(osp.abspath(__file__))
@@ -84,13 +83,12 @@ def main(argv) -> int:
     args = parser().parse_args(argv)
     import torch
 
-    sys.path.insert(0, osp.dirname(HERE))   # tools/
-    from benchmark import load_benchmark
     from toolbox.apis import load_config
-    cpu = load_benchmark('hd')._cpu()
+    from toolbox.system import describe_cpu, native_bf16
+    cpu = describe_cpu()
     threads = args.threads or len(os.sched_getaffinity(0))
     torch.set_num_threads(threads)
-    native = 'avx512_bf16' in cpu or 'amx_bf16' in cpu
+    native = native_bf16()
     load = os.getloadavg()[0] if hasattr(os, 'getloadavg') else float('nan')
     print(f'{cpu}; torch {torch.__version__}, {threads} thread(s), load average {load:.2f}; '
           f'native bf16: {"yes (the time ratio applies)" if native else "no (time ratio not a target)"}')

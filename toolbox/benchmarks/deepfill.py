@@ -45,6 +45,8 @@ import argparse  # noqa: E402
 import time  # noqa: E402
 from contextlib import nullcontext  # noqa: E402
 
+from toolbox.system import count_flops  # noqa: E402,F401 (lama and versus use it from here)
+
 PAPER_SECONDS_512 = 1.9
 
 
@@ -82,12 +84,9 @@ def parse(argv):
 
 
 def peers():
-    """tools/benchmarks/_peers.py (imports a peer's model code from a checkout)."""
-    import os.path as osp
-    import sys
-    sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))   # tools/
-    from benchmark import load_benchmark
-    return load_benchmark('_peers')
+    """toolbox.benchmarks.peers (imports a peer's model code from a checkout)."""
+    from toolbox.benchmarks import peers as module
+    return module
 
 
 def keep_freed_memory() -> bool:
@@ -111,19 +110,9 @@ def interleaved(fns: dict, repeats: int) -> dict[str, float]:
     return best
 
 
-def count_flops(fn) -> float:
-    from torch.utils.flop_counter import FlopCounterMode
-    with FlopCounterMode(display=False) as counter:
-        fn()
-    return float(counter.get_total_flops())
-
-
 def bf16_supported() -> bool:
-    import torch
-    try:
-        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
-    except (AttributeError, RuntimeError):
-        return False
+    from toolbox.system import onednn_bf16
+    return onednn_bf16()
 
 
 def autocast(dtype: str):

@@ -22,7 +22,6 @@ import argparse
 import json
 import os
 import os.path as osp
-import platform
 import statistics
 import subprocess
 import sys
@@ -106,20 +105,6 @@ def child(args) -> int:
     return 0
 
 
-def _cpu() -> str:
-    try:
-        with open('/proc/cpuinfo') as f:
-            info = f.read()
-        name = next(line.split(':', 1)[1].strip() for line in info.splitlines()
-                    if line.startswith('model name'))
-        flags = next(line.split(':', 1)[1].split() for line in info.splitlines()
-                     if line.startswith('flags'))
-        keep = [f for f in flags if f in ('avx2', 'avx512f', 'avx512_bf16', 'amx_bf16')]
-        return f'{name} ({", ".join(keep) or "no AVX2"})'
-    except (OSError, StopIteration):
-        return platform.processor() or 'unknown CPU'
-
-
 def main(argv) -> int:
     args = parse(argv)
     if args.child:
@@ -127,14 +112,15 @@ def main(argv) -> int:
     threads = args.threads or len(os.sched_getaffinity(0))
     load = os.getloadavg()[0] if hasattr(os, 'getloadavg') else float('nan')
     w, h = args.size
-    print(f'{_cpu()}; {threads} torch thread(s), load average {load:.2f}')
+    from toolbox.system import describe_cpu
+    print(f'{describe_cpu()}; {threads} torch thread(s), load average {load:.2f}')
     print(f'photo: skimage coffee upscaled to {w}x{h}, one {args.hole}x{args.hole} hole; '
           f'inpaint(hd_strategy=...) once per fresh process, {args.repeats} interleaved '
           'rounds: best time, median peak resident memory above the baseline')
     results = {(m, s): [] for m in args.models for s in STRATEGIES}
     for _ in range(args.repeats):
         for key in results:
-            cmd = [sys.executable, osp.abspath(__file__), '--child', *key, '--size', str(w),
+            cmd = [sys.executable, '-m', 'toolbox.benchmarks.hd', '--child', *key, '--size', str(w),
                    str(h), '--hole', str(args.hole), '--threads', str(threads)]
             done = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO,
                                   env=dict(os.environ, PYTHONPATH=REPO))

@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Peak memory of ``toolbox serve`` under concurrent maximum-size requests.
 
-    python tools/serve_memory.py [--side 6000] [--requests 6] [--serve-args ...]
+    toolbox benchmark serve_memory [--side 6000] [--requests 6] [--serve-args ...]
 
 Starts ``toolbox serve`` (Telea, no checkpoint), sends ``--requests`` photos of
 ``--side`` x ``--side`` pixels at once (PNGs of a few tens of KB that decode to hundreds of
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import os.path as osp
 import socket
 import subprocess
 import sys
@@ -21,7 +20,6 @@ import time
 
 import numpy as np
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from a checkout
 
 
 def _kib(pid: int, key: str) -> int:

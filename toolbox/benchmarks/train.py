@@ -49,9 +49,9 @@ def parser():
 
 
 def _tools():
-    sys.path.insert(0, osp.dirname(HERE))   # tools/
-    from benchmark import load_benchmark
-    return load_benchmark
+    """``name -> toolbox.benchmarks.<name>``."""
+    import importlib
+    return lambda name: importlib.import_module(f'toolbox.benchmarks.{name}')
 
 
 def worker(args) -> dict:
@@ -89,7 +89,7 @@ def worker(args) -> dict:
 
 
 def spawn(args, kind: str) -> dict:
-    cmd = [sys.executable, osp.abspath(__file__), '--worker', kind, '--threads',
+    cmd = [sys.executable, '-m', 'toolbox.benchmarks.train', '--worker', kind, '--threads',
            str(args.threads), '--steps', str(args.steps), '--train-size', str(args.train_size),
            '--train-batch', str(args.train_batch)]
     if args.peer_mmagic:

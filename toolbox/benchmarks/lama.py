@@ -52,16 +52,15 @@ import os
 os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')   # before torch starts OpenMP
 
 import argparse  # noqa: E402
-import sys  # noqa: E402
-import os.path as osp  # noqa: E402
 import time  # noqa: E402
+
+from toolbox.system import count_flops  # noqa: E402
 
 
 def _common():
     """The DeepFill benchmark's helpers (timing, inputs, FLOP counting)."""
-    sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))   # tools/
-    from benchmark import load_benchmark
-    return load_benchmark('deepfill')
+    from toolbox.benchmarks import deepfill
+    return deepfill
 
 
 def parser():
@@ -126,29 +125,6 @@ def fourier_share(gen, run) -> tuple[float, float]:
     fft = sum(e.self_cpu_time_total for e in events if '_fft_' in e.key)
     whole = sum(e.self_cpu_time_total for e in events)
     return spent[0] / total, fft / max(whole, 1e-9)
-
-
-def count_flops(fn) -> float:
-    """Convolution and matrix-product FLOPs of ``fn()`` by ``torch.utils.flop_counter``'s
-    formulas, without its module tracker (which fails inside ``autograd.grad``, as the R1
-    penalty's double backward runs it)."""
-    from torch.utils._python_dispatch import TorchDispatchMode
-    from torch.utils.flop_counter import flop_registry
-
-    class Count(TorchDispatchMode):
-        total = 0
-
-        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-            kwargs = kwargs or {}
-            out = func(*args, **kwargs)
-            formula = flop_registry.get(func._overloadpacket)
-            if formula is not None:
-                Count.total += formula(*args, **kwargs, out_val=out)
-            return out
-
-    with Count():
-        fn()
-    return float(Count.total)
 
 
 def small_bf16_rate() -> float:

@@ -70,10 +70,10 @@ def main(argv: list[str]) -> int:
 
     import numpy as np
     import torch
-    from benchmark import load_benchmark
     from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
     from toolbox.evaluation import functional as F
+    from toolbox.system import describe_cpu
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -123,7 +123,7 @@ def main(argv: list[str]) -> int:
     n = args.num
     threads = torch.get_num_threads()
     import skimage
-    print(f'CPU: {load_benchmark("onnx").cpu_description()}; load average '
+    print(f'CPU: {describe_cpu()}; load average '
           f'{" ".join(f"{v:.2f}" for v in os.getloadavg())}')
     print(f'torch {torch.__version__}, scikit-image {skimage.__version__}'
           + (f', numba {__import__("numba").__version__}' if fused else ''))

@@ -102,13 +102,9 @@ def cost(args) -> None:
 
 def bf16(args) -> None:
     from toolbox.models import NonFiniteLossError
-    try:
-        flags = set(open('/proc/cpuinfo').read().split())
-    except OSError:
-        flags = set()
-    print('# CPU bf16 flags:', sorted(flags & {'avx512_bf16', 'amx_bf16', 'avx512f', 'avx2'}),
-          f'{torch.get_num_threads()} threads; mkldnn bf16 supported:',
-          torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    from toolbox.system import describe_cpu, onednn_bf16
+    print(f'# {describe_cpu()}; {torch.get_num_threads()} threads; oneDNN bf16 kernels: '
+          f'{onednn_bf16()}')
     torch.manual_seed(0)
     model = _model(args.cnum).train()
     optim = _optim(model, 'CPUAutocastOptimWrapper')

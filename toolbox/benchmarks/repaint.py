@@ -13,23 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import os.path as osp
-import sys
-
-
-def _cpu() -> str:
-    model, flags = 'unknown CPU', set()
-    try:
-        with open('/proc/cpuinfo') as f:
-            for line in f:
-                if line.startswith('model name') and model == 'unknown CPU':
-                    model = line.split(':', 1)[1].strip()
-                elif line.startswith('flags'):
-                    flags = set(line.split(':', 1)[1].split())
-    except OSError:
-        pass
-    wanted = [f for f in ('avx2', 'avx512f', 'avx512_bf16', 'amx_bf16') if f in flags]
-    return f'{model}; flags: {" ".join(wanted) or "none of avx2/avx512/amx"}'
 
 
 def main(argv) -> int:
@@ -41,16 +24,15 @@ def main(argv) -> int:
     p.add_argument('--threads', type=int, default=None)
     p.add_argument('--device', default='cpu')
     args = p.parse_args(argv)
-    sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))   # tools/
-    from benchmark import load_benchmark
-    interleaved = load_benchmark('deepfill').interleaved
+    from toolbox.benchmarks.deepfill import interleaved
+    from toolbox.system import describe_cpu
     import torch
 
     from toolbox.apis import init_inpaintor
     threads = args.threads or len(os.sched_getaffinity(0))
     torch.set_num_threads(threads)
     load = os.getloadavg()[0] if hasattr(os, 'getloadavg') else float('nan')
-    print(f'torch {torch.__version__}, {threads} thread(s), load average {load:.2f}, {_cpu()}')
+    print(f'torch {torch.__version__}, {threads} thread(s), load average {load:.2f}, {describe_cpu()}')
     torch.manual_seed(0)
     model = init_inpaintor(args.config, device=args.device, random_weights=True)  # cost only
     sampler = model.sampler

@@ -1,9 +1,8 @@
 """onnxruntime against PyTorch on the CPU: the exported graph against the model it came
 from, for the full-width DeepFill v2 (cnum=48) and big-lama, random weights.
 
-usage (through tools/benchmark.py: run directly, this file would shadow the onnx package):
-       python tools/benchmark.py onnx [--models deepfill big-lama] [--sizes 256 512]
-                                      [--repeats R] [--threads N] [--dynamic]
+usage: toolbox benchmark onnx [--models deepfill big-lama] [--sizes 256 512]
+                              [--repeats R] [--threads N] [--dynamic]
 
 For each model and size: the model is exported (``toolbox.apis.export.export_onnx``; a
 fixed-size graph unless ``--dynamic``), then the same computation, ``model.inpaint(image,
@@ -24,7 +23,6 @@ os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')   # before torch starts Open
 
 import argparse  # noqa: E402
 import os.path as osp  # noqa: E402
-import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 
@@ -47,21 +45,6 @@ def parse(argv):
     return p.parse_args(argv)
 
 
-def cpu_description() -> str:
-    model, flags = 'unknown CPU', set()
-    try:
-        with open('/proc/cpuinfo') as f:
-            for line in f:
-                if line.startswith('model name') and model == 'unknown CPU':
-                    model = line.split(':', 1)[1].strip()
-                elif line.startswith('flags') and not flags:
-                    flags = set(line.split(':', 1)[1].split())
-    except OSError:
-        pass
-    shown = ' '.join(f for f in FLAGS if f in flags) or 'none of ' + ' '.join(FLAGS)
-    return f'{model}; flags: {shown}'
-
-
 def inpaintor(generator: dict):
     from toolbox.registry import MODELS as REGISTRY
     return REGISTRY.build(dict(type='GANInpaintor', generator=generator,
@@ -76,14 +59,13 @@ def main(argv) -> int:
     import torch
 
     from toolbox.apis.export import InpaintingGraph, example_inputs, export_onnx
-    sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))   # tools/
-    from benchmark import load_benchmark
-    interleaved = load_benchmark('deepfill').interleaved
+    from toolbox.benchmarks.deepfill import interleaved
+    from toolbox.system import describe_cpu
 
     threads = args.threads or len(os.sched_getaffinity(0))
     torch.set_num_threads(threads)
     load = os.getloadavg()[0] if hasattr(os, 'getloadavg') else float('nan')
-    print(f'CPU: {cpu_description()}')
+    print(f'CPU: {describe_cpu()}')
     print(f'torch {torch.__version__}, onnxruntime {ort.__version__}, {threads} thread(s) '
           f'each, {os.cpu_count()} logical CPUs, load average {load:.2f}, '
           f'OMP_WAIT_POLICY={os.environ.get("OMP_WAIT_POLICY")}')

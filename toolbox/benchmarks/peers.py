@@ -70,8 +70,6 @@ def mmagic_deepfillv2(path: str):
     (``configs/_base_/models/base_deepfillv2.py``: gated convolutions, channel factor 0.75,
     reflection padding), in eval mode. Input: (N, 5, H, W) = [masked image, ones, mask]."""
     path = _check(path, 'mmagic/models/editors/deepfillv2', '--peer-mmagic')
-    if path not in sys.path:
-        sys.path.insert(0, path)
     root = osp.join(path, 'mmagic')
     _namespace('mmagic', root)
     for pkg in ('models', 'models/editors', 'models/editors/deepfillv1',
@@ -180,8 +178,6 @@ def lama_big(path: str):
     blocks, ratio 0.75, no LFU, sigmoid output), in eval mode. Input: (N, 4, H, W) =
     [masked image in [0, 1], mask]."""
     path = _check(path, 'saicinpainting/training/modules', '--peer-lama')
-    if path not in sys.path:
-        sys.path.insert(0, path)
     _namespace('saicinpainting', osp.join(path, 'saicinpainting'))
     _namespace('saicinpainting.training', osp.join(path, 'saicinpainting/training'))
     _namespace('saicinpainting.training.modules',

@@ -1,0 +1,143 @@
+"""Per-mask-type evaluation, in the layout of the paper's table.
+
+    toolbox evaluate CONFIG CHECKPOINT --data DIR --mask-sets DIR [options]
+
+Runs the inpaintor of CONFIG (CHECKPOINT ``none`` for training-free baselines such as
+configs/classical/telea.py) on the images of --data once per mask set -- each sub-folder of
+--mask-sets is one mask type (made by ``toolbox make-mask-set --type all``; folder names
+such as ThickStrokes or every_n_lines are matched to the paper's columns, other folders
+get their own column) -- and prints and saves the table: rows PSNR, SSIM, LPIPS, FID;
+columns Mean, Thick, Medium, Thin, Every N Lines, Nearest Neighbor, Completion, Expand.
+Files: <out>/table.md, table.csv, table.json.
+
+LPIPS and FID need pretrained networks (AlexNet or VGG; the pytorch-fid Inception). They
+are looked up before anything runs (see toolbox/weights.py: a path option, the torch hub
+cache, $TOOLBOX_WEIGHTS); when missing the tool stops within a second saying which file to
+put where. --no-pretrained computes the other metrics without them.
+"""
+from __future__ import annotations
+
+import argparse
+import os.path as osp
+import sys
+
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(prog='toolbox evaluate', description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('config')
+    p.add_argument('checkpoint', help="checkpoint file, or 'none' for a training-free baseline")
+    p.add_argument('--data', required=True, help='folder of ground-truth images')
+    p.add_argument('--mask-sets', required=True,
+                   help='folder with one sub-folder of mask PNGs (white = hole) per type')
+    p.add_argument('--list-file', help='text file naming the images of --data to use')
+    p.add_argument('--out', help='where to save table.md/.csv/.json '
+                                 '(default work_dirs/evaluate/<config name>)')
+    p.add_argument('--size', type=int, default=256, help='evaluation size (default 256)')
+    p.add_argument('--resize', choices=['crop', 'stretch', 'none'], default='crop',
+                   help='crop: short side to --size, centre crop (default); stretch: resize '
+                        'to --size x --size; none: as they are (batch size 1)')
+    p.add_argument('--resize-masks', action='store_true',
+                   help='resize masks of another size (nearest neighbour)')
+    p.add_argument('--batch-size', type=int, default=8)
+    p.add_argument('--num-workers', type=int, default=0)
+    p.add_argument('--limit', type=int, help='evaluate the first N images only')
+    p.add_argument('--device', help='cpu, cuda, cuda:1 ... (default: cuda when available)')
+    p.add_argument('--threads', type=int,
+                   help="torch CPU threads (default: torch's choice; on a busy machine 1 is "
+                        'often faster)')
+    p.add_argument('--no-pretrained', action='store_true',
+                   help='skip LPIPS and FID, which need pretrained weights')
+    p.add_argument('--lpips-net', choices=['alex', 'vgg', 'squeeze'], default='alex')
+    p.add_argument('--lpips-weights', help="the LPIPS backbone's torchvision weight file")
+    p.add_argument('--fid-weights', help='pt_inception-2015-12-05-6726825d.pth')
+    p.add_argument('--fid-extractor', default='FIDInceptionV3',
+                   help='FID feature extractor registered in MODELS (default FIDInceptionV3)')
+    p.add_argument('--extra-metrics', default='',
+                   help='more rows: comma-separated METRICS names, e.g. L1Error,L2Error,BPE')
+    p.add_argument('--save-images', metavar='DIR', nargs='?', const='',
+                   help='save the inpainted images (default folder: <out>/images)')
+    p.add_argument('--no-progress', action='store_true', help='no progress bar')
+    p.add_argument('--cfg-options', nargs='+', action='extend', metavar='KEY=VALUE')
+    return p.parse_args(argv)
+
+
+def build_metrics(args) -> list:
+    from toolbox.builder import build_component
+    from toolbox.registry import METRICS
+    cfgs = [dict(type='PSNR'), dict(type='SSIM')]
+    if not args.no_pretrained:
+        cfgs.append(dict(type='LPIPS', net=args.lpips_net, weights=args.lpips_weights,
+                         device=args.device))
+        extractor = dict(type=args.fid_extractor)
+        if args.fid_extractor == 'FIDInceptionV3':
+            extractor['weights'] = args.fid_weights
+        cfgs.append(dict(type='FID', feature_extractor=extractor, device=args.device))
+    cfgs += [dict(type=name.strip()) for name in args.extra_metrics.split(',') if name.strip()]
+    from toolbox.weights import WeightsNotFoundError
+    try:
+        return [build_component(METRICS, cfg, f'metrics[{i}]') for i, cfg in enumerate(cfgs)]
+    except WeightsNotFoundError as exc:
+        raise WeightsNotFoundError(
+            f'{exc} Or pass --no-pretrained to compute the other metrics without them.',
+            filename=exc.filename, folder=exc.folder, url=exc.url,
+            searched=exc.searched) from exc
+
+
+def run(args) -> None:
+    import torch
+
+    from toolbox.apis import init_inpaintor, load_config
+    from toolbox.evaluation.report import evaluate_mask_sets, find_mask_sets
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    if not osp.isdir(args.data):
+        raise FileNotFoundError(f'--data {args.data!r} is not a folder')
+    mask_sets = find_mask_sets(args.mask_sets)
+    # Pretrained networks first: a missing weight file must stop us before any work.
+    metrics = build_metrics(args)
+
+    cfg = load_config(args.config, args.cfg_options)
+    checkpoint = None if args.checkpoint.lower() == 'none' else args.checkpoint
+    device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
+    # Refuses CHECKPOINT 'none' for a model with learned parameters.
+    model = init_inpaintor(cfg, checkpoint, device=device)
+
+    from toolbox.apis.config import config_name
+    out = args.out or osp.join('work_dirs', 'evaluate', config_name(args.config))
+    save_images = None
+    if args.save_images is not None:
+        save_images = args.save_images or osp.join(out, 'images')
+    table = evaluate_mask_sets(
+        model, args.data, mask_sets, metrics, size=args.size, resize=args.resize,
+        resize_masks=args.resize_masks, batch_size=args.batch_size,
+        num_workers=args.num_workers, limit=args.limit, list_file=args.list_file,
+        save_images=save_images, progress=not args.no_progress)
+    table.meta = dict(config=args.config, checkpoint=args.checkpoint, data=args.data,
+                      mask_sets={c: p for c, p in mask_sets.items()}, size=args.size,
+                      resize=args.resize, no_pretrained=args.no_pretrained)
+    print(table.to_markdown())
+    for path in table.save(out):
+        print(f'saved {path}')
+    if save_images:
+        print(f'saved inpainted images under {save_images}')
+
+
+def main(argv=None) -> int:
+    import os
+    args = parse_args(argv)
+    from toolbox.apis.errors import run_reporting_errors
+    from toolbox.evaluation.report import UsageError
+    try:
+        return run_reporting_errors(lambda: run(args), args.config)
+    except UsageError as exc:  # bad folders or options: one line, like the engine's errors
+        if os.environ.get('TOOLBOX_TRACEBACK'):
+            raise
+        print(f'error: {args.config}: {exc}', file=sys.stderr)
+        return 2
+
+
+if __name__ == '__main__':
+    sys.exit(main())
