@@ -207,15 +207,22 @@ def test_paper_config():
 
 
 @pytest.mark.slow
-def test_demo_trains_and_inpaints_through_the_tools(tmp_path, demo_root):
+def test_demo_trains_resumes_and_inpaints_through_the_tools(tmp_path, demo_root):
     train_demo(DEMO, tmp_path / 'work', 2, data_root=demo_root)
     assert (tmp_path / 'work' / 'iter_2.pth').exists()
+    # resumed: one more iteration (the third), with its four optimizers' state
+    log = train_demo(DEMO, tmp_path / 'work', 3, '--resume', data_root=demo_root)
+    assert 'resumed' in log and 'Iter(train) [3/3]' in log and '[1/3]' not in log
+    state = torch.load(tmp_path / 'work' / 'iter_3.pth', map_location='cpu', weights_only=False)
+    assert int(state['state_dict']['train_steps']) == 3
+    assert set(state['optimizer']) >= {'generator', 'posterior', 'discriminator',
+                                       'discriminator_rec'}
     image = sorted(glob.glob(osp.join(demo_root, 'val', '*.png')))[0]
     box = np.s_[100:200, 150:300]
     results = []
     for seed, folder in ((0, 'a'), (1, 'b')):
         (tmp_path / folder).mkdir()
-        written, original, mask = inpaint_box(DEMO, tmp_path / 'work' / 'iter_2.pth', image,
+        written, original, mask = inpaint_box(DEMO, tmp_path / 'work' / 'iter_3.pth', image,
                                               box, str(tmp_path / folder), '--seed', str(seed))
         assert not np.array_equal(written[mask > 0], original[mask > 0])
         results.append(written)
