@@ -99,11 +99,12 @@ class Decoder(nn.Module):
 class PluralisticGenerator(BaseGenerator):
     """The generative path of Pluralistic: encode the visible region ``I_m``, draw
     ``z ~ p(z | I_m) = N(mu, sigma)`` from the prior head, decode with short+long-term
-    attention to the encoder feature at 1/4 of the output size.
+    attention to the encoder feature at 1/2^(layers-2) of the output size (1/8 by default).
 
     ``forward(masked, mask)`` (mask 1 = hole) returns ``{'output': the finest image,
-    'scale{k}': coarser ones, 'mu', 'sigma'}``; ``noise`` ``[B, z, H/2^layers, W/2^layers]`` fixes the
-    draw (``z = mu + sigma * noise``), ``rng`` a ``torch.Generator`` to draw it from.
+    'scale{k}': coarser ones, 'mu', 'sigma'}``. ``noise`` ``[B, z, H/2^layers,
+    W/2^layers]`` fixes the draw (``z = mu + sigma * noise``); ``rng`` is a
+    ``torch.Generator`` to draw it from.
     The reconstructive path (the posterior from the hole's content) is
     :class:`PluralisticPosterior`, which the model trains beside this network.
 

@@ -10,7 +10,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from toolbox.registry import DISCRIMINATORS, GENERATORS, LOSSES, MODELS
+from toolbox.registry import LOSSES, MODELS
 from tests.utils import REPO, inpaint_box, train_demo
 
 PAPER = osp.join(REPO, 'configs/pluralistic/places2_256.py')
@@ -174,13 +174,16 @@ def test_official_layout_maps_onto_every_key_and_shape():
     state = random_state(shapes)
     converted, _ = convert_state_dict('official-pluralistic', state, model)
     assert set(converted) >= {k for k in model.state_dict() if k != 'train_steps'}
-    pairs = [('generator.encoder.down.0.main.0.weight_orig', 'net_E.block0.conv1.module.weight_bar'),
-             ('generator.encoder.down.4.shortcut.weight_u', 'net_E.encoder3.bypass.module.weight_u'),
+    pairs = [('generator.encoder.down.0.main.0.weight_orig',
+              'net_E.block0.conv1.module.weight_bar'),
+             ('generator.encoder.down.4.shortcut.weight_u',
+              'net_E.encoder3.bypass.module.weight_u'),
              ('generator.encoder.infer.5.main.3.bias', 'net_E.infer_prior5.conv2.module.bias'),
              ('posterior.head.main.1.weight_v', 'net_E.posterior.conv1.module.weight_v'),
              ('generator.decoder.up.2.main.0.weight', 'net_G.decoder2.model.0.weight'),
              ('generator.decoder.to_rgb.3.conv.weight_orig', 'net_G.out4.conv1.module.weight_bar'),
-             ('generator.decoder.attention.fuse.shortcut.bias', 'net_G.attn1.model.bypass.module.bias'),
+             ('generator.decoder.attention.fuse.shortcut.bias',
+              'net_G.attn1.model.bypass.module.bias'),
              ('generator.decoder.attention.alpha', 'net_G.attn1.alpha'),
              ('discriminator.score.weight_orig', 'net_D.conv.module.weight_bar'),
              ('discriminator_rec.attention.query.weight', 'net_D_rec.attn2.query_conv.weight')]
