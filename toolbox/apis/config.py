@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import ast
 import datetime
+import difflib
 import os
 import os.path as osp
 from collections.abc import Mapping, Sequence
@@ -51,6 +52,7 @@ def load_config(path: str, cfg_options: Mapping | Sequence[str] | None = None) -
     if cfg_options:
         if not isinstance(cfg_options, Mapping):
             cfg_options = parse_cfg_options(cfg_options, cfg)
+        check_overrides(cfg, cfg_options)
         cfg.merge_from_dict(dict(cfg_options))
     if 'model' not in cfg:
         raise ConfigError(f'config file {path} defines no `model`')
@@ -157,6 +159,81 @@ def parse_cfg_options(items: Sequence[str], cfg=None) -> dict:
             value = _fit(item, key, raw, value, _lookup(cfg, key))
         out[key] = value
     return out
+
+
+#: Top-level keys that mmengine's Runner (``Runner.from_cfg`` and the ``cfg.get`` calls in
+#: its methods) and the toolbox read. Every other top-level key is a helper variable of
+#: the config file (``data_root``, ``size``, ``train_pipeline``).
+RUNNER_KEYS = (
+    'model', 'work_dir', 'train_dataloader', 'val_dataloader', 'test_dataloader', 'train_cfg',
+    'val_cfg', 'test_cfg', 'auto_scale_lr', 'optim_wrapper', 'param_scheduler',
+    'val_evaluator', 'test_evaluator', 'default_hooks', 'custom_hooks', 'data_preprocessor',
+    'load_from', 'resume', 'launcher', 'env_cfg', 'log_processor', 'log_level', 'visualizer',
+    'default_scope', 'randomness', 'experiment_name', 'runner_type', 'model_wrapper_cfg',
+    'sync_bn', 'find_unused_parameters', 'activation_checkpointing', 'efficient_conv_bn_eval',
+    'compile', 'strategy')
+
+#: Sections whose keys nothing checks, because they are passed on as they are:
+#: ``--cfg-options`` may add new keys there (``env_cfg.dist_cfg.timeout=60``).
+FREE_FORM_SECTIONS = ('env_cfg.dist_cfg', 'model_wrapper_cfg', 'auto_scale_lr', 'compile',
+                      'strategy', 'activation_checkpointing')
+
+
+def _paths(node, prefix=''):
+    """``(dotted path, value)`` of every entry below ``node``."""
+    if isinstance(node, Mapping):
+        items = [(f'{prefix}.{k}' if prefix else str(k), v) for k, v in node.items()]
+    elif isinstance(node, (list, tuple)):
+        items = [(f'{prefix}.{i}', v) for i, v in enumerate(node)]
+    else:
+        return
+    for path, value in items:
+        yield path, value
+        yield from _paths(value, path)
+
+
+def _computed_from(cfg, helper: str) -> list[str]:
+    """Config keys whose values were probably computed from the helper variable: equal to
+    its value, or, for a string, containing it (``data_root + '/train.txt'``)."""
+    value = cfg[helper]
+    found = []
+    for path, other in _paths({k: v for k, v in cfg.items() if k in RUNNER_KEYS}):
+        same = other == value and type(other) is type(value)
+        inside = (isinstance(value, str) and len(value) > 1 and isinstance(other, str)
+                  and value in other)
+        if (same or inside) and not any(path.startswith(f + '.') for f in found):
+            found.append(path)
+    return found
+
+
+def check_overrides(cfg, overrides: Mapping) -> None:
+    """Refuse ``--cfg-options`` keys that would change nothing, with one line each:
+
+    * a key whose first part is nowhere in the config and not read by the Runner
+      (``foo.bar=1``);
+    * a top-level helper variable (``data_root``, ``size``, ``train_mask``): the config
+      used it when it was read, so changing it now changes nothing; the error names the
+      keys computed from it, which are the ones to set.
+
+    Unknown keys inside known sections are caught by the checks of the sections themselves
+    (``toolbox.engine.config_check``, the component builders).
+    """
+    for key in overrides:
+        top = str(key).split('.')[0]
+        if top in RUNNER_KEYS:
+            continue
+        if top not in cfg:
+            known = sorted(set(cfg.keys()) | set(RUNNER_KEYS))
+            close = difflib.get_close_matches(top, known, n=1, cutoff=0.6)
+            hint = f'; did you mean {close[0]!r}?' if close else ''
+            raise ConfigError(f'--cfg-options {key}: the config has no {top!r} and nothing '
+                              f'reads it{hint}')
+        targets = _computed_from(cfg, top)
+        instead = (f'set {", ".join(targets)} instead' if targets else
+                   'no other key holds its value')
+        raise ConfigError(
+            f'--cfg-options {key}: {top!r} is a helper variable of the config file, used '
+            f'only while the file was read; changing it now changes nothing: {instead}')
 
 
 def set_work_dir(cfg: Config, config_path: str, work_dir: str | None = None) -> str:

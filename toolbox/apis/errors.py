@@ -10,6 +10,7 @@ def user_errors() -> tuple[type[BaseException], ...]:
     from toolbox.converters import WeightConversionError
     from toolbox.datasets import DatasetError, ImageLoadError, MaskSizeError
     from toolbox.engine import CheckpointLoadError, CheckpointMismatchError
+    from toolbox.engine.config_check import ConfigValueError
     from toolbox.fileio import WriteError
     from toolbox.models import NonFiniteLossError
 
@@ -21,7 +22,8 @@ def user_errors() -> tuple[type[BaseException], ...]:
     return (ConfigError, UnknownComponentError, ConfigKeywordError, CheckpointMismatchError,
             CheckpointLoadError, CheckpointRequiredError, ImageLoadError, MaskSizeError,
             DatasetError, WriteError, FileNotFoundError, NonFiniteLossError,
-            WeightConversionError, ExportError, OnnxModelError, ManifestError, ProcessGroupError)
+            WeightConversionError, ExportError, OnnxModelError, ManifestError, ProcessGroupError,
+            ConfigValueError)
 
 
 def run_reporting_errors(main: Callable[[], None], context: str) -> int:

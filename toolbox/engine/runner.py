@@ -9,16 +9,20 @@ from toolbox.fileio import remove_partial_files
 from toolbox.models.distributed import unwrap
 from toolbox.registry import DATASETS, MODELS, OPTIMIZERS, RUNNERS
 
+from .config_check import check_training_config
 from .checkpoint import (CheckpointLoadError, SafeCheckpointHook, checkpoint_candidates,
                          install_atomic_local_backend, load_weights, read_checkpoint, read_note)
 
 
 def check_runner_config(cfg) -> None:
-    """Check the datasets and optimizers of ``cfg`` as the toolbox checks its components.
+    """Check the datasets and optimizers of ``cfg`` as the toolbox checks its components,
+    and every other section the Runner builds itself (:func:`check_training_config`).
 
     mmengine's Runner builds them through its root registries, which skip the toolbox's
-    checks: a misspelled keyword would surface as a bare ``TypeError`` with no config path.
+    checks: a misspelled keyword would surface as a bare ``TypeError`` with no config path,
+    or, for a hook, only when the hook first runs.
     """
+    check_training_config(cfg)
     for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         loader = cfg.get(key)
         if isinstance(loader, dict) and isinstance(loader.get('dataset'), dict):
