@@ -6,6 +6,7 @@ import datetime
 import difflib
 import os
 import os.path as osp
+import sys
 from collections.abc import Mapping, Sequence
 
 import torch
@@ -312,11 +313,67 @@ def process_group_options(cfg: Config) -> dict:
     return {'timeout': datetime.timedelta(seconds=timeout)}
 
 
-def shutdown_distributed() -> None:
-    """Wait for every process, then close the process group. Without this, a process that
-    finishes first can exit while gloo's threads still talk to the others, and the C++
-    runtime aborts it ("terminate called without an active exception")."""
+#: Set by ``tools/dist_train.sh``: the file rank 0 writes once every process has finished
+#: (see :func:`shutdown_distributed`).
+COMPLETION_MARKER_ENV = 'TOOLBOX_COMPLETION_MARKER'
+
+
+def stop_dataloader_workers(runner) -> None:
+    """Stop the worker processes of every dataloader iterator the runner's loops hold
+    (persistent workers, and the iterator an iteration-based loop keeps across epochs)."""
+    for name in ('_train_loop', '_val_loop', '_test_loop'):
+        loop = getattr(runner, name, None)
+        if loop is None or isinstance(loop, Mapping):      # a loop that was never built
+            continue
+        for holder in (getattr(loop, 'dataloader', None),
+                       getattr(loop, 'dataloader_iterator', None)):
+            iterator = getattr(holder, '_iterator', None)
+            if hasattr(iterator, '_shutdown_workers'):
+                iterator._shutdown_workers()
+                holder._iterator = None
+
+
+def shutdown_distributed(runner=None) -> bool:
+    """End a run in order: the dataloader workers, then a barrier, then the process group.
+
+    Returns whether a process group was closed; the caller should then end the process
+    with :func:`exit_after_distributed`. Without the barrier, a process that finishes
+    first can exit while gloo's threads still talk to the others. After the barrier,
+    rank 0 writes the completion marker named by ``$TOOLBOX_COMPLETION_MARKER`` (when
+    set): evidence for the launcher that every process finished its work.
+    """
+    if runner is not None:
+        stop_dataloader_workers(runner)
     import torch.distributed as dist
-    if dist.is_available() and dist.is_initialized():
-        dist.barrier()
-        dist.destroy_process_group()
+    if not (dist.is_available() and dist.is_initialized()):
+        return False
+    dist.barrier()
+    marker = os.environ.get(COMPLETION_MARKER_ENV)
+    if marker and dist.get_rank() == 0:
+        # written before the group is closed: a rank that aborts while closing it makes
+        # torchrun stop the others, and the evidence must already exist by then
+        with open(marker, 'w') as f:
+            f.write('every process finished and passed the final barrier\n')
+    dist.destroy_process_group()
+    return True
+
+
+def exit_after_distributed(code: int):
+    """End a process whose process group :func:`shutdown_distributed` closed, skipping the
+    interpreter's teardown.
+
+    torch's ``DistributedDataParallel`` keeps a reference to the gloo process group after
+    ``destroy_process_group`` (its ``pt_gloo_runloop`` and ``gloo_tcp_loop`` threads stay
+    alive), so the group is torn down during interpreter finalisation, in no defined order
+    with the threads still running; now and then that aborts the process
+    ("terminate called without an active exception", SIGABRT) after a run that
+    succeeded. Everything the run wrote is flushed first.
+    """
+    import logging
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
