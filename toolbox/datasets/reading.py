@@ -82,14 +82,42 @@ def read_image(path: str) -> np.ndarray:
     return np.repeat(img[..., None], 3, axis=2) if img.ndim == 2 else img
 
 
-def _read_upright(path: str) -> np.ndarray:
-    """``path`` as uint8 ``(H, W)`` (grayscale files) or RGB ``(H, W, 3)``, upright."""
+def encoded_size(content: bytes) -> tuple[int, int] | None:
+    """``(width, height)`` of an encoded image from its header, without decoding it
+    (upright: EXIF orientations 5-8 swap them); ``None`` when PIL does not know the format.
+    Raises ``PIL.Image.DecompressionBombError`` above PIL's limit (about 179 M pixels)."""
+    from PIL import Image, UnidentifiedImageError
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore', Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(content)) as im:       # reads the header only
+                w, h = im.size
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        return None
+    return (h, w) if exif_orientation(content) in (5, 6, 7, 8) else (w, h)
+
+
+def _read_upright(path: str, shape: tuple[int, int] | None = None,
+                  what: str = 'image') -> np.ndarray:
+    """``path`` as uint8 ``(H, W)`` (grayscale files) or RGB ``(H, W, 3)``, upright.
+    With ``shape`` (H, W), a file of another size is refused from its header, before it
+    is decoded (a 30000x30000 PNG of a few kB decodes to gigabytes)."""
     try:
         content = get_bytes(path)
     except OSError as exc:
         raise ImageLoadError(f'cannot read image file {path}: {exc}') from exc
     if not content:
         raise ImageLoadError(f'image file {path} is empty (0 bytes)')
+    if shape is not None:
+        from PIL import Image
+        try:
+            size = encoded_size(content)
+        except Image.DecompressionBombError:
+            size = 'larger than 179 million pixels'
+        if size is not None and size != (shape[1], shape[0]):
+            size = size if isinstance(size, str) else f'{size[0]}x{size[1]}'
+            raise MaskSizeError(f'{what} {path} is {size} but the image is '
+                                f'{shape[1]}x{shape[0]}')
     img = cv2.imdecode(np.frombuffer(content, np.uint8), cv2.IMREAD_UNCHANGED)
     if img is None or img.size == 0:
         raise ImageLoadError(f'image file {path} cannot be decoded (corrupt, truncated or '
@@ -132,10 +160,13 @@ def binarise_mask(mask: np.ndarray, name: str = 'mask', threshold: int | None = 
     return hole
 
 
-def read_mask(path: str, threshold: int | None = 127, invert: bool = False) -> np.ndarray:
-    """Read a mask file (white, or any non-black colour, = hole) as uint8 ``(H, W)``, 1 = hole."""
+def read_mask(path: str, threshold: int | None = 127, invert: bool = False,
+              shape: tuple[int, int] | None = None) -> np.ndarray:
+    """Read a mask file (white, or any non-black colour, = hole) as uint8 ``(H, W)``, 1 = hole.
+    With ``shape`` (H, W), a mask of another size raises :class:`MaskSizeError` before it
+    is decoded."""
     try:
-        img = _read_upright(path)
+        img = _read_upright(path, shape, 'mask')
     except ImageLoadError as exc:
         raise ImageLoadError(f'mask {exc}') from exc
     return binarise_mask(img, f'mask {path}', threshold, invert)
