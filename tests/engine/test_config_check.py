@@ -7,6 +7,7 @@ import pytest
 from mmengine.config import Config
 
 from toolbox.apis import load_config
+from toolbox.apis.config import FREE_FORM_SECTIONS
 from toolbox.builder import ConfigKeywordError, UnknownComponentError
 from toolbox.engine.config_check import ConfigValueError, accepted_keywords, check_training_config
 
@@ -96,3 +97,9 @@ def test_kwargs_are_followed_up_the_class_hierarchy():
         def __init__(self, a, **kwargs):
             pass
     assert accepted_keywords(Open) is None                # **kwargs to object: anything
+
+
+@pytest.mark.parametrize('section', FREE_FORM_SECTIONS)
+def test_free_form_sections_take_any_key(section):
+    cfg = load_config(DEMO, [f'{section}.anything_at_all=1'])
+    check_training_config(cfg)

@@ -174,10 +174,10 @@ RUNNER_KEYS = (
     'sync_bn', 'find_unused_parameters', 'activation_checkpointing', 'efficient_conv_bn_eval',
     'compile', 'strategy')
 
-#: Sections whose keys nothing checks, because they are passed on as they are:
-#: ``--cfg-options`` may add new keys there (``env_cfg.dist_cfg.timeout=60``).
-FREE_FORM_SECTIONS = ('env_cfg.dist_cfg', 'model_wrapper_cfg', 'auto_scale_lr', 'compile',
-                      'strategy', 'activation_checkpointing')
+#: Sections whose keys nothing checks, because they are passed on as they are (to
+#: ``init_process_group`` and to the model wrapper): ``--cfg-options`` may add any key
+#: there (``env_cfg.dist_cfg.timeout=60``). Every other section is checked.
+FREE_FORM_SECTIONS = ('env_cfg.dist_cfg', 'model_wrapper_cfg')
 
 
 def _paths(node, prefix=''):
