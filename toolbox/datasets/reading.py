@@ -97,27 +97,30 @@ def encoded_size(content: bytes) -> tuple[int, int] | None:
     return (h, w) if exif_orientation(content) in (5, 6, 7, 8) else (w, h)
 
 
-def _read_upright(path: str, shape: tuple[int, int] | None = None,
-                  what: str = 'image') -> np.ndarray:
-    """``path`` as uint8 ``(H, W)`` (grayscale files) or RGB ``(H, W, 3)``, upright.
-    With ``shape`` (H, W), a file of another size is refused from its header, before it
-    is decoded (a 30000x30000 PNG of a few kB decodes to gigabytes)."""
+def _check_encoded_size(path: str, shape: tuple[int, int], what: str) -> None:
+    """:class:`MaskSizeError` when the file at ``path`` is not ``shape`` (H, W), read from
+    its header before anything is decoded (a 30000x30000 PNG of a few kB decodes to
+    gigabytes). Files PIL cannot read are left to the decoder."""
+    from PIL import Image
+    try:
+        size = encoded_size(get_bytes(path))
+    except Image.DecompressionBombError:
+        size = 'larger than 179 million pixels'
+    except OSError:
+        return                                   # the reader names the file
+    if size is not None and size != (shape[1], shape[0]):
+        size = size if isinstance(size, str) else f'{size[0]}x{size[1]}'
+        raise MaskSizeError(f'{what} {path} is {size} but the image is {shape[1]}x{shape[0]}')
+
+
+def _read_upright(path: str) -> np.ndarray:
+    """``path`` as uint8 ``(H, W)`` (grayscale files) or RGB ``(H, W, 3)``, upright."""
     try:
         content = get_bytes(path)
     except OSError as exc:
         raise ImageLoadError(f'cannot read image file {path}: {exc}') from exc
     if not content:
         raise ImageLoadError(f'image file {path} is empty (0 bytes)')
-    if shape is not None:
-        from PIL import Image
-        try:
-            size = encoded_size(content)
-        except Image.DecompressionBombError:
-            size = 'larger than 179 million pixels'
-        if size is not None and size != (shape[1], shape[0]):
-            size = size if isinstance(size, str) else f'{size[0]}x{size[1]}'
-            raise MaskSizeError(f'{what} {path} is {size} but the image is '
-                                f'{shape[1]}x{shape[0]}')
     img = cv2.imdecode(np.frombuffer(content, np.uint8), cv2.IMREAD_UNCHANGED)
     if img is None or img.size == 0:
         raise ImageLoadError(f'image file {path} cannot be decoded (corrupt, truncated or '
@@ -165,8 +168,10 @@ def read_mask(path: str, threshold: int | None = 127, invert: bool = False,
     """Read a mask file (white, or any non-black colour, = hole) as uint8 ``(H, W)``, 1 = hole.
     With ``shape`` (H, W), a mask of another size raises :class:`MaskSizeError` before it
     is decoded."""
+    if shape is not None:
+        _check_encoded_size(path, shape, 'mask')
     try:
-        img = _read_upright(path, shape, 'mask')
+        img = _read_upright(path)
     except ImageLoadError as exc:
         raise ImageLoadError(f'mask {exc}') from exc
     return binarise_mask(img, f'mask {path}', threshold, invert)
