@@ -123,6 +123,8 @@ COMMANDS = {
     'crash-test': ('crash_test', 'kill training at random moments and check that it resumes'),
     'compare-lama-masks': ('compare_lama_masks', "compare our mask presets with LaMa's"),
     'video-baselines': ('video_baselines', 'flow propagation against per-frame Telea on a real clip'),
+    'stress-distributed': ('stress_distributed',
+                           'run the 2-process training job many times under CPU load, count exit codes'),
 }
 
 
@@ -179,7 +181,27 @@ def main(argv=None) -> int:
     p.add_argument('--log-level', default='info', help="uvicorn's: warning, info, debug")
     p.set_defaults(func=cmd_serve)
     args = parser.parse_args(argv)
-    return args.func(args)
+    try:
+        code = args.func(args)
+        sys.stdout.flush()      # a closed pipe shows here, while we can still handle it
+    except BrokenPipeError:
+        return _closed_pipe()
+    return code
+
+
+def _closed_pipe() -> int:
+    """The reader of our output went away (``toolbox list | head -3``): stop quietly, as
+    command-line tools do on SIGPIPE. Python would otherwise print a BrokenPipeError
+    traceback, and another one when it flushes stdout at exit; pointing stdout at
+    /dev/null prevents the second."""
+    import os
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (AttributeError, OSError, ValueError):     # stdout is not a file
+        pass
+    return 141      # 128 + SIGPIPE, the status of a tool the signal stopped
 
 
 if __name__ == '__main__':

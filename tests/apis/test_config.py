@@ -1,7 +1,12 @@
 """Loading configs: clear errors, literal overrides, YAML read safely."""
+import os.path as osp
+import textwrap
+
 import pytest
 
 from toolbox.apis import ConfigError, load_config
+
+from ..utils import REPO
 
 
 def test_missing_and_broken_configs_name_the_file(tmp_path):
@@ -103,3 +108,44 @@ def test_each_methods_demo_gets_its_own_work_dir():
     assert set_work_dir(Config(), 'configs/sa_patchgan_5s.py') == 'work_dirs/sa_patchgan_5s'
     assert set_work_dir(Config(), '/home/me/mine.py') == 'work_dirs/mine'
     assert set_work_dir(Config(), 'configs/lama/demo.py', 'out') == 'out'
+DEMO = osp.join(REPO, 'configs/basic/demo.py')
+
+
+def test_an_override_that_matches_nothing_is_refused():
+    with pytest.raises(ConfigError, match="--cfg-options foo.bar: the config has no 'foo' and "
+                                          'nothing reads it'):
+        load_config(DEMO, ['foo.bar=1'])
+    with pytest.raises(ConfigError, match="did you mean 'default_hooks'"):
+        load_config(DEMO, ['default_hook.checkpoint.interval=1'])
+    # keys the Runner reads may be new, and free-form sections take any key
+    cfg = load_config(DEMO, ['experiment_name=x', 'env_cfg.dist_cfg.timeout=60'])
+    assert cfg.env_cfg.dist_cfg.timeout == 60
+
+
+@pytest.mark.parametrize('option, instead', [
+    ('data_root=/elsewhere', 'train_dataloader.dataset.data_root, '
+                             'val_dataloader.dataset.data_root, test_dataloader.dataset.data_root'),
+    ('size=128', 'train_dataloader.dataset.pipeline.2.size'),
+    ('train_mask.max_size=0.3', 'train_dataloader.dataset.pipeline.4.generator'),
+])
+def test_overriding_a_helper_variable_names_the_keys_to_set(tmp_path, option, instead):
+    # helper variables are read while the file is parsed: overriding them changed nothing
+    cfg = tmp_path / 'helpers.py'
+    cfg.write_text(textwrap.dedent(f"""
+        _base_ = [{DEMO!r}]
+        data_root = 'data/elsewhere'
+        size = 48
+        train_mask = dict(type='RandomRectangle', min_size=0.1, max_size=0.4)
+        train_dataloader = dict(dataset=dict(data_root=data_root, pipeline=[
+            dict(type='LoadImage'), dict(type='Resize', scale=(64, 64), keep_ratio=False),
+            dict(type='RandomCrop', size=size), dict(type='RandomFlip', prob=0.5),
+            dict(type='GenerateMask', generator=train_mask), dict(type='PackInpaintingInputs')]))
+        val_dataloader = dict(dataset=dict(data_root=data_root))
+        test_dataloader = dict(dataset=dict(data_root=data_root))
+    """))
+    key = option.split('=')[0].split('.')[0]
+    with pytest.raises(ConfigError) as info:
+        load_config(str(cfg), [option])
+    message = str(info.value)
+    assert f"'{key}' is a helper variable of the config file" in message
+    assert 'changing it now changes nothing' in message and f'set {instead} instead' in message

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import ast
 import datetime
+import difflib
 import os
 import os.path as osp
+import sys
 from collections.abc import Mapping, Sequence
 
 import torch
@@ -51,6 +53,7 @@ def load_config(path: str, cfg_options: Mapping | Sequence[str] | None = None) -
     if cfg_options:
         if not isinstance(cfg_options, Mapping):
             cfg_options = parse_cfg_options(cfg_options, cfg)
+        check_overrides(cfg, cfg_options)
         cfg.merge_from_dict(dict(cfg_options))
     if 'model' not in cfg:
         raise ConfigError(f'config file {path} defines no `model`')
@@ -173,6 +176,79 @@ def config_name(config_path: str) -> str:
 def default_work_dir(config_path: str) -> str:
     """``work_dirs/<config name>`` (:func:`config_name`)."""
     return osp.join('work_dirs', config_name(config_path))
+#: Top-level keys that mmengine's Runner (``Runner.from_cfg`` and the ``cfg.get`` calls in
+#: its methods) and the toolbox read. Every other top-level key is a helper variable of
+#: the config file (``data_root``, ``size``, ``train_pipeline``).
+RUNNER_KEYS = (
+    'model', 'work_dir', 'train_dataloader', 'val_dataloader', 'test_dataloader', 'train_cfg',
+    'val_cfg', 'test_cfg', 'auto_scale_lr', 'optim_wrapper', 'param_scheduler',
+    'val_evaluator', 'test_evaluator', 'default_hooks', 'custom_hooks', 'data_preprocessor',
+    'load_from', 'resume', 'launcher', 'env_cfg', 'log_processor', 'log_level', 'visualizer',
+    'default_scope', 'randomness', 'experiment_name', 'runner_type', 'model_wrapper_cfg',
+    'sync_bn', 'find_unused_parameters', 'activation_checkpointing', 'efficient_conv_bn_eval',
+    'compile', 'strategy')
+
+#: Sections whose keys nothing checks, because they are passed on as they are (to
+#: ``init_process_group`` and to the model wrapper): ``--cfg-options`` may add any key
+#: there (``env_cfg.dist_cfg.timeout=60``). Every other section is checked.
+FREE_FORM_SECTIONS = ('env_cfg.dist_cfg', 'model_wrapper_cfg')
+
+
+def _paths(node, prefix=''):
+    """``(dotted path, value)`` of every entry below ``node``."""
+    if isinstance(node, Mapping):
+        items = [(f'{prefix}.{k}' if prefix else str(k), v) for k, v in node.items()]
+    elif isinstance(node, (list, tuple)):
+        items = [(f'{prefix}.{i}', v) for i, v in enumerate(node)]
+    else:
+        return
+    for path, value in items:
+        yield path, value
+        yield from _paths(value, path)
+
+
+def _computed_from(cfg, helper: str) -> list[str]:
+    """Config keys whose values were probably computed from the helper variable: equal to
+    its value, or, for a string, containing it (``data_root + '/train.txt'``)."""
+    value = cfg[helper]
+    found = []
+    for path, other in _paths({k: v for k, v in cfg.items() if k in RUNNER_KEYS}):
+        same = other == value and type(other) is type(value)
+        inside = (isinstance(value, str) and len(value) > 1 and isinstance(other, str)
+                  and value in other)
+        if (same or inside) and not any(path.startswith(f + '.') for f in found):
+            found.append(path)
+    return found
+
+
+def check_overrides(cfg, overrides: Mapping) -> None:
+    """Refuse ``--cfg-options`` keys that would change nothing, with one line each:
+
+    * a key whose first part is nowhere in the config and not read by the Runner
+      (``foo.bar=1``);
+    * a top-level helper variable (``data_root``, ``size``, ``train_mask``): the config
+      used it when it was read, so changing it now changes nothing; the error names the
+      keys computed from it, which are the ones to set.
+
+    Unknown keys inside known sections are caught by the checks of the sections themselves
+    (``toolbox.engine.config_check``, the component builders).
+    """
+    for key in overrides:
+        top = str(key).split('.')[0]
+        if top in RUNNER_KEYS:
+            continue
+        if top not in cfg:
+            known = sorted(set(cfg.keys()) | set(RUNNER_KEYS))
+            close = difflib.get_close_matches(top, known, n=1, cutoff=0.6)
+            hint = f'; did you mean {close[0]!r}?' if close else ''
+            raise ConfigError(f'--cfg-options {key}: the config has no {top!r} and nothing '
+                              f'reads it{hint}')
+        targets = _computed_from(cfg, top)
+        instead = (f'set {", ".join(targets)} instead' if targets else
+                   'no other key holds its value')
+        raise ConfigError(
+            f'--cfg-options {key}: {top!r} is a helper variable of the config file, used '
+            f'only while the file was read; changing it now changes nothing: {instead}')
 
 
 def set_work_dir(cfg: Config, config_path: str, work_dir: str | None = None) -> str:
@@ -250,11 +326,67 @@ def process_group_options(cfg: Config) -> dict:
     return {'timeout': datetime.timedelta(seconds=timeout)}
 
 
-def shutdown_distributed() -> None:
-    """Wait for every process, then close the process group. Without this, a process that
-    finishes first can exit while gloo's threads still talk to the others, and the C++
-    runtime aborts it ("terminate called without an active exception")."""
+#: Set by ``tools/dist_train.sh``: the file rank 0 writes once every process has finished
+#: (see :func:`shutdown_distributed`).
+COMPLETION_MARKER_ENV = 'TOOLBOX_COMPLETION_MARKER'
+
+
+def stop_dataloader_workers(runner) -> None:
+    """Stop the worker processes of every dataloader iterator the runner's loops hold
+    (persistent workers, and the iterator an iteration-based loop keeps across epochs)."""
+    for name in ('_train_loop', '_val_loop', '_test_loop'):
+        loop = getattr(runner, name, None)
+        if loop is None or isinstance(loop, Mapping):      # a loop that was never built
+            continue
+        for holder in (getattr(loop, 'dataloader', None),
+                       getattr(loop, 'dataloader_iterator', None)):
+            iterator = getattr(holder, '_iterator', None)
+            if hasattr(iterator, '_shutdown_workers'):
+                iterator._shutdown_workers()
+                holder._iterator = None
+
+
+def shutdown_distributed(runner=None) -> bool:
+    """End a run in order: the dataloader workers, then a barrier, then the process group.
+
+    Returns whether a process group was closed; the caller should then end the process
+    with :func:`exit_after_distributed`. Without the barrier, a process that finishes
+    first can exit while gloo's threads still talk to the others. After the barrier,
+    rank 0 writes the completion marker named by ``$TOOLBOX_COMPLETION_MARKER`` (when
+    set): evidence for the launcher that every process finished its work.
+    """
+    if runner is not None:
+        stop_dataloader_workers(runner)
     import torch.distributed as dist
-    if dist.is_available() and dist.is_initialized():
-        dist.barrier()
-        dist.destroy_process_group()
+    if not (dist.is_available() and dist.is_initialized()):
+        return False
+    dist.barrier()
+    marker = os.environ.get(COMPLETION_MARKER_ENV)
+    if marker and dist.get_rank() == 0:
+        # written before the group is closed: a rank that aborts while closing it makes
+        # torchrun stop the others, and the evidence must already exist by then
+        with open(marker, 'w') as f:
+            f.write('every process finished and passed the final barrier\n')
+    dist.destroy_process_group()
+    return True
+
+
+def exit_after_distributed(code: int):
+    """End a process whose process group :func:`shutdown_distributed` closed, skipping the
+    interpreter's teardown.
+
+    torch's ``DistributedDataParallel`` keeps a reference to the gloo process group after
+    ``destroy_process_group`` (its ``pt_gloo_runloop`` and ``gloo_tcp_loop`` threads stay
+    alive), so the group is torn down during interpreter finalisation, in no defined order
+    with the threads still running; now and then that aborts the process
+    ("terminate called without an active exception", SIGABRT) after a run that
+    succeeded. Everything the run wrote is flushed first.
+    """
+    import logging
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)

@@ -10,6 +10,7 @@ def user_errors() -> tuple[type[BaseException], ...]:
     from toolbox.converters import WeightConversionError
     from toolbox.datasets import DatasetError, ImageLoadError, MaskSizeError
     from toolbox.engine import CheckpointLoadError, CheckpointMismatchError
+    from toolbox.engine.config_check import ConfigValueError
     from toolbox.extras import MissingExtraError
     from toolbox.fileio import WriteError
     from toolbox.models import NonFiniteLossError
@@ -23,7 +24,7 @@ def user_errors() -> tuple[type[BaseException], ...]:
             CheckpointLoadError, CheckpointRequiredError, ImageLoadError, MaskSizeError,
             DatasetError, WriteError, FileNotFoundError, NonFiniteLossError,
             WeightConversionError, ExportError, OnnxModelError, ManifestError, ProcessGroupError,
-            MissingExtraError)
+            MissingExtraError, ConfigValueError)
 
 
 def run_reporting_errors(main: Callable[[], None], context: str) -> int:

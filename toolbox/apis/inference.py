@@ -63,7 +63,7 @@ def _to_image(image) -> np.ndarray:
 def _to_mask(mask, shape) -> np.ndarray:
     from toolbox.datasets import MaskSizeError, binarise_mask, read_mask
     if isinstance(mask, str):
-        path, mask = mask, read_mask(mask)
+        path, mask = mask, read_mask(mask, shape=tuple(shape))    # size checked first
     else:
         path, mask = 'mask', binarise_mask(mask)
     if mask.shape != tuple(shape):

@@ -29,7 +29,6 @@ import os
 os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')   # before torch starts OpenMP
 
 import argparse  # noqa: E402
-import os.path as osp  # noqa: E402
 
 
 def parser():

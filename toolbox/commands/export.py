@@ -26,7 +26,8 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(prog='toolbox export', description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('config', help='config file of the model')
-    p.add_argument('checkpoint', help='checkpoint (.pth) to load')
+    p.add_argument('checkpoint', help="checkpoint (.pth) to load, or 'none' for a model "
+                                      'without learned weights')
     p.add_argument('--format', choices=['onnx'], default='onnx', help='output format')
     p.add_argument('--out', help='output file (default: the checkpoint with .onnx)')
     p.add_argument('--size', type=int, nargs=2, metavar=('H', 'W'), default=(256, 256),
@@ -55,10 +56,13 @@ def main(argv=None) -> int:
                 *([] if args.no_check else ['onnxruntime']))
         from toolbox.apis import init_inpaintor
         from toolbox.apis.export import export_onnx
-        if not osp.isfile(args.checkpoint):
-            raise FileNotFoundError(f'checkpoint {args.checkpoint} does not exist')
-        out = args.out or osp.splitext(args.checkpoint)[0] + '.onnx'
-        model = init_inpaintor(args.config, args.checkpoint, cfg_options=args.cfg_options)
+        # 'none', as in test.py and evaluate.py: a model without learned weights (the
+        # classical baselines); init_inpaintor refuses it for the others
+        checkpoint = None if args.checkpoint.lower() == 'none' else args.checkpoint
+        if checkpoint is not None and not osp.isfile(checkpoint):
+            raise FileNotFoundError(f'checkpoint {checkpoint} does not exist')
+        out = args.out or osp.splitext(checkpoint or osp.basename(args.config))[0] + '.onnx'
+        model = init_inpaintor(args.config, checkpoint, cfg_options=args.cfg_options)
         source = f'{osp.basename(args.config)} {osp.basename(args.checkpoint)}'
         report = export_onnx(model, out, size=tuple(args.size), dynamic=args.dynamic,
                              check=not args.no_check, source=source)

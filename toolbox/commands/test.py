@@ -29,7 +29,9 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     from toolbox.apis import (ConfigError, load_config, set_work_dir, setup_launcher,
                               shutdown_distributed)
+    from toolbox.apis.config import exit_after_distributed
     from toolbox.apis.errors import run_reporting_errors
+    closed = []
 
     def test():
         cfg = load_config(args.config, args.cfg_options)
@@ -51,11 +53,14 @@ def main(argv=None) -> int:
                               'weights, which would be scored at their random '
                               'initialisation; give its checkpoint (or --allow-untrained)')
         metrics = runner.test()
-        shutdown_distributed()
+        closed.append(shutdown_distributed(runner))
         for key, value in metrics.items():
             print(f'{key}: {value:.4f}')
 
-    return run_reporting_errors(test, args.config)
+    code = run_reporting_errors(test, args.config)
+    if any(closed):
+        exit_after_distributed(code)
+    return code
 
 
 if __name__ == '__main__':

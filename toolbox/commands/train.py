@@ -40,7 +40,9 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     from toolbox.apis import (apply_amp, load_config, set_work_dir, setup_launcher,
                               shutdown_distributed)
+    from toolbox.apis.config import exit_after_distributed
     from toolbox.apis.errors import run_reporting_errors
+    closed = []
 
     def train():
         cfg = load_config(args.config, args.cfg_options)
@@ -55,9 +57,12 @@ def main(argv=None) -> int:
         from toolbox.engine import ToolboxRunner
         runner = ToolboxRunner.from_cfg(cfg)
         runner.train()
-        shutdown_distributed()
+        closed.append(shutdown_distributed(runner))
 
-    return run_reporting_errors(train, args.config)
+    code = run_reporting_errors(train, args.config)
+    if any(closed):
+        exit_after_distributed(code)
+    return code
 
 
 if __name__ == '__main__':

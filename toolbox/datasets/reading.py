@@ -84,6 +84,37 @@ def read_image(path: str) -> np.ndarray:
     return np.repeat(img[..., None], 3, axis=2) if img.ndim == 2 else img
 
 
+def encoded_size(content: bytes) -> tuple[int, int] | None:
+    """``(width, height)`` of an encoded image from its header, without decoding it
+    (upright: EXIF orientations 5-8 swap them); ``None`` when PIL does not know the format.
+    Raises ``PIL.Image.DecompressionBombError`` above PIL's limit (about 179 M pixels)."""
+    from PIL import Image, UnidentifiedImageError
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore', Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(content)) as im:       # reads the header only
+                w, h = im.size
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        return None
+    return (h, w) if exif_orientation(content) in (5, 6, 7, 8) else (w, h)
+
+
+def _check_encoded_size(path: str, shape: tuple[int, int], what: str) -> None:
+    """:class:`MaskSizeError` when the file at ``path`` is not ``shape`` (H, W), read from
+    its header before anything is decoded (a 30000x30000 PNG of a few kB decodes to
+    gigabytes). Files PIL cannot read are left to the decoder."""
+    from PIL import Image
+    try:
+        size = encoded_size(get_bytes(path))
+    except Image.DecompressionBombError:
+        size = 'larger than 179 million pixels'
+    except OSError:
+        return                                   # the reader names the file
+    if size is not None and size != (shape[1], shape[0]):
+        size = size if isinstance(size, str) else f'{size[0]}x{size[1]}'
+        raise MaskSizeError(f'{what} {path} is {size} but the image is {shape[1]}x{shape[0]}')
+
+
 def _read_upright(path: str) -> np.ndarray:
     """``path`` as uint8 ``(H, W)`` (grayscale files), RGB ``(H, W, 3)`` or RGBA
     ``(H, W, 4)`` (files with alpha, gray + alpha included), upright."""
@@ -173,8 +204,13 @@ def decode_mask(content: bytes, name: str = 'mask', threshold: int | None = 127,
     return binarise_mask(_decode_upright(content, name), name, threshold, invert, warn)
 
 
-def read_mask(path: str, threshold: int | None = 127, invert: bool = False) -> np.ndarray:
-    """Read a mask file as uint8 ``(H, W)``, 1 = hole (the rule: :data:`MASK_RULE`)."""
+def read_mask(path: str, threshold: int | None = 127, invert: bool = False,
+              shape: tuple[int, int] | None = None) -> np.ndarray:
+    """Read a mask file as uint8 ``(H, W)``, 1 = hole (the rule: :data:`MASK_RULE`).
+    With ``shape`` (H, W), a mask of another size raises :class:`MaskSizeError` before it
+    is decoded (from the size its header states: a decompression bomb costs nothing)."""
+    if shape is not None:
+        _check_encoded_size(path, shape, 'mask')
     try:
         content = get_bytes(path)
     except OSError as exc:

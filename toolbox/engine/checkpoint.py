@@ -57,7 +57,9 @@ def read_checkpoint(filename: str, map_location='cpu') -> dict:
     try:
         checkpoint = _load_checkpoint(filename, map_location=map_location)
     except pickle.UnpicklingError as exc:
-        if 'global' not in str(exc).lower():     # garbage, not a pickled object
+        # garbage, not a pickled object (a plain ``pickle.dump`` file has no global in
+        # torch's message, only an opcode the weights-only reader does not take)
+        if 'global' not in str(exc).lower() and not _is_plain_pickle(filename):
             raise _corrupt(filename, exc) from exc
         if os.environ.get(ENV_UNSAFE, '') == '1' and osp.isfile(filename):
             return torch.load(filename, map_location=map_location, weights_only=False)
@@ -77,10 +79,37 @@ def read_checkpoint(filename: str, map_location='cpu') -> dict:
     return checkpoint
 
 
+def _is_plain_pickle(filename: str) -> bool:
+    """Whether a local ``filename`` is one whole pickle stream (``pickle.dump``, not
+    torch's zip format), checked by reading its opcodes, which runs nothing."""
+    import pickletools
+    import zipfile
+    if not osp.isfile(filename) or zipfile.is_zipfile(filename):
+        return False
+    try:
+        with open(filename, 'rb') as f:
+            for _ in pickletools.genops(f):     # stops after the STOP opcode
+                pass
+    except Exception:  # noqa: BLE001 - any parse failure means: not a pickle
+        return False
+    return True
+
+
+def _reason(exc: BaseException, limit: int = 160) -> str:
+    """The informative part of a reader's message, on one line, cut at a word."""
+    text = str(exc)
+    if 'WeightsUnpickler error:' in text:    # torch's advice first, the cause after it
+        text = text.split('WeightsUnpickler error:', 1)[1]
+    text = (text.strip().splitlines() or [''])[0].strip()
+    if len(text) > limit:
+        text = text[:limit].rsplit(' ', 1)[0] + ' ...'
+    return text
+
+
 def _corrupt(filename: str, exc: BaseException) -> CheckpointLoadError:
-    first = (str(exc).strip().splitlines() or [''])[0][:120]
     return CheckpointLoadError(f'checkpoint {filename} cannot be read: it is truncated, '
-                               f'corrupt or not a checkpoint ({type(exc).__name__}: {first})')
+                               f'corrupt or not a checkpoint ({type(exc).__name__}: '
+                               f'{_reason(exc)})')
 
 
 def load_weights(model: torch.nn.Module, checkpoint: dict, filename: str) -> None:

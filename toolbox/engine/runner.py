@@ -1,6 +1,7 @@
 """The toolbox's Runner: mmengine's, with clear config errors and safe, strict checkpoints."""
 from __future__ import annotations
 
+from mmengine.config import Config
 from mmengine.runner import Runner
 from torch import nn
 
@@ -9,16 +10,20 @@ from toolbox.fileio import remove_partial_files
 from toolbox.models.distributed import unwrap
 from toolbox.registry import DATASETS, MODELS, OPTIMIZERS, RUNNERS
 
+from .config_check import check_training_config
 from .checkpoint import (CheckpointLoadError, SafeCheckpointHook, checkpoint_candidates,
                          install_atomic_local_backend, load_weights, read_checkpoint, read_note)
 
 
 def check_runner_config(cfg) -> None:
-    """Check the datasets and optimizers of ``cfg`` as the toolbox checks its components.
+    """Check the datasets and optimizers of ``cfg`` as the toolbox checks its components,
+    and every other section the Runner builds itself (:func:`check_training_config`).
 
     mmengine's Runner builds them through its root registries, which skip the toolbox's
-    checks: a misspelled keyword would surface as a bare ``TypeError`` with no config path.
+    checks: a misspelled keyword would surface as a bare ``TypeError`` with no config path,
+    or, for a hook, only when the hook first runs.
     """
+    check_training_config(cfg)
     for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         loader = cfg.get(key)
         if isinstance(loader, dict) and isinstance(loader.get('dataset'), dict):
@@ -99,11 +104,24 @@ class ToolboxRunner(Runner):
         self.logger.info(f'no checkpoint in {self.work_dir} to resume from; '
                          'starting from scratch')
 
+    def _log_env(self, env_cfg: dict) -> None:
+        # mmengine logs the whole config (hundreds of lines) here, before the model is
+        # built: a one-line error in the model config would come after it, buried. The
+        # config is logged once the model is built (build_model).
+        cfg, self.cfg = self.cfg, Config()
+        try:
+            super()._log_env(env_cfg)
+        finally:
+            self.cfg = cfg
+
     def build_model(self, model):
         if isinstance(model, nn.Module):
             return model
         with config_path('model'):
-            return MODELS.build(model)
+            model = MODELS.build(model)
+        if self.cfg._cfg_dict:
+            self.logger.info(f'Config:\n{self.cfg.pretty_text}')
+        return model
 
     def register_hooks(self, default_hooks=None, custom_hooks=None) -> None:
         default_hooks = dict(default_hooks or {})
