@@ -6,7 +6,8 @@ import torch
 
 from toolbox.video import BaseVideoMaskGenerator
 from toolbox.video.models import BaseVideoInpaintor
-from toolbox.video.testing import check_video_mask_generator, check_video_model
+from toolbox.testing import check_mask_recipe
+from toolbox.video.testing import check_video_model
 
 
 class Unseeded(BaseVideoMaskGenerator):
@@ -42,9 +43,9 @@ class Unchecked(Grey):
 
 def test_the_mask_check_catches_unseeded_and_out_of_range_generators():
     with pytest.raises(AssertionError, match='same seed gave different masks'):
-        check_video_mask_generator(Unseeded(), 'Unseeded')
+        check_mask_recipe(Unseeded(), 'Unseeded')
     with pytest.raises(AssertionError, match='leave the documented range'):
-        check_video_mask_generator(TooBig(), 'TooBig')
+        check_mask_recipe(TooBig(), 'TooBig')
     with pytest.raises(ValueError, match=r'shape must be \(T, H, W\)'):
         TooBig()((8, 8), np.random.default_rng(0))
 

@@ -26,7 +26,7 @@ from toolbox.value_range import from_model_range
 
 __all__ = ['check_model', 'models', 'check_generator', 'check_progressive',
            *(k.check for k in KINDS if k.check != 'check_generator'), 'check_kind',
-           'components', 'tiny_batch', 'tiny_optimizers']
+           'components', 'tiny_batch', 'tiny_optimizers', 'check_mask_recipe']
 
 
 def _build(registry, name: str, cfg: dict | None):
@@ -211,15 +211,20 @@ def check_loss(name: str, cfg: dict | None = None):
 
 
 def check_mask_generator(name: str, cfg: dict | None = None,
-                         shape: tuple[int, int] = (64, 64), samples: int = 200):
-    """Binary uint8 of the exact shape, reproducible per seed, hole ratio in range."""
-    gen = _build(MASK_GENERATORS, name, cfg)
-    from toolbox.video.masks import BaseVideoMaskGenerator
-    if isinstance(gen, BaseVideoMaskGenerator):      # masks with a time axis: (T, H, W)
-        from toolbox.video.testing import check_video_mask_generator
-        return check_video_mask_generator(gen, name)
+                         shape: tuple[int, ...] | None = None, samples: int | None = None):
+    """:func:`check_mask_recipe` on the registered mask generator ``name``."""
+    return check_mask_recipe(_build(MASK_GENERATORS, name, cfg), name, shape, samples)
+
+
+def check_mask_recipe(gen, name: str, shape: tuple[int, ...] | None = None,
+                      samples: int | None = None):
+    """Binary uint8 of the exact shape, reproducible per seed, hole ratio in range. A video
+    recipe (``axes`` (T, H, W)) is drawn on clips and must refuse an image shape."""
     assert isinstance(gen, BaseMaskGenerator), f'{name} is not a BaseMaskGenerator'
-    shape = (max(shape[0], gen.min_shape[0]), max(shape[1], gen.min_shape[1]))
+    video = len(gen.axes) == 3
+    shape = shape or ((5, 64, 64) if video else (64, 64))
+    samples = samples or (50 if video else 200)
+    shape = tuple(max(s, m) for s, m in zip(shape, gen.min_shape))
     a = gen(shape, np.random.default_rng(123))
     b = gen(shape, np.random.default_rng(123))
     assert a.dtype == np.uint8 and a.shape == shape, f'{name}: {a.dtype} {a.shape}'
@@ -236,6 +241,13 @@ def check_mask_generator(name: str, cfg: dict | None = None,
         (f'{name}: hole ratios {min(ratios):.3f}..{max(ratios):.3f} leave the documented '
          f'range {lo}..{hi}')
     assert len(set(np.round(ratios, 6))) > 1 or lo == hi, f'{name}: masks never vary'
+    if video:
+        try:
+            gen(shape[1:], rng)
+        except ValueError as exc:
+            assert '(T, H, W)' in str(exc), f'{name}: the shape error must name (T, H, W)'
+        else:
+            raise AssertionError(f'{name}: an image shape (H, W) must raise')
     return gen
 
 

@@ -1,46 +1,13 @@
-"""Contract checks of video components, called by :mod:`toolbox.testing` for the video ones
-(so that ``tests/test_contracts.py`` covers every registered component, video or image)."""
+"""Contract checks of video models, called by :mod:`toolbox.testing` for the video ones (so
+that ``tests/test_contracts.py`` covers every registered component, video or image); video
+mask generators are checked by :func:`toolbox.testing.check_mask_generator` on their axes."""
 from __future__ import annotations
 
-import numpy as np
 import torch
 
-from .masks import BaseVideoMaskGenerator
 from .models import BaseVideoInpaintor
 
-__all__ = ['check_video_mask_generator', 'check_video_model', 'tiny_clip']
-
-
-def check_video_mask_generator(gen: BaseVideoMaskGenerator, name: str,
-                               shape: tuple[int, int, int] = (5, 64, 64),
-                               samples: int = 50) -> BaseVideoMaskGenerator:
-    """Binary uint8 of the exact (T, H, W), reproducible per seed, hole ratio in range, the
-    frames of a clip not all drawn independently of the seed."""
-    assert isinstance(gen, BaseVideoMaskGenerator), f'{name} is not a BaseVideoMaskGenerator'
-    shape = tuple(max(s, m) for s, m in zip(shape, gen.min_shape))
-    a = gen(shape, np.random.default_rng(123))
-    b = gen(shape, np.random.default_rng(123))
-    assert a.dtype == np.uint8 and a.shape == shape, f'{name}: {a.dtype} {a.shape}'
-    assert np.array_equal(a, b), f'{name}: the same seed gave different masks'
-    rng = np.random.default_rng(0)
-    lo, hi = gen.hole_ratio_range
-    ratios = []
-    for _ in range(samples):
-        m = gen(shape, rng)
-        assert m.shape == shape and m.dtype == np.uint8
-        assert set(np.unique(m).tolist()) <= {0, 1}, f'{name}: mask values must be 0 or 1'
-        ratios.append(float(m.mean()))
-    assert lo - 1e-9 <= min(ratios) and max(ratios) <= hi + 1e-9, \
-        (f'{name}: hole ratios {min(ratios):.3f}..{max(ratios):.3f} leave the documented '
-         f'range {lo}..{hi}')
-    assert len(set(np.round(ratios, 6))) > 1 or lo == hi, f'{name}: masks never vary'
-    try:
-        gen(shape[1:], rng)
-    except ValueError as exc:
-        assert '(T, H, W)' in str(exc), f'{name}: the shape error must name (T, H, W)'
-    else:
-        raise AssertionError(f'{name}: an image shape (H, W) must raise')
-    return gen
+__all__ = ['check_video_model', 'tiny_clip']
 
 
 def tiny_clip(batch: int = 1, frames: int = 4, size: int = 32,
