@@ -36,6 +36,9 @@ class Mixture(BaseMaskGenerator):
         weights: one non-negative weight per generator, not all zero; ``None``: equal.
     """
 
+    #: The paper's seven types, drawn when no ``generators`` are given; the engine's
+    #: ``make-mask-set --type all`` reads them here, through the registry.
+    default_types = PAPER_MASK_TYPES
     tiny_cfg = dict(generators=[dict(type='EveryNLines'), dict(type='Completion')],
                     weights=[1, 3])
 

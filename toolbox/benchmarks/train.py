@@ -65,7 +65,8 @@ def worker(args) -> dict:
         df.keep_freed_memory()
     size, batch = args.train_size, args.train_batch
     if args.worker.startswith('ours'):
-        import toolbox_plugins  # noqa: F401  (registers the plugins)
+        from toolbox.plugins import load_plugins
+        load_plugins()
         step = df.train_run(48, size, batch, channels_last=True,
                             checkpointing=args.worker == 'ours-ckpt')
     else:

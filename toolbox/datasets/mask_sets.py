@@ -19,11 +19,15 @@ MASK_NAME = re.compile(r'^\d{6}\.png$')
 
 
 def expand_types(values: list[str]) -> list[str]:
-    from toolbox_plugins.masks.mixture import PAPER_MASK_TYPES
+    """Mask generator names from ``values`` (comma-separated too); ``all`` is the paper's
+    seven types, as the registered ``Mixture`` draws them by default (looked up by name:
+    the engine does not import the masks plugin)."""
+    from toolbox.registry import MASK_GENERATORS
+    paper = tuple(MASK_GENERATORS.get('Mixture').default_types)
     names: list[str] = []
     for value in values:
         for name in filter(None, (v.strip() for v in value.split(','))):
-            for n in (PAPER_MASK_TYPES if name.lower() == 'all' else (name,)):
+            for n in (paper if name.lower() == 'all' else (name,)):
                 if n not in names:
                     names.append(n)
     return names
