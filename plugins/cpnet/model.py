@@ -155,6 +155,6 @@ class CPNetInpaintor(BaseVideoInpaintor):
         self.last_train_vis = dict(gt=batch['gt'][:n, target].detach().cpu(),
                                    mask=holes[:n, target].detach().cpu(),
                                    output=(comp[:n] * 2 - 1).detach().cpu())
-        log = {f'loss_{k}': float(v) for k, v in terms.items()}
-        log['loss'] = float(total)
+        log = {f'loss_{k}': float(v.detach()) for k, v in terms.items()}
+        log['loss'] = float(total.detach())
         return log
