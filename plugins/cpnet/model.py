@@ -69,7 +69,7 @@ class CPNetInpaintor(BaseVideoInpaintor):
         self.net = CopyPasteNet(base_channels, align_size, align_corners, fix_reference_hole)
         self.radius, self.step = int(radius), int(step)
         self.loss_weights = {**PAPER_LOSS_WEIGHTS, **(loss_weights or {})}
-        self.vgg_cfg = dict(arch='vgg16', layers=('pool1', 'pool2', 'pool3'), **(vgg or {}))
+        self.vgg_cfg = {'arch': 'vgg16', 'layers': ('pool1', 'pool2', 'pool3'), **(vgg or {})}
         self.affine_cfg = dict(affine or {})
 
     # -- inference -------------------------------------------------------------------------
