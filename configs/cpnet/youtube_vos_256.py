@@ -4,7 +4,7 @@
 # passes blended by position) and the paper's training, which the release lacks.
 #
 # Inference with the released weights (weight.pth of the official README), converted once:
-#   python tools/convert_weights.py --format official-cpnet weight.pth cpnet.pth
+#   python tools/convert_weights.py official-cpnet weight.pth cpnet.pth
 #   python tools/inpaint.py --config configs/cpnet/youtube_vos_256.py --checkpoint cpnet.pth \
 #       --video CLIP.mp4|FRAMES/ --mask MASKS/ --out FRAMES_OUT/
 # Training: clips of 5 frames (the middle one the target, the others its references) at
