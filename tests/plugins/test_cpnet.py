@@ -115,8 +115,8 @@ def test_protocol_two_passes_replacing_inputs_and_blending_by_position():
     holes[..., 1:3, 1:3] = 1
     net = _RecordingNet(t)
     out = complete_clip(net, frames, holes)
-    # first pass from the last frame back: frame 0 has no completed reference yet... frame 5
-    # first; later targets see completed references (fewer hole pixels)
+    # the first pass starts at the last frame; later targets see completed references
+    # (fewer hole pixels among their references)
     first_pass = [c[0] for c in net.calls[:t]]
     assert first_pass[0] > first_pass[-1]
     # the second pass restarts from the input holes but keeps the first pass's features
@@ -189,6 +189,21 @@ def test_pixel_losses_by_hand():
     assert total_variation_loss(pred, hole) == (1 + 1) / 2 + (2 + 2) / 2
     f = torch.tensor([[[[1., 2.]], [[0., 1.]]]])                       # C=2, 1 x 2
     assert torch.equal(gram(f), torch.tensor([[[5., 2.], [2., 1.]]]) / 4)
+
+
+def test_perceptual_and_style_by_hand():
+    """With the identity as the feature network: L1 of the images and of their Gram
+    matrices, summed over the outputs."""
+    from toolbox_plugins.cpnet.losses import perceptual_and_style
+
+    def identity(x):
+        return [x]                          # fed [-1, 1]: 2 * [0, 1] - 1
+    gt = torch.tensor([[[[0.5, 1.0]]]])
+    out = torch.tensor([[[[0.0, 1.0]]]])
+    perceptual, style = perceptual_and_style(identity, [out, gt], gt)
+    assert torch.isclose(perceptual, torch.tensor((1.0 + 0.0) / 2))      # |(-1) - 0| over 2 px
+    # Gram of [0, 1] is 1/2, of [-1, 1] is 2/2: one output differs by 1/2, the other by 0
+    assert torch.isclose(style, torch.tensor(0.5))
 
 
 def test_alignment_loss_by_hand():
