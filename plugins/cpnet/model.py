@@ -92,7 +92,7 @@ class CPNetInpaintor(BaseVideoInpaintor):
     def losses(self, clip: Tensor, holes: Tensor) -> tuple[dict[str, Tensor], Tensor]:
         """The weighted loss terms and the completed target frame for ``clip``
         ``[B, T, 3, H, W]`` in [0, 1] with ``holes`` ``[B, T, 1, H, W]``."""
-        b, t = clip.shape[:2]
+        t = clip.shape[1]
         if t < 2:
             raise ValueError(f'CPNetInpaintor: training needs clips of >= 2 frames (a target '
                              f'and references), got T={t}')
@@ -135,8 +135,7 @@ class CPNetInpaintor(BaseVideoInpaintor):
                                  outside.to(frames))
         target_hole = random_boxes(b, h, w, generator=generator).to(frames)
         ref_in, target_in = ref * (1 - ref_hole), frames * (1 - target_hole)
-        (ref_in_p, ref_hole_p, target_p), pad = pad_to_multiple(
-            [ref_in, ref_hole, target_in], 8)
+        (ref_in_p, ref_hole_p), pad = pad_to_multiple([ref_in, ref_hole], 8)
         aligned, visible, _ = self.net.align(self.net.encode(target_in, target_hole),
                                              self.net.encode(ref_in, ref_hole), ref_in_p,
                                              ref_hole_p)

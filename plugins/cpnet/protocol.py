@@ -42,7 +42,7 @@ def complete_clip(net: CopyPasteNet, frames: Tensor, holes: Tensor, radius: int 
     pass plus ``f / T`` of the second: each end of the clip comes from the pass that
     reached it last, with the most completed references.
     """
-    b, t = frames.shape[:2]
+    t = frames.shape[1]
     frames = frames.transpose(1, 2)            # [B, 3, T, H, W], the official layout
     holes = holes.transpose(1, 2)
     known = frames

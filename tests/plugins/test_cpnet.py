@@ -133,7 +133,7 @@ def test_reference_map_quirk_and_its_fix():
     for fix in (False, True):
         model = MODELS.build(dict(TINY, fix_reference_hole=fix))
         maps = []
-        model.net.copy_encoder.register_forward_hook(lambda m, i, o: maps.append(i[1]))
+        model.net.copy_encoder.register_forward_hook(lambda m, i, o, maps=maps: maps.append(i[1]))
         video, masks = tiny_clip(batch=1, frames=2, size=32)
         with torch.no_grad():
             model.inpaint(video, masks)
