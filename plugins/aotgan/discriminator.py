@@ -5,6 +5,7 @@ are the loss's business (:class:`~.losses.SoftMaskGANLoss`)."""
 from __future__ import annotations
 
 from torch import Tensor, nn
+
 from toolbox import BaseDiscriminator
 from toolbox.nn.spectral_norm import spectral_norm
 from toolbox.registry import DISCRIMINATORS

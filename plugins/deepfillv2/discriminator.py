@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import torch
 from torch import Tensor, nn
+
 from toolbox import BaseDiscriminator
 from toolbox.bases import check_image_and_mask
 from toolbox.nn.spectral_norm import spectral_norm

@@ -57,3 +57,23 @@ def photo_batches(steps: int, batch_size: int, size: int, seed: int = 0,
             masks.append(torch.from_numpy(hole[None].astype(np.uint8)))
         batches.append(dict(gt=torch.stack(gts), mask=torch.stack(masks)))
     return batches
+
+
+class WithThreads:
+    """``trainer`` stepping on ``threads`` torch threads (the float sums then run in
+    another order): a trainer against itself so shows what float non-associativity alone
+    makes of a difference."""
+
+    def __init__(self, trainer, threads: int) -> None:
+        self.trainer, self.threads = trainer, threads
+
+    def step(self, batch: dict) -> dict[str, float]:
+        before = torch.get_num_threads()
+        torch.set_num_threads(self.threads)
+        try:
+            return self.trainer.step(batch)
+        finally:
+            torch.set_num_threads(before)
+
+    def parameters(self) -> dict[str, Tensor]:
+        return self.trainer.parameters()
