@@ -19,7 +19,9 @@ model = dict(
     generator=dict(hole_offset=1.0),
     losses=[
         dict(type='L1Loss', loss_weight=1.0),
-        dict(type='SoftMaskGANLoss', loss_weight=0.01, kernel_size=71, sigma=10.0),
+        # MMagic's discriminator learns 1 for real patches (the authors': 0)
+        dict(type='SoftMaskGANLoss', loss_weight=0.01, kernel_size=71, sigma=10.0,
+             real_label=1.0),
     ],
 )
 optim_wrapper = dict(

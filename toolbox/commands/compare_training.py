@@ -1,10 +1,13 @@
 """Training steps of the toolbox side by side with the reference trainers'.
 
     toolbox compare-training --peer-mmagic MMAGIC [--steps 5] [--size 128] [--batch 2]
-                             [--models deepfillv2] [--self-check] [--threads 1]
+                             [--models deepfillv2 aotgan] [--self-check] [--threads 1]
 
 ``MMAGIC`` is a checkout of https://github.com/open-mmlab/mmagic (the folder holding
-``mmagic/``); nothing of it is copied. For each model, MMagic's own inpaintor and the
+``mmagic/``); nothing of it is copied, but MMagic's perceptual loss asks torchvision for
+VGG19's ImageNet weights (a download): for AOT-GAN, change ``(pretrained=True)`` to
+``(weights=None)`` in its ``mmagic/models/losses/perceptual_loss.py`` (the driver gives
+both sides the same random VGG19 weights anyway). For each model, MMagic's own inpaintor and the
 toolbox's ``_mmagic`` config start from the same weights (MMagic's initial weights through
 the registered converter) and take ``--steps`` training steps on the same batches (real
 photos from scikit-image, free-form masks). The table gives, per loss term, the largest
@@ -21,7 +24,10 @@ import argparse
 import os.path as osp
 import sys
 
-MODELS = ('deepfillv2',)
+MODELS = ('deepfillv2', 'aotgan')
+#: the smallest side each model trains at (DeepFill v2's dilation-16 reflection padding
+#: runs at a quarter of the image)
+MIN_SIZE = {'deepfillv2': 128, 'aotgan': 64}
 
 
 def parser() -> argparse.ArgumentParser:
@@ -33,8 +39,7 @@ def parser() -> argparse.ArgumentParser:
                    help='a checkout of advimman/lama (LaMa step parity: not implemented yet)')
     p.add_argument('--steps', type=int, default=5)
     p.add_argument('--size', type=int, default=128,
-                   help='image side (DeepFill v2 needs >= 128: its dilation-16 reflection '
-                        'padding runs at a quarter of it)')
+                   help='image side, a multiple of 8 (DeepFill v2 needs >= 128, AOT-GAN >= 64)')
     p.add_argument('--batch', type=int, default=2)
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--threads', type=int, default=1)
@@ -54,8 +59,10 @@ def main(argv=None) -> int:
         print('error: --peer-lama: LaMa step parity is not implemented yet (issue 28 '
               'item 2); leave the option out', file=sys.stderr)
         return 2
-    if args.steps < 1 or args.size < 128 or args.size % 8 or args.batch < 1:
-        print('error: --steps and --batch must be >= 1, --size a multiple of 8 >= 128',
+    least = max(MIN_SIZE[m] for m in args.models)
+    if args.steps < 1 or args.size < least or args.size % 8 or args.batch < 1:
+        print(f'error: --steps and --batch must be >= 1, --size a multiple of 8 >= {least} '
+              f'(got --steps {args.steps} --batch {args.batch} --size {args.size})',
               file=sys.stderr)
         return 2
     import torch
@@ -68,7 +75,8 @@ def main(argv=None) -> int:
     print(f'MMagic {commit_of(args.peer_mmagic)} from {args.peer_mmagic}; {args.steps} steps, '
           f'batch {args.batch}, {args.size}x{args.size}, float32 on the CPU, '
           f'{args.threads} thread(s), seed {args.seed}')
-    pairs = {'deepfillv2': ('DeepFill v2', mmagic.deepfillv2_pair)}
+    pairs = {'deepfillv2': ('DeepFill v2', mmagic.deepfillv2_pair),
+             'aotgan': ('AOT-GAN', mmagic.aotgan_pair)}
     reports = []
     for key in args.models:
         title, make = pairs[key]
