@@ -1,4 +1,4 @@
-"""Issue 28 item 5: a training step of stage k of the progressive flagship model is,
+"""A training step of stage k of the progressive flagship model is,
 bit for bit, a plain ``GANInpaintor`` step with the same generator, SA-PatchGAN
 discriminator and losses, fed stage k's input (stage k-1's result upsampled into the
 holes) at stage k's scale. The progressive part thus adds exactly the stage input and the

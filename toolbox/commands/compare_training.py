@@ -56,8 +56,8 @@ def main(argv=None) -> int:
               'checkout of open-mmlab/mmagic)', file=sys.stderr)
         return 2
     if args.peer_lama:
-        print('error: --peer-lama: LaMa step parity is not implemented yet (issue 28 '
-              'item 2); leave the option out', file=sys.stderr)
+        print('error: --peer-lama: LaMa step parity is not implemented yet; leave the '
+              'option out', file=sys.stderr)
         return 2
     least = max(MIN_SIZE[m] for m in args.models)
     if args.steps < 1 or args.size < least or args.size % 8 or args.batch < 1:
@@ -94,5 +94,5 @@ def main(argv=None) -> int:
         outside = [d.name for d in report.params.values() if not d.ok]
         if outside:
             print(f'{report.name}: parameters outside the rule: {", ".join(outside)}')
-    # the rule of issue 28 is on the loss terms; parameters are reported
+    # the rule applies to the loss terms; parameters are reported (docs/training-parity.md)
     return 0 if all(d.ok for r in reports for d in r.terms.values()) else 1

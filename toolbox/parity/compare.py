@@ -7,7 +7,7 @@ A trainer is anything with ``step(batch) -> {term: float}`` (one training step o
 that wraps a foreign trainer renames its terms and parameters to the shared names; the
 comparison itself knows nothing of either side.
 
-The rule (issue 28): a value agrees when its relative difference is at most ``rtol``
+The rule: a value agrees when its relative difference is at most ``rtol``
 (1e-4) **or** its absolute difference at most ``atol`` (1e-6; for terms near zero, such
 as an R1 penalty, whose relative difference says nothing). A parameter tensor's relative
 difference is its largest element difference over its largest reference magnitude: an
