@@ -93,6 +93,12 @@ def main(argv=None) -> int:
     for report in reports:
         outside = [d.name for d in report.params.values() if not d.ok]
         if outside:
-            print(f'{report.name}: parameters outside the rule: {", ".join(outside)}')
+            more = f' and {len(outside) - 4} more' if len(outside) > 4 else ''
+            print(f'{report.name}: {len(outside)} parameter tensors outside the rule: '
+                  f'{", ".join(outside[:4])}{more}')
+        first = report.per_step[0] if report.per_step else {}
+        apart = [k for k, (a, b) in first.items() if a != b]
+        print(f'{report.name}: step 1 terms ' + ('all equal' if not apart else
+                                                 'apart: ' + ', '.join(apart)))
     # the rule applies to the loss terms; parameters are reported (docs/training-parity.md)
     return 0 if all(d.ok for r in reports for d in r.terms.values()) else 1
