@@ -5,9 +5,10 @@
 torch's parametrisation (``torch.nn.utils.parametrizations.spectral_norm``) updates ``u``
 from the stored ``v`` first and ``v`` from the new ``u`` second, so its ``sigma`` is half an
 iteration ahead of the paper's. While the vectors are far from converged (a fresh
-discriminator) that changes the logits: DeepFill v2's discriminator gave a generator GAN
-term 10x apart from MMagic's on the first training step (docs/training-parity.md). The
-authors' code (and MMagic, through ``torch.nn.utils.spectral_norm``) follow the paper.
+discriminator) that changes the logits: with torch's order, DeepFill v2's generator GAN
+term was 3% apart from MMagic's on the first training step and 7% by the fourth
+(docs/training-parity.md). The authors' code (and MMagic, through
+``torch.nn.utils.spectral_norm``) follow the paper.
 
 This module keeps torch's parametrisation (its state-dict keys ``parametrizations.weight.
 original`` and ``.0._u`` / ``.0._v``, its 15 initial iterations, eval mode without
