@@ -4,10 +4,7 @@
                              [--models deepfillv2 aotgan] [--self-check] [--threads 1]
 
 ``MMAGIC`` is a checkout of https://github.com/open-mmlab/mmagic (the folder holding
-``mmagic/``); nothing of it is copied, but MMagic's perceptual loss asks torchvision for
-VGG19's ImageNet weights (a download): for AOT-GAN, change ``(pretrained=True)`` to
-``(weights=None)`` in its ``mmagic/models/losses/perceptual_loss.py`` (the driver gives
-both sides the same random VGG19 weights anyway). For each model, MMagic's own inpaintor and the
+``mmagic/``), used as it is, offline; nothing of it is copied. For each model, MMagic's own inpaintor and the
 toolbox's ``_mmagic`` config start from the same weights (MMagic's initial weights through
 the registered converter) and take ``--steps`` training steps on the same batches (real
 photos from scikit-image, free-form masks). The table gives, per loss term, the largest

@@ -10,6 +10,7 @@ see the same RGB tensors), so both start equal.
 """
 from __future__ import annotations
 
+import contextlib
 import os.path as osp
 import sys
 from collections.abc import Callable, Mapping
@@ -135,7 +136,7 @@ def mmagic_aotgan_inpaintor(checkout: str):
     """MMagic's ``AOTInpaintor`` as ``aot-gan_smpgan_4xb4_places-512x512.py`` builds it
     (SM-PatchGAN 0.01, L1 1, perceptual 0.1 and style 250 on the raw output with VGG19,
     Adam lr 1e-4 betas (0.0, 0.9)), with its optimisers and ``DataSample``. Its VGG19
-    copies have random weights (MMagic's loss would download torchvision's file)."""
+    copies have random weights (:func:`_vgg19_without_download`)."""
     from mmengine.optim import OptimWrapper, OptimWrapperDict
 
     from toolbox.benchmarks import peers
@@ -155,13 +156,30 @@ def mmagic_aotgan_inpaintor(checkout: str):
     models = sys.modules['mmagic.registry'].MODELS
     # mmcv's build_conv_layer finds MMagic's 'Deconv' (built by AOTEncoderDecoder's parent
     # class and then replaced) only under MMagic's scope
-    with DefaultScope.overwrite_default_scope('mmagic'):
+    with DefaultScope.overwrite_default_scope('mmagic'), _vgg19_without_download():
         model = _build_aot(models)
     adam = dict(lr=1e-4, betas=(0.0, 0.9))
     optim = OptimWrapperDict(
         generator=OptimWrapper(torch.optim.Adam(model.generator.parameters(), **adam)),
         disc=OptimWrapper(torch.optim.Adam(model.disc.parameters(), **adam)))
     return model, optim, sys.modules['mmagic.structures'].DataSample
+
+
+@contextlib.contextmanager
+def _vgg19_without_download():
+    """MMagic's ``PerceptualVGG`` asks torchvision for VGG19 with ``pretrained=True`` (a
+    download); while it is built, torchvision's ``vgg19`` builds random weights instead
+    (the driver replaces them with weights shared by both sides)."""
+    from torchvision.models import vgg
+    original = vgg.vgg19
+
+    def random_vgg19(*args, pretrained=None, weights=None, **kwargs):
+        return original(weights=None, **kwargs)
+    vgg.vgg19 = random_vgg19
+    try:
+        yield
+    finally:
+        vgg.vgg19 = original
 
 
 def _build_aot(models):
