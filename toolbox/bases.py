@@ -155,7 +155,16 @@ class BaseAdversarialLoss(BaseLoss):
     the real logits in the generator's term, the mask) overrides the terms, so the
     inpaintor needs no knowledge of it. ``loss_weight`` applies to the generator's term
     only.
+
+    :attr:`fake_first` makes the default :meth:`discriminator_terms` judge the fake batch
+    before the real one. The order matters only for a discriminator whose forward pass
+    changes it in training mode: spectral normalisation's power iteration runs once per
+    forward, so the second batch is judged with the updated estimate (MMagic's trainers
+    judge the fake batch first).
     """
+
+    #: judge the fake batch before the real one in :meth:`discriminator_terms`
+    fake_first: bool = False
 
     def generator_loss(self, fake_logits: Tensor) -> Tensor:
         raise NotImplementedError
@@ -168,7 +177,11 @@ class BaseAdversarialLoss(BaseLoss):
                                                                 dict[str, Tensor]]:
         """``({'loss_d': ..., other terms}, {'d_real': ..., 'd_fake': ...})``; ``fake``
         arrives detached from the generator."""
-        real_logits, fake_logits = judge(real), judge(fake)
+        if self.fake_first:
+            fake_logits = judge(fake)
+            real_logits = judge(real)
+        else:
+            real_logits, fake_logits = judge(real), judge(fake)
         return ({'loss_d': self.discriminator_loss(real_logits, fake_logits)},
                 _logit_log(real_logits, fake_logits))
 

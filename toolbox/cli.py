@@ -122,6 +122,7 @@ COMMANDS = {
     'browse-masks': ('browse_masks', 'draw samples and hole-ratio histograms of mask generators'),
     'crash-test': ('crash_test', 'kill training at random moments and check that it resumes'),
     'compare-lama-masks': ('compare_lama_masks', "compare our mask presets with LaMa's"),
+    'compare-training': ('compare_training', "training steps side by side with MMagic's trainers"),
     'video-baselines': ('video_baselines', 'flow propagation against per-frame Telea on a real clip'),
     'stress-distributed': ('stress_distributed',
                            'run the 2-process training job many times under CPU load, count exit codes'),

@@ -5,9 +5,9 @@ are the loss's business (:class:`~.losses.SoftMaskGANLoss`)."""
 from __future__ import annotations
 
 from torch import Tensor, nn
-from torch.nn.utils.parametrizations import spectral_norm
 
 from toolbox import BaseDiscriminator
+from toolbox.nn.spectral_norm import spectral_norm
 from toolbox.registry import DISCRIMINATORS
 
 from .generator import normal_init

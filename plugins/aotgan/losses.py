@@ -49,13 +49,17 @@ class SoftMaskGANLoss(BaseAdversarialLoss):
         kernel_size, sigma: the Gaussian blur of the label (the authors: 71, 10).
         hole_only: the generator's term over the hole only (paper) instead of everywhere
             (the authors' code).
+        real_label: the discriminator's target for real patches: 0 (the authors' code);
+            MMagic's ``GANLoss(gan_type='smgan')`` trains with 1 (its default real label),
+            set in ``configs/aotgan/places_512_mmagic.py``.
     """
 
     tiny_cfg = dict(kernel_size=7, sigma=2.0)
 
     def __init__(self, loss_weight: float = 1.0, kernel_size: int = 71, sigma: float = 10.0,
-                 hole_only: bool = False) -> None:
+                 hole_only: bool = False, real_label: float = 0.0) -> None:
         super().__init__(loss_weight)
+        self.real_label = float(real_label)
         if int(kernel_size) % 2 == 0 or int(kernel_size) < 1:
             raise ValueError(f'SoftMaskGANLoss: kernel_size must be odd, got {kernel_size}')
         self.kernel_size = int(kernel_size)
@@ -77,7 +81,7 @@ class SoftMaskGANLoss(BaseAdversarialLoss):
         real_logits = self._to_mask_size(judge(real), mask)
         fake_logits = self._to_mask_size(judge(fake), mask)
         loss = (F.mse_loss(fake_logits, self.label(mask).expand_as(fake_logits))
-                + real_logits.pow(2).mean())
+                + (real_logits - self.real_label).pow(2).mean())
         return {'loss_d': loss}, {'d_real': real_logits.detach().mean(),
                                   'd_fake': fake_logits.detach().mean()}
 

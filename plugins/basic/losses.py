@@ -16,7 +16,14 @@ from toolbox.registry import LOSSES
 class _PixelWeightedLoss(BaseReconstructionLoss):
     """``mean(error(pred - target) * (h * M + v * (1 - M)))``: pixels weighted
     ``hole_weight`` inside the hole and ``valid_weight`` outside, the mean over all pixels
-    and channels. Subclasses give :meth:`error`."""
+    and channels. Subclasses give :meth:`error`.
+
+    ``normalize='region'`` divides each region's sum by that region's size instead:
+    ``h * sum(e * M) / (C sum M) + v * sum(e * (1 - M)) / (C sum (1 - M))`` (MMagic's
+    ``L1Loss`` with the mask as weight, as its DeepFill v1/v2 configs train; the papers'
+    code takes the plain mean). A hole of a tenth of the image then weighs as much as the
+    rest of it.
+    """
 
     tiny_cfg = dict(hole_weight=2.0, valid_weight=0.5)
 
@@ -24,15 +31,29 @@ class _PixelWeightedLoss(BaseReconstructionLoss):
                  loss_weight: float = 1.0,
                  outputs: Sequence[str] = ('output',),
                  hole_weight: float = 1.0,
-                 valid_weight: float = 1.0) -> None:
+                 valid_weight: float = 1.0,
+                 normalize: str = 'image') -> None:
         super().__init__(loss_weight, outputs)
+        if normalize not in ('image', 'region'):
+            raise ValueError(f"{type(self).__name__}: normalize must be 'image' or 'region', "
+                             f'got {normalize!r}')
         self.hole_weight = float(hole_weight)
         self.valid_weight = float(valid_weight)
+        self.normalize = normalize
 
     def error(self, diff: Tensor) -> Tensor:
         raise NotImplementedError
 
     def forward(self, pred: Tensor, target: Tensor, mask: Tensor) -> Tensor:
+        if self.normalize == 'region':
+            error = self.error(pred - target)                 # [B, C, H, W]
+            total = error.new_zeros(())
+            for weight, region in ((self.hole_weight, mask), (self.valid_weight, 1.0 - mask)):
+                if weight:
+                    # MMagic's eps: an empty region gives 0, not NaN
+                    size = region.expand_as(error).sum() + 1e-12
+                    total = total + weight * ((error * region).sum() / size)
+            return total
         weight = self.hole_weight * mask + self.valid_weight * (1.0 - mask)   # [B, 1, H, W]
         return (self.error(pred - target) * weight).mean()
 
@@ -61,7 +82,14 @@ class MSELoss(_PixelWeightedLoss):
 
 @LOSSES.register_module()
 class HingeGANLoss(BaseAdversarialLoss):
-    """Hinge objective: D minimises ``relu(1 - D(real)) + relu(1 + D(fake))``, G ``-D(fake)``."""
+    """Hinge objective: D minimises ``relu(1 - D(real)) + relu(1 + D(fake))``, G ``-D(fake)``.
+
+    ``fake_first=True`` judges the fake batch first (MMagic's order; see
+    :attr:`~toolbox.bases.BaseAdversarialLoss.fake_first`)."""
+
+    def __init__(self, loss_weight: float = 1.0, fake_first: bool = False) -> None:
+        super().__init__(loss_weight)
+        self.fake_first = bool(fake_first)
 
     def generator_loss(self, fake_logits: Tensor) -> Tensor:
         return -fake_logits.mean()

@@ -7,18 +7,19 @@ map ``[B, 4c, H/64, W/64]`` is a GAN logit, trained with the hinge loss (``Hinge
 of the basic plugin).
 
 What differs from the paper: symmetric zero padding 2 (TensorFlow's ``'SAME'`` pads 1/2 at
-stride 2; same output size); spectral normalisation is torch's parametrisation (one power
-iteration per training forward), as in the paper's "fast approximation". As in the
-authors' code, the last layer has the leaky ReLU too.
+stride 2; same output size). Spectral normalisation does one power iteration per training
+forward, in the order of Miyato et al.'s Algorithm 1 (:mod:`toolbox.nn.spectral_norm`; torch's
+parametrisation runs it half an iteration ahead). As in the authors' code, the last layer
+has the leaky ReLU too.
 """
 from __future__ import annotations
 
 import torch
 from torch import Tensor, nn
-from torch.nn.utils.parametrizations import spectral_norm
 
 from toolbox import BaseDiscriminator
 from toolbox.bases import check_image_and_mask
+from toolbox.nn.spectral_norm import spectral_norm
 from toolbox.registry import DISCRIMINATORS
 
 __all__ = ['SNPatchGANDiscriminator']

@@ -1,0 +1,24 @@
+"""``toolbox compare-training`` refuses what it cannot do with one line and exit status 2,
+before importing anything heavy."""
+from __future__ import annotations
+
+from toolbox.cli import main
+
+
+def test_a_folder_that_is_not_an_mmagic_checkout_is_refused(tmp_path, capsys):
+    assert main(['compare-training', '--peer-mmagic', str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith('error: --peer-mmagic') and 'no mmagic/ folder' in err
+    assert '\n' not in err
+
+
+def test_lama_and_too_small_sizes_are_refused_with_the_reason(tmp_path, capsys):
+    (tmp_path / 'mmagic').mkdir()
+    assert main(['compare-training', '--peer-mmagic', str(tmp_path),
+                 '--peer-lama', str(tmp_path)]) == 2
+    assert 'not implemented yet' in capsys.readouterr().err
+    assert main(['compare-training', '--peer-mmagic', str(tmp_path), '--size', '64']) == 2
+    assert '>= 128' in capsys.readouterr().err          # DeepFill v2's smallest size
+    assert main(['compare-training', '--peer-mmagic', str(tmp_path), '--models', 'aotgan',
+                 '--size', '32']) == 2
+    assert '>= 64' in capsys.readouterr().err

@@ -1,0 +1,79 @@
+"""Trainers on both sides, wrapped for :func:`toolbox.parity.compare_trainers`: the
+toolbox's own ``train_step`` (:class:`ToolboxTrainer`) and the shared batches they step
+on (:func:`photo_batches`)."""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import numpy as np
+import torch
+from torch import Tensor
+
+
+class ToolboxTrainer:
+    """A toolbox inpaintor's ``train_step`` with its optimiser wrappers. ``terms`` renames
+    (and may combine) the logged values into the shared term names."""
+
+    def __init__(self, model, optim_wrapper,
+                 terms: Callable[[Mapping[str, float]], dict[str, float]]) -> None:
+        self.model, self.optim, self.terms = model.train(), optim_wrapper, terms
+
+    def step(self, batch: dict) -> dict[str, float]:
+        # packed samples as PackInputs gives them: uint8 gt [3, H, W] and mask [1, H, W]
+        data = {'inputs': {'gt': list(batch['gt']), 'mask': list(batch['mask'])},
+                'data_samples': None}
+        return self.terms(self.model.train_step(data, self.optim))
+
+    def parameters(self) -> dict[str, Tensor]:
+        return {k: v for k, v in self.model.state_dict().items() if v.is_floating_point()}
+
+
+def photo_batches(steps: int, batch_size: int, size: int, seed: int = 0,
+                  mask: dict | None = None) -> list[dict[str, Tensor]]:
+    """``steps`` batches of real photos (scikit-image's bundled ones, random crops) with
+    free-form masks: ``{'gt': uint8 [B, 3, S, S], 'mask': uint8 [B, 1, S, S]}`` (1 = hole),
+    the same for every seed on every machine."""
+    from skimage import data as photos
+    from skimage.transform import resize
+
+    from toolbox.registry import MASK_GENERATORS
+    rng = np.random.default_rng(seed)
+    names = ('astronaut', 'chelsea', 'coffee', 'rocket', 'cat', 'immunohistochemistry')
+    pool = []
+    for name in names:
+        image = getattr(photos, name)()
+        side = min(image.shape[:2])
+        pool.append((resize(image[:side, :side], (2 * size, 2 * size), anti_aliasing=True)
+                     * 255).round().astype(np.uint8))
+    make_mask = MASK_GENERATORS.build(mask or dict(type='FreeFormBrush'))
+    batches = []
+    for _ in range(steps):
+        gts, masks = [], []
+        for _ in range(batch_size):
+            image = pool[rng.integers(len(pool))]
+            y, x = rng.integers(0, size + 1, size=2)
+            gts.append(torch.from_numpy(image[y:y + size, x:x + size].transpose(2, 0, 1).copy()))
+            hole = make_mask(shape=(size, size), rng=rng)
+            masks.append(torch.from_numpy(hole[None].astype(np.uint8)))
+        batches.append(dict(gt=torch.stack(gts), mask=torch.stack(masks)))
+    return batches
+
+
+class WithThreads:
+    """``trainer`` stepping on ``threads`` torch threads (the float sums then run in
+    another order): a trainer against itself so shows what float non-associativity alone
+    makes of a difference."""
+
+    def __init__(self, trainer, threads: int) -> None:
+        self.trainer, self.threads = trainer, threads
+
+    def step(self, batch: dict) -> dict[str, float]:
+        before = torch.get_num_threads()
+        torch.set_num_threads(self.threads)
+        try:
+            return self.trainer.step(batch)
+        finally:
+            torch.set_num_threads(before)
+
+    def parameters(self) -> dict[str, Tensor]:
+        return self.trainer.parameters()
