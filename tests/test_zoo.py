@@ -284,3 +284,28 @@ def test_names_say_what_they_are_and_suggest_both_kinds(zoo, mmagic_bytes):
         resolve_model_name('fixture-deepfilv2')
     with pytest.raises(UnknownNameError, match="did you mean 'deepfillv2/places_256'"):
         resolve_model_name('deepfillv2_places_256')
+
+
+# -- toolbox serve ---------------------------------------------------------------------------------
+
+def test_serve_offers_cached_zoo_models_and_marks_the_others_downloadable(zoo, mmagic_bytes):
+    from toolbox.serve.catalog import Catalog, ModelUnavailable
+    entry = mmagic_entry(mmagic_bytes)
+    zoo.add(entry)
+    serve(zoo, entry, mmagic_bytes)
+    catalog = Catalog()
+    status = {m['name']: m for m in catalog.as_json()}
+    assert status['fixture-deepfillv2']['status'] == 'downloadable'
+    assert status['big-lama']['status'] == 'downloadable'
+    with pytest.raises(ModelUnavailable, match='toolbox download fixture-deepfillv2'):
+        catalog.get('fixture-deepfillv2')
+    # --model NAME --download: fetched at start, offered first, loads
+    catalog = Catalog(models=('fixture-deepfillv2',), download=True)
+    assert catalog.names()[0] == 'fixture-deepfillv2'
+    status = {m['name']: m['status'] for m in catalog.as_json()}
+    assert status['fixture-deepfillv2'] == 'available' and status['big-lama'] == 'downloadable'
+    assert catalog.entries['fixture-deepfillv2'].checkpoint == converted_path(entry)
+    assert catalog.get('fixture-deepfillv2') is not None
+    # without --download, a zoo name whose weights are missing stops the start in one line
+    with pytest.raises(DownloadNotAllowed, match='toolbox download big-lama'):
+        Catalog(models=('big-lama',))
