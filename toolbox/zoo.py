@@ -302,7 +302,8 @@ def ensure_weights(name: str, *, allow_download: bool | None = None, say=None) -
     if not osp.isfile(src):
         if not download_allowed(allow_download):
             raise DownloadNotAllowed(
-                f'{name}: weights not downloaded; run `toolbox download {name}` (or pass '
+                f'the weights of model-zoo model {name} are not downloaded; run '
+                f'`toolbox download {name}` (or pass '
                 f'--download, or set {ENV_DOWNLOAD}=1), or {_by_hand(entry)}')
     src = download(name, say=say)
     digest = sha256_of(src)

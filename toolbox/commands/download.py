@@ -49,7 +49,7 @@ def main(argv=None) -> int:
                                   say=lambda text: print(text, flush=True))
             print(f'{name}: {"already cached" if present else "ready"}: {path}')
             assert path == converted_path(entries[name])
-        code = max(code, run_reporting_errors(fetch, f'toolbox download {name}'))
+        code = max(code, run_reporting_errors(fetch, 'toolbox download'))
     return code
 
 
