@@ -127,6 +127,7 @@ def cmd_serve(args) -> int:
 #: ``toolbox COMMAND``: the module ``toolbox.commands.<module>`` and a line of help.
 COMMANDS = {
     'train': ('train', 'train a model from a config'),
+    'dist-train': ('dist_train', 'train on several processes with torchrun (tools/dist_train.sh)'),
     'test': ('test', "evaluate a checkpoint on the config's test set"),
     'inpaint': ('inpaint', 'inpaint photos with a config + checkpoint or an ONNX graph'),
     'evaluate': ('evaluate', 'per-mask-type metrics of a checkpoint on frozen mask sets'),
