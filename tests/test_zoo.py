@@ -75,7 +75,8 @@ def zoo(tmp_path, monkeypatch):
     server.add = add
     yield server
     for plugin in plugins:
-        plugin_manager().unregister(plugin)
+        if plugin_manager().is_registered(plugin):
+            plugin_manager().unregister(plugin)
     server.close()
 
 
@@ -117,6 +118,10 @@ def test_every_release_is_declared_once_with_a_shipped_config_and_a_converter():
 def test_a_zoo_name_with_a_slash_or_declared_twice_is_refused(zoo, mmagic_bytes):
     zoo.add(dict(mmagic_entry(mmagic_bytes), name='bad/name'))
     with pytest.raises(ValueError, match="zoo name 'bad/name' contains"):
+        zoo_entries()
+    plugin_manager().unregister(name='zoo-fixture-0')
+    zoo.add(dict(mmagic_entry(mmagic_bytes), name='big-lama', plugin='other'))
+    with pytest.raises(ValueError, match="zoo name 'big-lama' is also declared by plugin"):
         zoo_entries()
 
 
