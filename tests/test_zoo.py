@@ -280,7 +280,8 @@ def test_lama_without_a_published_hash_is_trusted_on_first_use(zoo, tmp_path):
 # -- one namespace --------------------------------------------------------------------------------
 
 def test_names_say_what_they_are_and_suggest_both_kinds(zoo, mmagic_bytes):
-    from toolbox.config_names import UnknownNameError, resolve_model_name
+    from toolbox.config_names import UnknownNameError
+    from toolbox.zoo import resolve_model_name
     zoo.add(mmagic_entry(mmagic_bytes))
     assert resolve_model_name('classical/telea').kind == 'config'
     assert resolve_model_name('configs/classical/telea.py').kind in ('file', 'config')

@@ -6,7 +6,8 @@ path under ``configs/`` without ``.py``: ``deepfillv2/places_256``, ``classical/
 ``sa_patchgan_5s``. Config folders that third-party plugins ship (the
 ``toolbox_config_dirs`` hook) add their files the same way, relative to their folder.
 
-What a user types is one of three things, tried in this order (:func:`resolve_model_name`):
+What a user types is one of three things, tried in this order
+(:func:`toolbox.zoo.resolve_model_name`; :func:`resolve_config` for the first two):
 
 1. an existing file (``configs/classical/telea.py``, ``~/my_config.py``): that file;
 2. a shipped config's name, with or without ``configs/`` in front and ``.py`` behind;
@@ -32,7 +33,7 @@ import importlib.util
 import os.path as osp
 from typing import NamedTuple
 
-__all__ = ['config_root', 'shipped_configs', 'resolve_config', 'resolve_model_name',
+__all__ = ['config_root', 'shipped_configs', 'resolve_config',
            'UnknownNameError', 'Resolved', 'shipped_bases', 'flat_name']
 
 
@@ -118,15 +119,11 @@ def _suggest(text: str, configs: dict, zoo: dict) -> str:
     return f'; did you mean {" or ".join(repr(c) for c in close[:3])}?' if close else ''
 
 
-def resolve_config(text: str) -> Resolved:
-    """A config file or a shipped config's name (not a zoo name); see the module."""
-    return resolve_model_name(text, zoo=False)
+def resolve_config(text: str, other_names: dict | None = None) -> Resolved:
+    """A config file or a shipped config's name; see the module.
 
-
-def resolve_model_name(text: str, *, zoo: bool = True) -> Resolved:
-    """What ``text`` names: a file, a shipped config or (with ``zoo``) a model-zoo entry.
-
-    Raises :class:`UnknownNameError` with a did-you-mean over every name."""
+    Raises :class:`UnknownNameError` with a did-you-mean over the config names and
+    ``other_names`` (the model zoo's, from :func:`toolbox.zoo.resolve_model_name`)."""
     text = osp.expanduser(str(text))
     if osp.isfile(text):
         return Resolved('file', osp.abspath(text), None)
@@ -134,18 +131,12 @@ def resolve_model_name(text: str, *, zoo: bool = True) -> Resolved:
     name = _as_config_name(text)
     if name in configs:
         return Resolved('config', configs[name], name)
-    entries = {}
-    if zoo:
-        from toolbox.zoo import zoo_entries
-        entries = zoo_entries()
-        if text in entries:
-            return Resolved('zoo', configs.get(entries[text]['config'], entries[text]['config']),
-                            text)
     if text.endswith('.py') or osp.isabs(text):
         what = 'config file'
     else:
-        what = 'config or model-zoo name' if zoo else 'config name'
-    raise UnknownNameError(f'{what} {text} does not exist{_suggest(text, configs, entries)} '
+        what = 'config or model-zoo name' if other_names is not None else 'config name'
+    raise UnknownNameError(f'{what} {text} does not exist'
+                           f'{_suggest(text, configs, other_names or {})} '
                            '(`toolbox configs` lists the shipped configs and zoo models)')
 
 

@@ -39,7 +39,8 @@ import zipfile
 
 __all__ = ['zoo_entries', 'ensure_weights', 'download', 'toolbox_home', 'weights_present',
            'ZooError', 'DownloadNotAllowed', 'HashMismatch', 'ENV_HOME', 'ENV_DOWNLOAD',
-           'ENV_MIRROR', 'source_path', 'converted_path', 'download_allowed']
+           'ENV_MIRROR', 'source_path', 'converted_path', 'download_allowed', 'resolve_model',
+           'resolve_model_name']
 
 ENV_HOME = 'TOOLBOX_HOME'
 #: set to 1 to allow downloads at first use by name (as ``--download`` does)
@@ -334,8 +335,19 @@ def resolve_model(text: str, checkpoint: str | None = None, *,
     """``(config path, checkpoint, Resolved)`` for a name a user typed: a config file, a
     shipped config's name (``checkpoint`` as given) or a zoo name (its config, and its
     converted checkpoint unless ``checkpoint`` is given; see :func:`ensure_weights`)."""
-    from toolbox.config_names import resolve_model_name
     resolved = resolve_model_name(text)
     if resolved.kind == 'zoo' and checkpoint is None:
         checkpoint = ensure_weights(resolved.name, allow_download=allow_download)
     return resolved.path, checkpoint, resolved
+
+
+def resolve_model_name(text: str):
+    """What ``text`` names (:class:`toolbox.config_names.Resolved`): a config file, a shipped
+    config's name or a model-zoo name, in this order (the names never overlap: config names
+    have a ``/``). An unknown name suggests the closest of both kinds."""
+    from toolbox.config_names import Resolved, resolve_config, shipped_configs
+    entries = zoo_entries()
+    if text in entries and not osp.isfile(text):
+        config = entries[text]['config']
+        return Resolved('zoo', shipped_configs().get(config, config), text)
+    return resolve_config(text, other_names=entries)

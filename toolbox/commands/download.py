@@ -24,7 +24,8 @@ def main(argv=None) -> int:
     p.add_argument('--list', action='store_true', help='list the model-zoo entries')
     args = p.parse_args(argv)
     from toolbox.apis.errors import run_reporting_errors
-    from toolbox.zoo import converted_path, ensure_weights, weights_present, zoo_entries
+    from toolbox.zoo import (converted_path, ensure_weights, resolve_model_name,
+                             weights_present, zoo_entries)
     entries = zoo_entries()
     if args.list or not args.names:
         for name, entry in entries.items():
@@ -35,7 +36,7 @@ def main(argv=None) -> int:
     for name in args.names:
         def fetch(name=name):
             if name not in entries:
-                from toolbox.config_names import UnknownNameError, resolve_model_name
+                from toolbox.config_names import UnknownNameError
                 try:
                     what = resolve_model_name(name)
                 except UnknownNameError as exc:
