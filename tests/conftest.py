@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import os
+import tempfile
 
 import pytest
 
 os.environ.setdefault('HF_HUB_OFFLINE', '1')   # timm fails in ~1 s instead of retrying ~50 s
+# the model zoo's cache: empty and private to this run, never the user's
+os.environ['TOOLBOX_HOME'] = tempfile.mkdtemp(prefix='toolbox-home-')
 
 
 @pytest.fixture(scope='session')

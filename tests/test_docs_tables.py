@@ -57,3 +57,18 @@ def test_every_built_in_plugin_describes_its_methods():
             described.add(method['name'])
     assert {'DeepFill v2', 'LaMa', 'SA-PatchGAN (progressive)', 'RePaint'} <= described
     assert [m['name'] for m in docs_tables.builtin_methods()] == sorted(described, key=str.lower)
+
+
+def test_the_model_zoo_table_is_current_and_generated_from_the_entries(tmp_path):
+    text = open(docs_tables.ZOO_PAGE, encoding='utf-8').read()
+    shown = text.split(docs_tables.ZOO_BEGIN)[1].split(docs_tables.ZOO_END)[0].strip()
+    assert shown == docs_tables.zoo_table().strip(), \
+        'docs/model-zoo.md is not current: run python -m toolbox.docs_tables'
+    from toolbox.zoo import zoo_entries
+    for name, entry in zoo_entries().items():      # one row each, with its one command
+        assert f'toolbox download {name}' in shown and entry['config'] in shown
+    page = tmp_path / 'model-zoo.md'
+    page.write_text(text.replace('sha256 `10d15793…`', 'sha256 `00000000…`'))
+    assert docs_tables.main(['--check', '--zoo-path', str(page)]) == 1
+    assert docs_tables.main(['--zoo-path', str(page)]) == 0
+    assert page.read_text() == text

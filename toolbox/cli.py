@@ -68,6 +68,21 @@ def cmd_info(args) -> int:
     return 0
 
 
+def cmd_configs(args) -> int:
+    """Every name a model can be given by: shipped configs and model-zoo entries."""
+    from toolbox.config_names import shipped_configs
+    from toolbox.zoo import weights_present, zoo_entries
+    print('NAME  KIND  WHAT')
+    if args.kind in (None, 'configs'):
+        for name, path in shipped_configs().items():
+            print(f'{name}  config  {path}')
+    if args.kind in (None, 'zoo'):
+        for name, entry in zoo_entries().items():
+            state = 'cached' if weights_present(name) else 'downloadable'
+            print(f'{name}  zoo  {entry["title"]}; config {entry["config"]}; weights {state}')
+    return 0
+
+
 def cmd_serve(args) -> int:
     try:
         import fastapi  # noqa: F401
@@ -94,7 +109,8 @@ def cmd_serve(args) -> int:
     given = dict(models_dir=args.models, device=args.device, hd_strategy=args.hd_strategy,
                  crop_trigger=args.crop_trigger, crop_margin=args.crop_margin,
                  max_pixels=args.max_pixels, plain_configs=args.plain_configs or None,
-                 max_queue=args.max_queue,
+                 max_queue=args.max_queue, models=tuple(args.model) or None,
+                 download=args.download or None,
                  max_upload_bytes=None if args.max_upload_mb is None
                  else int(args.max_upload_mb * 2 ** 20))
     settings = Settings(**{k: v for k, v in given.items() if v is not None})
@@ -111,11 +127,13 @@ def cmd_serve(args) -> int:
 #: ``toolbox COMMAND``: the module ``toolbox.commands.<module>`` and a line of help.
 COMMANDS = {
     'train': ('train', 'train a model from a config'),
+    'dist-train': ('dist_train', 'train on several processes with torchrun (tools/dist_train.sh)'),
     'test': ('test', "evaluate a checkpoint on the config's test set"),
     'inpaint': ('inpaint', 'inpaint photos with a config + checkpoint or an ONNX graph'),
     'evaluate': ('evaluate', 'per-mask-type metrics of a checkpoint on frozen mask sets'),
     'export': ('export', 'export a model to ONNX (needs the [onnx] extra)'),
     'convert': ('convert', "convert another project's weights into a toolbox checkpoint"),
+    'download': ('download', 'download, verify and convert a model-zoo model by name'),
     'benchmark': ('benchmark', 'figures: speed, FLOPs, memory; `benchmark versus CONFIG ...`'),
     'reproduce': ('reproduce', "reproduce a paper's table on real photos against OpenCV"),
     'make-mask-set': ('make_mask_set', 'write a frozen, seeded set of mask PNGs'),
@@ -148,6 +166,10 @@ def main(argv=None) -> int:
     p = sub.add_parser('list', help='list registered components with their kind and plugin')
     p.add_argument('kind', nargs='?', help='only this kind, e.g. generators, mask_generators')
     p.set_defaults(func=cmd_list)
+    p = sub.add_parser('configs', help='list the shipped configs and the model-zoo models by '
+                                       'name (what --model, init_inpaintor ... accept)')
+    p.add_argument('kind', nargs='?', choices=('configs', 'zoo'))
+    p.set_defaults(func=cmd_configs)
     p = sub.add_parser('info', help="show a component's constructor signature and docstring")
     p.add_argument('name')
     p.set_defaults(func=cmd_info)
@@ -162,6 +184,14 @@ def main(argv=None) -> int:
     p.add_argument('--models', metavar='DIR', help='folder of NAME.py configs with NAME.pth '
                                                    'checkpoints (configs are Python: see '
                                                    '--plain-configs)')
+    p.add_argument('--model', action='append', default=[], metavar='NAME',
+                   help='offer this model first (the default): a model-zoo name (big-lama), '
+                        'a shipped config\'s name or a config file of a training-free model; '
+                        'repeatable. Zoo models whose weights are cached are offered anyway, '
+                        'the others are listed as downloadable')
+    p.add_argument('--download', action='store_true',
+                   help='download the weights of --model zoo names that are not cached '
+                        '(also: TOOLBOX_DOWNLOAD=1)')
     p.add_argument('--plain-configs', action='store_true',
                    help='accept only --models configs that inherit a shipped config and set '
                         'plain values (they are never run); without it, the Python in each '

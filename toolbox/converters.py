@@ -40,6 +40,9 @@ class BaseWeightConverter:
     source: str = ''
     #: the config the converted weights belong to, relative to the repository's ``configs/``
     config: str = ''
+    #: raised when the conversion changes, so that checkpoints the model zoo cached with an
+    #: older one are converted again (recorded in their provenance)
+    version: int = 1
 
     def matches(self, state: dict[str, Tensor]) -> bool:
         """Whether ``state`` (the source's flat state dict) is of this format."""

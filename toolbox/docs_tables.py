@@ -9,6 +9,10 @@ metadata, regenerate it with::
     python -m toolbox.docs_tables --check    # exit status 1 when it is not current
 
 ``tests/test_docs_tables.py`` fails when the table in the file is not current.
+
+``docs/model-zoo.md`` holds the model-zoo table between ``<!-- zoo:begin -->`` and
+``<!-- zoo:end -->``, made from the built-in plugins' ``toolbox_model_zoo`` entries
+(:func:`toolbox.zoo.zoo_entries`); the same command rewrites (or checks) it.
 """
 from __future__ import annotations
 
@@ -20,12 +24,16 @@ from toolbox.hookspecs import MethodInfo
 from toolbox.plugins import loaded_plugins, methods
 
 __all__ = ['BEGIN', 'END', 'METHODS_PAGE', 'builtin_methods', 'method_table',
-           'with_table', 'update', 'main']
+           'with_table', 'update', 'main', 'ZOO_BEGIN', 'ZOO_END', 'ZOO_PAGE', 'zoo_table',
+           'update_zoo']
 
 BEGIN = '<!-- methods:begin -->'
 END = '<!-- methods:end -->'
+ZOO_BEGIN = '<!-- zoo:begin -->'
+ZOO_END = '<!-- zoo:end -->'
 #: The page in a checkout (an installed wheel has no docs/).
 METHODS_PAGE = Path(__file__).resolve().parents[1] / 'docs' / 'methods.md'
+ZOO_PAGE = Path(__file__).resolve().parents[1] / 'docs' / 'model-zoo.md'
 #: The distribution whose plugins are the built-in ones.
 DISTRIBUTION = 'inpainting-toolbox'
 
@@ -66,13 +74,49 @@ def method_table(rows: list[MethodInfo] | None = None, link_base: str | None = N
     return '\n'.join(lines) + '\n'
 
 
-def with_table(text: str, table: str) -> str:
+def zoo_table(entries: list[dict] | None = None) -> str:
+    """The Markdown table of the built-in plugins' model-zoo entries: name and the
+    command that fetches it, source, licence, published hash, file, converter, config."""
+    if entries is None:
+        from toolbox.zoo import zoo_entries
+        plugins = loaded_plugins()
+        entries = [e for e in zoo_entries().values() if e['plugin'] in plugins
+                   and plugins[e['plugin']].distribution == DISTRIBUTION]
+    lines = ['| model | get it | source, version | licence | published hash | file | '
+             'converter | config |', '| --- | --- | --- | --- | --- | --- | --- | --- |']
+    for e in entries:
+        get = (f'`toolbox download {e["name"]}`' if e['url'] else
+               f'by hand from {e["page"]}, into `$TOOLBOX_HOME/downloads/`; then '
+               f'`toolbox download {e["name"]}` converts it')
+        digest = (f'sha256 `{e["sha256"]}…`' if e['sha256'] else
+                  'none published: the sha256 of the first download is recorded and '
+                  'required afterwards (trust on first use)')
+        file = f'[`{e["filename"]}`]({e["url"]})' if e['url'] else f'`{e["filename"]}`'
+        if e['member']:
+            file += f', holding `{e["member"]}`'
+        lines.append('| ' + ' | '.join(_cell(c) for c in (
+            f'`{e["name"]}`: {e["title"]}', get, e['source'], e['licence'], digest, file,
+            f'`{e["format"]}`', f'`{e["config"]}`')) + ' |')
+    return '\n'.join(lines) + '\n'
+
+
+def with_table(text: str, table: str, begin: str = BEGIN, end: str = END) -> str:
     """``text`` with everything between the markers replaced by ``table``."""
-    if text.count(BEGIN) != 1 or text.count(END) != 1 or text.index(BEGIN) > text.index(END):
-        raise ValueError(f'the page needs one {BEGIN} and, after it, one {END}')
-    head, rest = text.split(BEGIN)
-    _, tail = rest.split(END)
-    return f'{head}{BEGIN}\n{table}{END}{tail}'
+    if text.count(begin) != 1 or text.count(end) != 1 or text.index(begin) > text.index(end):
+        raise ValueError(f'the page needs one {begin} and, after it, one {end}')
+    head, rest = text.split(begin)
+    _, tail = rest.split(end)
+    return f'{head}{begin}\n{table}{end}{tail}'
+
+
+def update_zoo(path: Path | str = ZOO_PAGE, check: bool = False) -> bool:
+    """Write the current model-zoo table into ``path``; return whether it was stale."""
+    path = Path(path)
+    text = path.read_text(encoding='utf-8')
+    new = with_table(text, zoo_table(), ZOO_BEGIN, ZOO_END)
+    if new != text and not check:
+        path.write_text(new, encoding='utf-8')
+    return new != text
 
 
 def update(path: Path | str = METHODS_PAGE, check: bool = False) -> bool:
@@ -90,18 +134,22 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog='python -m toolbox.docs_tables',
                                      description=__doc__.split('\n\n')[0])
     parser.add_argument('--path', default=str(METHODS_PAGE), help='the methods page')
+    parser.add_argument('--zoo-path', default=str(ZOO_PAGE), help='the model-zoo page')
     parser.add_argument('--check', action='store_true',
                         help='do not write; exit with 1 when the table is not current')
     args = parser.parse_args(argv)
-    try:
-        stale = update(args.path, check=args.check)
-    except (OSError, ValueError) as exc:
-        print(f'error: {args.path}: {exc}', file=sys.stderr)
-        return 2
-    if stale:
-        print(f'{args.path}: the method table is not current'
-              + ('; run python -m toolbox.docs_tables' if args.check else '; rewritten'))
-    return 1 if stale and args.check else 0
+    stale_any = False
+    for path, what, do in ((args.path, 'method', update), (args.zoo_path, 'model-zoo', update_zoo)):
+        try:
+            stale = do(path, check=args.check)
+        except (OSError, ValueError) as exc:
+            print(f'error: {path}: {exc}', file=sys.stderr)
+            return 2
+        if stale:
+            print(f'{path}: the {what} table is not current'
+                  + ('; run python -m toolbox.docs_tables' if args.check else '; rewritten'))
+        stale_any = stale_any or stale
+    return 1 if stale_any and args.check else 0
 
 
 if __name__ == '__main__':

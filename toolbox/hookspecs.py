@@ -28,7 +28,7 @@ from typing import TypedDict
 import pluggy
 
 __all__ = ['PROJECT_NAME', 'hookspec', 'hookimpl', 'MethodInfo', 'toolbox_methods',
-           'toolbox_config_dirs']
+           'toolbox_config_dirs', 'ZooEntry', 'toolbox_model_zoo']
 
 PROJECT_NAME = 'toolbox'
 
@@ -73,4 +73,44 @@ def toolbox_config_dirs() -> list[str]:
     Returns absolute paths (``os.path.join(os.path.dirname(__file__), 'configs')``);
     :func:`toolbox.plugins.config_dirs` lists them, so that tools can find a plugin's
     configs in an installed package, where no ``configs/`` checkout exists.
+    """
+
+
+class ZooEntry(TypedDict):
+    """Weights released for a method, as their publisher offers them (a row of the docs'
+    model-zoo table; :mod:`toolbox.zoo` downloads, verifies and converts them)."""
+    #: The model's name in the zoo, without ``/`` (``'big-lama'``); config names have one.
+    name: str
+    #: What it is, e.g. ``'Big LaMa, Places-Challenge 512²'``.
+    title: str
+    #: The direct download address, or ``None`` where the publisher offers none.
+    url: str | None
+    #: The page that links the file (used in messages when ``url`` is ``None``).
+    page: str
+    #: The published file's name (``url``'s last part).
+    filename: str
+    #: The sha256 (or the hex prefix of it) that the publisher gives, e.g. MMagic's
+    #: 8 digits in the file name; ``None``: none published, trust on first use.
+    sha256: str | None
+    #: The file inside a zip archive that holds the weights, or ``None`` for a weights file.
+    member: str | None
+    #: The weights' licence as the publisher states it.
+    licence: str
+    #: Where they come from: project, version, file that lists them.
+    source: str
+    #: The converter's source format (``WEIGHT_CONVERTERS``), e.g. ``'big-lama'``.
+    format: str
+    #: The config the converted weights belong to, by name (``'lama/big_places_512'``).
+    config: str
+    #: The plugin's entry-point name.
+    plugin: str
+
+
+@hookspec
+def toolbox_model_zoo() -> list[ZooEntry]:
+    """The released weights of this plugin's methods.
+
+    Returns a list of :class:`ZooEntry` dicts; :func:`toolbox.zoo.zoo_entries` collects them,
+    ``toolbox download NAME`` fetches one, and the docs' model-zoo table is generated from
+    them (``python -m toolbox.docs_tables``).
     """

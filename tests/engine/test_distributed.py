@@ -100,3 +100,20 @@ def test_a_missing_rank_fails_within_the_configured_timeout(tmp_path, demo_root)
     assert 'rank 0 of 2 could not join' in line and '127.0.0.1' in line and 'within 3 s' in line
     assert '1/2 clients joined' in line
     assert time.monotonic() - start < 200          # not gloo's 1800 s
+
+
+@pytest.mark.slow
+def test_toolbox_dist_train_from_another_folder(tmp_path, demo_root):
+    # `toolbox dist-train`, the command of tools/dist_train.sh, with a config named as shipped
+    elsewhere = tmp_path / 'elsewhere'
+    elsewhere.mkdir()
+    env = dict(os.environ, PORT=str(_free_port()))
+    proc = subprocess.run(
+        [sys.executable, '-m', 'toolbox', 'dist-train', 'basic/demo', '2', '--work-dir', 'run',
+         '--cfg-options', 'train_cfg.max_iters=2', 'train_cfg.val_interval=2',
+         'default_hooks.checkpoint.interval=2',
+         f'train_dataloader.dataset.data_root={demo_root}',
+         f'val_dataloader.dataset.data_root={demo_root}'],
+        cwd=elsewhere, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert (elsewhere / 'run' / 'iter_2.pth').is_file()

@@ -38,7 +38,11 @@ def test_models_lists_the_folder_and_the_classical_ones(client):
     assert answer.status_code == 200
     info = answer.json()
     names = [m['name'] for m in info['models']]
-    assert names == ['mytelea', 'tiny', 'telea', 'navier-stokes']     # not 'untrained'
+    assert names[:4] == ['mytelea', 'tiny', 'telea', 'navier-stokes']     # not 'untrained'
+    # then the model zoo's, not downloaded in the tests' fresh $TOOLBOX_HOME
+    from toolbox.zoo import zoo_entries
+    assert names[4:] == list(zoo_entries())
+    assert {m['status'] for m in info['models'][4:]} == {'downloadable'}
     assert info['default'] == 'mytelea'
     tiny = info['models'][1]
     assert tiny['checkpoint'].endswith('tiny.pth') and not tiny['builtin']

@@ -117,8 +117,12 @@ def test_page_inpaints_a_painted_stroke(served, browser, tmp_path):
     wait = WebDriverWait(browser, 60)
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, '#model option'))
     models = [o.get_attribute('value')
-              for o in browser.find_elements(By.CSS_SELECTOR, '#model option')]
+              for o in browser.find_elements(By.CSS_SELECTOR, '#model option') if o.is_enabled()]
     assert models == ['telea', 'navier-stokes']                 # no checkpoint anywhere
+    # the model zoo's are listed as downloadable and cannot be chosen
+    from toolbox.zoo import zoo_entries
+    offered = browser.find_elements(By.CSS_SELECTOR, '#model option:disabled')
+    assert [o.text for o in offered] == [f'{n} (downloadable)' for n in zoo_entries()]
     browser.find_element(By.ID, 'image-input').send_keys(str(path))
     canvas = browser.find_element(By.ID, 'mask-canvas')
     wait.until(lambda d: canvas.get_attribute('width') == '451' and canvas.is_displayed())

@@ -224,7 +224,7 @@ def test_configs_are_code_unless_plain_configs(tmp_path):
     with pytest.warns(UserWarning):
         catalog = Catalog(str(folder), plain_configs=True)
     assert not marker.exists()
-    assert catalog.names() == ['plain', 'telea', 'navier-stokes']
+    assert catalog.names()[:3] == ['plain', 'telea', 'navier-stokes']
     assert catalog.get('plain').generator.radius == 5
     with pytest.warns(UserWarning):
         Catalog(str(folder))

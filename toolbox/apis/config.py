@@ -39,14 +39,21 @@ def install_safe_yaml() -> None:
 def load_config(path: str, cfg_options: Mapping | Sequence[str] | None = None) -> Config:
     """Read a config file (Python; it is code and runs when loaded) and merge overrides.
 
+    ``path``: a file, or a shipped config's name (``deepfillv2/places_256``; see
+    :mod:`toolbox.config_names`), whose ``_base_`` entries may name shipped configs too.
+
     ``cfg_options``: a dict of dotted keys, or the ``KEY=VALUE`` strings of
     ``--cfg-options`` (see :func:`parse_cfg_options`).
     """
-    if not osp.isfile(path):
-        raise ConfigError(f'config file {path} does not exist')
+    from toolbox.config_names import UnknownNameError, resolve_config, shipped_bases
+    try:
+        path = resolve_config(path).path
+    except UnknownNameError as exc:
+        raise ConfigError(str(exc)) from None
     install_safe_yaml()
     try:
-        cfg = Config.fromfile(path)
+        with shipped_bases():
+            cfg = Config.fromfile(path)
     except Exception as exc:  # syntax errors, missing _base_ files ...
         raise ConfigError(f'config file {path} cannot be loaded: {type(exc).__name__}: '
                           f'{exc}') from exc
@@ -165,7 +172,14 @@ def parse_cfg_options(items: Sequence[str], cfg=None) -> dict:
 def config_name(config_path: str) -> str:
     """A config's name for work dirs, tables and benchmark rows: its file name, and for a
     config in a method's folder ``configs/<m>/NAME.py`` ``<m>_NAME``, so that every
-    method's ``demo.py`` gets a name of its own."""
+    method's ``demo.py`` gets a name of its own. A shipped config, named by its path or its
+    name (``deepfillv2/demo``), gets its name with ``_`` for ``/``, wherever it is installed."""
+    from toolbox.config_names import config_root, flat_name
+    root = config_root()
+    full = osp.abspath(config_path) if osp.isfile(config_path) else \
+        osp.join(root, f'{config_path[:-3] if config_path.endswith(".py") else config_path}.py')
+    if osp.isfile(full) and osp.commonpath([full, root]) == root:
+        return flat_name(osp.splitext(osp.relpath(full, root))[0].replace(osp.sep, '/'))
     stem = osp.splitext(osp.basename(config_path))[0]
     folder = osp.dirname(osp.abspath(config_path))
     if osp.basename(osp.dirname(folder)) == 'configs':

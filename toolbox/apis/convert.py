@@ -22,8 +22,11 @@ from toolbox.converters import (BaseWeightConverter, WeightConversionError,
 __all__ = ['convert_weights', 'convert_state_dict', 'weight_formats', 'find_converter',
            'WeightConversionError']
 
-#: the repository's configs folder (converted weights name their config relative to it)
-CONFIG_ROOT = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'configs')
+from toolbox.config_names import config_root
+
+#: the shipped configs (the checkout's configs/, installed as the package toolbox_configs);
+#: converted weights name their config relative to it
+CONFIG_ROOT = config_root()
 
 
 def weight_formats() -> dict[str, type[BaseWeightConverter]]:
@@ -103,10 +106,13 @@ def _is_engine_state(key: str) -> bool:
 
 
 def convert_weights(source_format: str, src: str, dst: str, config: str | None = None, *,
-                    allow_missing_discriminator: bool = False) -> dict:
+                    allow_missing_discriminator: bool = False,
+                    provenance: dict | None = None) -> dict:
     """Convert ``src`` (a checkpoint of ``source_format``) into the toolbox checkpoint
     ``dst`` for ``config`` (default: the format's own config). Returns the notes stored
-    in the checkpoint's ``meta``. ``dst`` is written atomically and never equals ``src``."""
+    in the checkpoint's ``meta`` (with ``provenance`` under ``'zoo'``: the model zoo's
+    record of URL, hash and converter version). ``dst`` is written atomically and never
+    equals ``src``."""
     from toolbox.builder import config_path
     from toolbox.registry import MODELS
 
@@ -128,6 +134,8 @@ def convert_weights(source_format: str, src: str, dst: str, config: str | None =
     notes.update(config=osp.relpath(config, osp.dirname(CONFIG_ROOT))
                  if osp.abspath(config).startswith(CONFIG_ROOT) else config,
                  converted_from=osp.basename(src))
+    if provenance is not None:
+        notes['zoo'] = dict(provenance)
     os.makedirs(osp.dirname(osp.abspath(dst)), exist_ok=True)
     tmp = f'{dst}.tmp-{os.getpid()}'
     try:

@@ -14,6 +14,7 @@ def user_errors() -> tuple[type[BaseException], ...]:
     from toolbox.extras import MissingExtraError
     from toolbox.fileio import WriteError
     from toolbox.models import NonFiniteLossError
+    from toolbox.zoo import ZooError
 
     from .batch import ManifestError
     from .config import ConfigError, ProcessGroupError
@@ -24,7 +25,7 @@ def user_errors() -> tuple[type[BaseException], ...]:
             CheckpointLoadError, CheckpointRequiredError, ImageLoadError, MaskSizeError,
             DatasetError, WriteError, FileNotFoundError, NonFiniteLossError,
             WeightConversionError, ExportError, OnnxModelError, ManifestError, ProcessGroupError,
-            MissingExtraError, ConfigValueError)
+            MissingExtraError, ConfigValueError, ZooError)
 
 
 def run_reporting_errors(main: Callable[[], None], context: str) -> int:

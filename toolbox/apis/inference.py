@@ -15,8 +15,15 @@ class CheckpointRequiredError(ValueError):
 
 
 def init_inpaintor(config, checkpoint: str | None = None, device: str = 'cpu',
-                   cfg_options: dict | None = None, random_weights: bool = False):
-    """Build the model of ``config`` (a path or an mmengine ``Config``) and load ``checkpoint``.
+                   cfg_options: dict | None = None, random_weights: bool = False,
+                   download: bool | None = None):
+    """Build the model of ``config`` and load ``checkpoint``.
+
+    ``config``: a config file, a shipped config's name (``'classical/telea'``), a model-zoo
+    name (``'big-lama'``: its config, and its converted weights when ``checkpoint`` is None,
+    downloaded first if ``download`` or ``$TOOLBOX_DOWNLOAD`` allows; :mod:`toolbox.zoo`),
+    or an mmengine ``Config``. What the name was is logged, and kept as ``model.resolved``
+    (:class:`toolbox.config_names.Resolved`).
 
     The checkpoint is read weights-only and must fit the model exactly. Models whose
     generators learn nothing (``trainable = False``: the classical baselines) need none;
@@ -30,6 +37,13 @@ def init_inpaintor(config, checkpoint: str | None = None, device: str = 'cpu',
                                            read_checkpoint)
 
     from .config import load_config
+    resolved = None
+    if isinstance(config, str):
+        from toolbox.zoo import resolve_model
+        config, checkpoint, resolved = resolve_model(config, checkpoint,
+                                                     allow_download=download)
+        import logging
+        logging.getLogger('toolbox').info('init_inpaintor: %s', resolved.describe())
     cfg = load_config(config, cfg_options) if isinstance(config, str) else config
     if not isinstance(cfg, Config):
         raise TypeError(f'init_inpaintor: config must be a path or a Config, got {type(cfg)}')
@@ -44,6 +58,7 @@ def init_inpaintor(config, checkpoint: str | None = None, device: str = 'cpu',
             f'{", ".join(names)} of {where} has learned parameters: give its checkpoint '
             '(only models without them, such as configs/classical/telea.py, run without one)')
     model.cfg = cfg
+    model.resolved = resolved
     return model.to(device).eval()
 
 

@@ -26,8 +26,14 @@ import sys
 def parse_args(argv=None):
     p = argparse.ArgumentParser(prog='toolbox evaluate', description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('config')
-    p.add_argument('checkpoint', help="checkpoint file, or 'none' for a training-free baseline")
+    p.add_argument('config', help="config file, shipped config's name, or model-zoo name "
+                                  '(big-lama: its config and weights)')
+    p.add_argument('checkpoint', nargs='?', default=None,
+                   help="checkpoint file, or 'none' for a training-free baseline; omitted for "
+                        'a model-zoo name')
+    p.add_argument('--download', action='store_true',
+                   help="download a model-zoo model's weights if they are not cached "
+                        '(also: TOOLBOX_DOWNLOAD=1)')
     p.add_argument('--data', required=True, help='folder of ground-truth images')
     p.add_argument('--mask-sets', required=True,
                    help='folder with one sub-folder of mask PNGs (white = hole) per type')
@@ -99,14 +105,22 @@ def run(args) -> None:
     # Pretrained networks first: a missing weight file must stop us before any work.
     metrics = build_metrics(args)
 
-    cfg = load_config(args.config, args.cfg_options)
-    checkpoint = None if args.checkpoint.lower() == 'none' else args.checkpoint
+    from toolbox.zoo import resolve_model
+    config, checkpoint, resolved = resolve_model(
+        args.config, None if (args.checkpoint or '').lower() == 'none' else args.checkpoint,
+        allow_download=args.download or None)
+    print(f'toolbox evaluate: {args.config}: {resolved.describe()}', file=sys.stderr)
+    if checkpoint is None and args.checkpoint is None:
+        from toolbox.apis import ConfigError
+        raise ConfigError("give CHECKPOINT ('none' for a training-free baseline)")
+    cfg = load_config(config, args.cfg_options)
     device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
     # Refuses CHECKPOINT 'none' for a model with learned parameters.
     model = init_inpaintor(cfg, checkpoint, device=device)
 
     from toolbox.apis.config import config_name
-    out = args.out or osp.join('work_dirs', 'evaluate', config_name(args.config))
+    out = args.out or osp.join('work_dirs', 'evaluate', resolved.name if resolved.kind == 'zoo'
+                                else config_name(config))
     save_images = None
     if args.save_images is not None:
         save_images = args.save_images or osp.join(out, 'images')

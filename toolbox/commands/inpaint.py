@@ -42,7 +42,13 @@ def parse_args(argv=None):
     from toolbox.apis.hd import CROP_MARGIN, CROP_TRIGGER, HD_STRATEGIES
     p = argparse.ArgumentParser(prog='toolbox inpaint', description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--config', help='config file of the model')
+    p.add_argument('--config', '--model', dest='config',
+                   help='the model: a config file, a shipped config\'s name '
+                        '(classical/telea) or a model-zoo name (big-lama: its config and '
+                        'weights; `toolbox configs` lists them)')
+    p.add_argument('--download', action='store_true',
+                   help='download a model-zoo model\'s weights if they are not cached '
+                        '(also: TOOLBOX_DOWNLOAD=1)')
     p.add_argument('--checkpoint', help='checkpoint (.pth) to load; not needed by models '
                                          'without learned parameters (classical ones)')
     p.add_argument('--onnx', metavar='FILE', help='a graph from toolbox export, instead of '
@@ -128,7 +134,8 @@ def _model(args):
         raise FileNotFoundError(f'checkpoint {args.checkpoint} does not exist')
     # no checkpoint: fine for models without learned parameters, refused for the others
     model = init_inpaintor(args.config, args.checkpoint, device=args.device,
-                           cfg_options=args.cfg_options)
+                           cfg_options=args.cfg_options, download=args.download or None)
+    print(f'toolbox inpaint: {args.config}: {model.resolved.describe()}', file=sys.stderr)
     return model, f'{type(model).__name__} of {args.config}'
 
 

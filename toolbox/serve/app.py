@@ -56,6 +56,10 @@ class Settings:
     max_queue: int = 8
     #: accept only models-folder configs of plain values over a shipped config
     plain_configs: bool = False
+    #: --model NAME: zoo names, shipped config names or config files, offered first
+    models: tuple = ()
+    #: --download: fetch the weights of --model zoo names that are not cached
+    download: bool | None = None
 
 
 class InpaintOptions(BaseModel):
@@ -283,7 +287,8 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None)
         if getattr(settings, key) < 1:
             from toolbox.apis.config import ConfigError
             raise ConfigError(f'{key} must be at least 1, got {getattr(settings, key)}')
-    catalog = catalog or Catalog(settings.models_dir, settings.device, settings.plain_configs)
+    catalog = catalog or Catalog(settings.models_dir, settings.device, settings.plain_configs,
+                                 models=settings.models, download=settings.download)
     progress = Progress()
     run_lock = threading.Lock()      # one inference at a time: each uses every core
     # Decoding happens inside this limit, not before it: a decoded photo costs ~19 bytes a

@@ -70,6 +70,8 @@ class ModelEntry:
     config: str | None = None
     checkpoint: str | None = None
     generator: dict | None = None
+    #: the model-zoo name, for a zoo model (its checkpoint is the cached converted one)
+    zoo: str | None = None
 
     def as_json(self, status: str = 'available', reason: str | None = None) -> dict:
         return dict(name=self.name, description=self.description, config=self.config,
@@ -88,7 +90,8 @@ class Catalog:
     """Model entries by name, and the models themselves, built on first use and kept."""
 
     def __init__(self, models_dir: str | None = None, device: str = 'cpu',
-                 plain_configs: bool = False) -> None:
+                 plain_configs: bool = False, models: tuple = (),
+                 download: bool | None = None, zoo: bool = True) -> None:
         check_device(device)
         self.device = device
         #: accept only configs of plain values over a shipped config (see plain_configs.py)
@@ -103,8 +106,42 @@ class Catalog:
                 raise FileNotFoundError(f'--models {models_dir} is not a folder')
             for entry in self._scan(models_dir):
                 self.entries[entry.name] = entry
+        # --model NAME: offered first (the default), zoo weights fetched now if allowed
+        named = {}
+        for text in models:
+            entry = self._named(text, download)
+            named[entry.name] = entry
+        self.entries = {**named, **self.entries}
         for name, (generator, text) in BUILTIN.items():
             self.entries.setdefault(name, ModelEntry(name, text, generator=generator))
+        if zoo:                         # the others: offered once their weights are present
+            from toolbox.zoo import converted_path, zoo_entries
+            for name, info in zoo_entries().items():
+                self.entries.setdefault(name, ModelEntry(
+                    name, f'{info["title"]} (model zoo; toolbox download {name})',
+                    info['config'], converted_path(info), zoo=name))
+
+    @staticmethod
+    def _named(text: str, download: bool | None) -> ModelEntry:
+        """The entry of ``--model TEXT``: a zoo name (weights fetched now, if allowed), a
+        shipped config's name or a config file (training-free models only)."""
+        from toolbox.zoo import resolve_model
+        config, checkpoint, resolved = resolve_model(text, allow_download=download)
+        name = resolved.name if resolved.kind != 'file' else osp.splitext(osp.basename(text))[0]
+        print(f'toolbox serve: --model {text}: {resolved.describe()}', flush=True)
+        return ModelEntry(name, resolved.describe(), config, checkpoint,
+                          zoo=resolved.name if resolved.kind == 'zoo' else None)
+
+    @staticmethod
+    def _missing_weights(entry: ModelEntry) -> str | None:
+        """For a zoo model whose converted weights are not in the cache: why not offered."""
+        if entry.zoo is None:
+            return None
+        from toolbox.zoo import weights_present
+        if weights_present(entry.zoo):
+            return None
+        return (f'model {entry.name!r}: its weights are not downloaded; run `toolbox download '
+                f'{entry.zoo}` on the server')
 
     def _scan(self, folder: str) -> list[ModelEntry]:
         found = []
@@ -145,18 +182,24 @@ class Catalog:
     def failure(self, name: str) -> str | None:
         """Why ``name`` cannot be loaded, while its files are those that failed; else None."""
         entry = self.entries[name]
+        missing = self._missing_weights(entry)
+        if missing is not None:
+            return missing
         failed = self._failures.get(name)
         if failed is None or failed[0] != _signature(entry.config, entry.checkpoint):
             return None
         return failed[1]
 
     def as_json(self) -> list[dict]:
-        """Every entry with its status: ``available`` or ``unavailable`` (and why)."""
+        """Every entry with its status: ``available``, ``unavailable`` (and why) or
+        ``downloadable`` (a zoo model whose weights are not downloaded yet)."""
         answer = []
         for name, entry in self.entries.items():
             reason = self.failure(name)
-            answer.append(entry.as_json('available' if reason is None else 'unavailable',
-                                        reason))
+            status = 'available' if reason is None else 'unavailable'
+            if self._missing_weights(entry) is not None:
+                status = 'downloadable'
+            answer.append(entry.as_json(status, reason))
         return answer
 
     def get(self, name: str):

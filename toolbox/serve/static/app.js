@@ -322,10 +322,14 @@ async function loadModels() {
     const describe = () => {
       const m = info.models.find((x) => x.name === $('model').value);
       $('model-description').textContent = !m ? ''
-        : m.status === 'unavailable' ? `Unavailable: ${m.reason}` : m.description;
+        : m.status === 'unavailable' ? `Unavailable: ${m.reason}`
+          : m.status === 'downloadable' ? `${m.description}: not downloaded yet` : m.description;
     };
     for (const m of info.models) {
-      $('model').add(new Option(m.name, m.name, false, m.name === info.default));
+      const label = m.status === 'downloadable' ? `${m.name} (downloadable)` : m.name;
+      const option = new Option(label, m.name, false, m.name === info.default);
+      option.disabled = m.status === 'downloadable';
+      $('model').add(option);
     }
     $('model').addEventListener('change', describe);
     describe();
