@@ -92,3 +92,26 @@ def test_no_per_method_benchmark_scripts():
                'pconv', 'edgeconnect'}
     assert not methods & set(available())
     assert 'versus' in available()
+
+
+def test_versus_builds_pretrained_loss_networks_at_random(monkeypatch):
+    """LBAM's, PRVS's and CSA's paper configs name VGG-16 weights for their losses; the
+    benchmark's models take a random VGG instead, so it needs no weights file."""
+    from toolbox.apis import load_config
+    from toolbox.benchmarks.versus import random_pretrained
+    for name, count in (('lbam/paris_256.py', 2), ('prvs/paris_256.py', 1),
+                        ('csa/paris_256.py', 2), ('pluralistic/places2_256.py', 0)):
+        cfg = load_config(osp.join(REPO, 'configs', name))
+        assert random_pretrained(cfg) == count, name
+        text = repr(cfg.model.to_dict())
+        assert 'vgg_weights' not in text and "'pretrained': True" not in text
+        assert text.count("'pretrained': False") == count
+
+
+def test_methods_times_the_csa_layer_at_the_paper_size(capsys):
+    assert toolbox_main(['benchmark', 'methods', '--no-versus', '--csa-repeats', '1',
+                         '--threads', '1']) == 0
+    out = capsys.readouterr().out
+    assert 'CSA layer, 1x512x32x32, 16x16 hole (256 positions), batch 1, CPU, 1 thread(s)' in out
+    seconds = float(out.split('toolbox   best ')[1].split()[0])
+    assert seconds > 0                                        # a figure, never a bound

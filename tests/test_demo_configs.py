@@ -1,9 +1,11 @@
-"""Every method's demo config trains and inpaints through the command-line tools, as a user
-runs them: ``tools/train.py configs/<m>/demo*.py``, then ``tools/inpaint.py`` with the
-checkpoint it wrote. The configs are found by glob, so a new method's demo is tested by
-adding the file."""
+"""Every method's demo config trains, resumes and inpaints through the command-line tools,
+as a user runs them: ``tools/train.py configs/<m>/demo*.py``, ``tools/train.py ... --resume
+CKPT`` for one more iteration, then ``tools/inpaint.py`` with the checkpoint the resumed run
+wrote. The configs are found by glob, so a new method's demo is tested by adding the
+file."""
 import glob
 import os.path as osp
+import re
 
 import numpy as np
 import pytest
@@ -36,24 +38,53 @@ def test_every_method_has_a_demo():
     assert set(OPTIONS) <= set(DEMOS)
 
 
+def _optimizer_steps(path) -> dict[str, int]:
+    """{optimizer: the most steps any of its parameters has taken} in checkpoint ``path``
+    (one optimizer, or one per sub-module)."""
+    import torch
+    states = torch.load(path, map_location='cpu', weights_only=False)['optimizer']
+    if 'state' in states:
+        states = {'optimizer': states}
+    return {name: max((int(s['step']) for s in state['state'].values() if 'step' in s),
+                      default=0) for name, state in states.items()}
+
+
+def _train(config, work, demo_root, iters, options, *extra):
+    """tools/train.py for ``iters`` iterations in all (a checkpoint at the end)."""
+    result = run_python([osp.join(REPO, 'tools/train.py'), osp.join(REPO, config),
+                         '--work-dir', str(work), *extra, '--cfg-options',
+                         f'train_dataloader.dataset.data_root={demo_root}',
+                         f'val_dataloader.dataset.data_root={demo_root}',
+                         f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={ITERS}',
+                         f'default_hooks.checkpoint.interval={ITERS}',
+                         'default_hooks.logger.interval=1', *options],
+                        cwd=str(work.parent), env={'OMP_NUM_THREADS': '1'}, timeout=600)
+    assert result.returncode == 0, result.stderr[-4000:]
+    return result.stdout + result.stderr
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize('config', DEMOS)
-def test_demo_trains_and_inpaints_through_the_tools(config, tmp_path, demo_root):
+def test_demo_trains_resumes_and_inpaints_through_the_tools(config, tmp_path, demo_root):
     import cv2
     train_options, inpaint_options = OPTIONS.get(config, ([], []))
     work = tmp_path / 'work'
-    result = run_python([osp.join(REPO, 'tools/train.py'), osp.join(REPO, config),
-                         '--work-dir', str(work), '--cfg-options',
-                         f'train_dataloader.dataset.data_root={demo_root}',
-                         f'val_dataloader.dataset.data_root={demo_root}',
-                         f'train_cfg.max_iters={ITERS}', f'train_cfg.val_interval={ITERS}',
-                         f'default_hooks.checkpoint.interval={ITERS}',
-                         'default_hooks.logger.interval=1', *train_options],
-                        cwd=str(tmp_path), env={'OMP_NUM_THREADS': '1'}, timeout=600)
-    assert result.returncode == 0, result.stderr[-4000:]
-    assert 'PSNR' in result.stdout + result.stderr            # validation ran
-    checkpoint = work / f'iter_{ITERS}.pth'
+    log = _train(config, work, demo_root, ITERS, train_options)
+    assert 'PSNR' in log                                      # validation ran
+    first = work / f'iter_{ITERS}.pth'
+    assert first.exists()
+
+    # Resumed for one iteration: the second run trains iteration ITERS + 1 alone, yet its
+    # optimizers have taken the first run's steps too (a fresh run would have taken at
+    # most one), so the weights and their optimizer state went on from the checkpoint.
+    log = _train(config, work, demo_root, ITERS + 1, train_options, '--resume', str(first))
+    ran = {int(i) for i in re.findall(r'Iter\(train\) \[\s*(\d+)/', log)}
+    assert ran == {ITERS + 1}, log[-3000:]
+    checkpoint = work / f'iter_{ITERS + 1}.pth'
     assert checkpoint.exists()
+    before, after = _optimizer_steps(first), _optimizer_steps(checkpoint)
+    assert set(before) == set(after) and sum(before.values()) >= ITERS, before
+    assert all(after[k] >= before[k] for k in before) and after != before, (before, after)
 
     image = sorted(glob.glob(osp.join(demo_root, 'val', '*.png')))[0]
     original = cv2.imread(image)

@@ -109,8 +109,8 @@ def cmd_serve(args) -> int:
     given = dict(models_dir=args.models, device=args.device, hd_strategy=args.hd_strategy,
                  crop_trigger=args.crop_trigger, crop_margin=args.crop_margin,
                  max_pixels=args.max_pixels, plain_configs=args.plain_configs or None,
-                 max_queue=args.max_queue, models=tuple(args.model) or None,
-                 download=args.download or None,
+                 max_queue=args.max_queue, max_results=args.max_results,
+                 models=tuple(args.model) or None, download=args.download or None,
                  max_upload_bytes=None if args.max_upload_mb is None
                  else int(args.max_upload_mb * 2 ** 20))
     settings = Settings(**{k: v for k, v in given.items() if v is not None})
@@ -208,6 +208,9 @@ def main(argv=None) -> int:
                    help='largest request body accepted, in MiB; larger: HTTP 413 (100)')
     p.add_argument('--max-queue', type=int,
                    help='requests admitted at once (waiting or running); more: HTTP 429 (8)')
+    p.add_argument('--max-results', type=int,
+                   help='most num_results (completions) one request may ask of a model that '
+                        'samples, such as Pluralistic (8)')
     p.add_argument('--threads', type=int, default=None, help='CPU threads for torch')
     p.add_argument('--log-level', default='info', help="uvicorn's: warning, info, debug")
     p.set_defaults(func=cmd_serve)

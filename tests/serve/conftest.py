@@ -18,6 +18,16 @@ model = dict(
     losses=[dict(type='L1Loss')])
 """
 
+# Pluralistic at its contract-test size: a model that samples (``stochastic``)
+SAMPLING_CONFIG = """\
+model = dict(
+    type='PluralisticInpaintor',
+    generator=dict(type='PluralisticGenerator', base_channels=4, max_channels=8, layers=4,
+                   z_channels=4, infer_blocks=1, output_scales=2),
+    discriminator=dict(type='PluralisticDiscriminator', base_channels=4, max_channels=8,
+                       num_layers=3, attention=False))
+"""
+
 
 @contextmanager
 def running(app):
@@ -84,3 +94,20 @@ def server(models_dir):
         app = create_app(settings)
     with running(app) as url:
         yield url
+
+
+@pytest.fixture(scope='session')
+def sampling_models_dir(tmp_path_factory):
+    """plural.py + plural.pth: a tiny Pluralistic with random weights (it samples), and
+    tiny.py + tiny.pth: a GAN generator (it does not)."""
+    import torch
+
+    from toolbox.apis import init_inpaintor
+    from toolbox.engine import to_safe
+    folder = tmp_path_factory.mktemp('sampling-models')
+    for name, text in (('plural', SAMPLING_CONFIG), ('tiny', TINY_CONFIG)):
+        (folder / f'{name}.py').write_text(text)
+        torch.manual_seed(0)
+        model = init_inpaintor(str(folder / f'{name}.py'), random_weights=True)
+        torch.save(to_safe(dict(state_dict=model.state_dict())), folder / f'{name}.pth')
+    return str(folder)

@@ -148,12 +148,14 @@ def test_openapi_documents_what_the_endpoint_does(client, photo):
     post = doc['paths'][INPAINT]['post']
     content = post['requestBody']['content']
     assert set(content) == {'multipart/form-data', 'application/json'}
-    fields = {'image', 'mask', 'model', 'hd_strategy', 'seed', 'job'}
+    fields = {'image', 'mask', 'model', 'hd_strategy', 'seed', 'job', 'num_results'}
     for schema in content.values():
         assert set(schema['schema']['properties']) == fields
         assert schema['schema']['required'] == ['image', 'mask']
     assert content['multipart/form-data']['schema']['properties']['image']['format'] == 'binary'
-    assert list(post['responses']['200']['content']) == ['image/png']
+    answers = post['responses']['200']['content']
+    assert list(answers) == ['image/png', 'application/json']        # without / with num_results
+    assert answers['application/json']['schema']['$ref'].endswith('/Results')
     assert {'X-HD-Strategy', 'X-HD-Report'} <= set(post['responses']['200']['headers'])
     documented = {int(code) for code in post['responses']}
     # every documented field is accepted ...

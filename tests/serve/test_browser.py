@@ -36,12 +36,22 @@ def _free_port() -> int:
 @pytest.fixture(scope='module')
 def served():
     """``toolbox serve`` in a subprocess; yields its URL."""
+    yield from _serve()
+
+
+@pytest.fixture(scope='module')
+def served_sampling(sampling_models_dir):
+    """``toolbox serve --models DIR`` with a tiny Pluralistic (random weights)."""
+    yield from _serve('--models', sampling_models_dir, '--max-results', '4')
+
+
+def _serve(*extra: str):
     import httpx
     port = _free_port()
     script = osp.join(osp.dirname(sys.executable), 'toolbox')
     command = [script] if osp.exists(script) else [sys.executable, '-m', 'toolbox.cli']
     proc = subprocess.Popen(command + ['serve', '--port', str(port), '--threads', '1',
-                                       '--log-level', 'warning'],
+                                       '--log-level', 'warning', *extra],
                             cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True)
     url = f'http://127.0.0.1:{port}'
@@ -158,6 +168,74 @@ def test_page_inpaints_a_painted_stroke(served, browser, tmp_path):
     shot = os.environ.get('TOOLBOX_SCREENSHOT')
     if shot:
         browser.save_screenshot(shot)
+
+
+def _paint_a_stroke(browser, wait, path, width: str):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    browser.find_element(By.ID, 'image-input').send_keys(str(path))
+    canvas = browser.find_element(By.ID, 'mask-canvas')
+    wait.until(lambda d: canvas.get_attribute('width') == width and canvas.is_displayed())
+    ActionChains(browser).move_to_element_with_offset(canvas, -40, -20).click_and_hold() \
+        .move_by_offset(30, 0).move_by_offset(30, 0).move_by_offset(20, 10).release().perform()
+
+
+@pytest.mark.slow
+def test_page_shows_n_results_of_a_model_that_samples(served_sampling, browser, tmp_path):
+    import cv2
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+    from skimage import data
+    photo = data.chelsea()[::2, ::2].copy()                   # 150 x 226
+    path = tmp_path / 'cat.png'
+    cv2.imwrite(str(path), photo[..., ::-1])
+
+    browser.get(served_sampling)
+    wait = WebDriverWait(browser, 120)
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, '#model option'))
+    model, box = Select(browser.find_element(By.ID, 'model')), browser.find_element(
+        By.ID, 'num-results-box')
+    model.select_by_value('tiny')
+    assert not box.is_displayed()                 # a model that does not sample: no choice
+    model.select_by_value('plural')
+    assert box.is_displayed()
+    count = browser.find_element(By.ID, 'num-results')
+    assert count.get_attribute('max') == '4'      # the server's --max-results
+    count.clear()
+    count.send_keys('3')
+    seed = browser.find_element(By.ID, 'seed')
+    seed.clear()
+    seed.send_keys('4')
+    _paint_a_stroke(browser, wait, path, '226')
+    browser.find_element(By.ID, 'inpaint').click()
+    wait.until(lambda d: d.find_element(By.ID, 'status').text.startswith(('Done', 'Refused')))
+    status = browser.find_element(By.ID, 'status').text
+    assert status.startswith('Done') and '3 results (seeds 4 to 6)' in status, status
+
+    thumbs = browser.find_elements(By.CSS_SELECTOR, '#results img')
+    assert len(thumbs) == 3 and all(t.is_displayed() for t in thumbs)
+    results = [decode_png(_fetch(browser, t.get_attribute('src'))) for t in thumbs]
+    mask = decode_png(_fetch(browser,
+                             browser.find_element(By.ID, 'download-mask').get_attribute('href')))
+    hole = mask[..., 0] > 127
+    assert hole.any()
+    for out in results:
+        assert out.shape == photo.shape and np.array_equal(out[~hole], photo[~hole])
+    assert not np.array_equal(results[0][hole], results[1][hole])
+    assert not np.array_equal(results[1][hole], results[2][hole])
+    # the first is shown; clicking the third shows it and offers it for download
+    shown = browser.find_element(By.ID, 'result')
+    assert shown.get_attribute('src') == thumbs[0].get_attribute('src')
+    thumbs[2].click()
+    assert shown.get_attribute('src') == thumbs[2].get_attribute('src')
+    download = browser.find_element(By.ID, 'download-result')
+    assert download.get_attribute('href') == thumbs[2].get_attribute('src')
+    assert download.get_attribute('download') == 'inpainted-seed6.png'
+    assert 'selected' in thumbs[2].get_attribute('class')
+
+    shot = os.environ.get('TOOLBOX_SCREENSHOT')
+    if shot:
+        browser.save_screenshot(shot.replace('.png', '-results.png'))
 
 
 def test_docs_render_with_the_network_off(served, browser):

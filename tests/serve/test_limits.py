@@ -261,3 +261,5 @@ def test_limits_below_one_are_refused():
     from toolbox.serve import Settings, create_app
     with pytest.raises(ConfigError, match='max_queue must be at least 1, got 0'):
         create_app(Settings(max_queue=0))
+    with pytest.raises(ConfigError, match='max_results must be at least 1, got 0'):
+        create_app(Settings(max_results=0))

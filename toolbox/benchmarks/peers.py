@@ -199,3 +199,51 @@ def lama_big(path: str):
         input_nc=4, output_nc=3, ngf=64, n_downsampling=3, n_blocks=18, add_out_act='sigmoid',
         init_conv_kwargs=no_lfu, downsample_conv_kwargs=no_lfu,
         resnet_conv_kwargs=dict(ratio_gin=0.75, ratio_gout=0.75, enable_lfu=False)).eval()
+
+
+# -- CSA --------------------------------------------------------------------------------------
+
+class _NoCuda:
+    """Stands for ``torch.cuda.is_available`` while the official CSA layer runs: its code
+    tests the function itself (``if torch.cuda.is_available:``, always true) and then
+    moves tensors to CUDA; this object is false, and false when called."""
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __call__(self) -> bool:
+        return False
+
+
+def csa_layer(path: str):
+    """The official Coherent Semantic Attention layer (``models/CSA_model.py``, its Python
+    loop in ``CSAFunction``) with 1x1 patches, as the official generator builds it. Returns
+    ``run(x [1, C, H, W], hole [H, W] bool) -> output``, run on the CPU, without gradients.
+    Its ``util`` package is entered as the top-level name ``util``, as it imports itself."""
+    import contextlib
+
+    import torch
+    path = _check(path, 'models', '--peer-csa')
+    if not osp.isfile(osp.join(path, 'models', 'CSAFunction.py')):
+        print(f'--peer-csa {path}: no models/CSAFunction.py there (expected a checkout of '
+              'KumapowerLIU/CSA-inpainting)', file=sys.stderr)
+        raise SystemExit(2)
+    _namespace('util', osp.join(path, 'util'))
+    _namespace('csa_official_models', osp.join(path, 'models'))
+    layer = importlib.import_module('csa_official_models.CSA_model').CSA_model(5 / 16, 1)
+
+    @contextlib.contextmanager
+    def cpu_only():
+        real = torch.cuda.is_available
+        torch.cuda.is_available = _NoCuda()
+        try:
+            yield
+        finally:
+            torch.cuda.is_available = real
+
+    def run(x, hole):
+        layer.mask = hole.to(torch.uint8)
+        layer.cal_fixed_flag = True          # the hole may differ from the last call's
+        with cpu_only(), torch.no_grad():
+            return layer(x)
+    return run

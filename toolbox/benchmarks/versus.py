@@ -5,7 +5,8 @@ usage: toolbox benchmark versus CONFIG [CONFIG ...] [--size 256] [--train-batch 
                                 [--cfg-options KEY=VALUE ...]
 
 Each CONFIG's ``model`` is built as training builds it (random weights: the timing does not
-depend on them) and measured on the same inputs (smooth random images, a centred square
+depend on them; so are pretrained loss networks, see :func:`random_pretrained`, which
+needs no weights file) and measured on the same inputs (smooth random images, a centred square
 hole):
 
 * inference: ``model.inpaint(image, mask)`` at ``--size``, batch 1, ``torch.inference_mode``;
@@ -48,6 +49,29 @@ def parser():
     return p
 
 
+def random_pretrained(cfg) -> int:
+    """Turn every pretrained network of ``cfg.model`` (a dict with a ``vgg_weights`` or
+    ``pretrained`` key: the VGG-16 of LBAM's, PRVS's and CSA's losses) into its random
+    build, in place; returns how many. Their weights change no timing, and the benchmark
+    then runs offline without them."""
+    count = 0
+
+    def walk(node) -> None:
+        nonlocal count
+        if isinstance(node, dict):
+            if 'vgg_weights' in node or node.get('pretrained') is True:
+                node.pop('vgg_weights', None)
+                node['pretrained'] = False
+                count += 1
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, (list, tuple)):
+            for value in node:
+                walk(value)
+    walk(cfg.model)
+    return count
+
+
 class Candidate:
     """One config's model with its inputs, inference and training-step callables."""
 
@@ -60,6 +84,7 @@ class Candidate:
         self.path, self.device = path, args.device
         self.label = config_name(path)
         self.cfg = load_config(path, args.cfg_options)
+        random_pretrained(self.cfg)
         torch.manual_seed(0)
         self.model = init_inpaintor(self.cfg, device=args.device, random_weights=True)
         model = self.model

@@ -8,6 +8,7 @@ stated explicitly, from the same pydantic model that validates the options.
 from __future__ import annotations
 
 import asyncio
+import base64
 import importlib.util
 import json
 import logging
@@ -27,7 +28,7 @@ from starlette.concurrency import run_in_threadpool
 
 from toolbox.apis.hd import CROP_MARGIN, CROP_TRIGGER, HD_STRATEGIES, run_strategy
 
-from .catalog import Catalog, ModelUnavailable
+from .catalog import Catalog, ModelUnavailable, samples
 from .decode import InputError, decode_image, decode_mask, from_base64
 
 STATIC = osp.join(osp.dirname(osp.abspath(__file__)), 'static')
@@ -56,10 +57,16 @@ class Settings:
     max_queue: int = 8
     #: accept only models-folder configs of plain values over a shipped config
     plain_configs: bool = False
+<<<<<<< HEAD
     #: --model NAME: zoo names, shipped config names or config files, offered first
     models: tuple = ()
     #: --download: fetch the weights of --model zoo names that are not cached
     download: bool | None = None
+=======
+    #: the most results (``num_results``) one request may ask of a model that samples;
+    #: each is a whole inpainting run, and all are held until the answer is sent
+    max_results: int = 8
+>>>>>>> plural
 
 
 class InpaintOptions(BaseModel):
@@ -77,6 +84,13 @@ class InpaintOptions(BaseModel):
     job: str | None = Field(None, max_length=64, pattern=r'^[A-Za-z0-9_-]+$',
                             description='An id of your choice to follow the request with '
                                         '`GET /api/v1/progress/{job}` while it runs.')
+    num_results: int | None = Field(
+        None, ge=1, description='How many completions to draw: result `i` is the one of '
+                                'seed `seed + i` (the same as a single result asked for '
+                                'with that seed). More than 1 only for a model with '
+                                '`samples: true` in `GET /api/v1/models`, and at most its '
+                                '`max_results`. Given, the answer is JSON (`Results`), '
+                                'not a PNG.')
 
 
 IMAGE_TEXT = 'The photo: a PNG, JPEG, WebP, BMP or TIFF file (EXIF orientation applied).'
@@ -98,7 +112,8 @@ class Error(BaseModel):
 
     detail: str = Field(description='`<field>: <what is wrong>`')
     field: str = Field(description='The request field at fault: image, mask, model, '
-                                   'hd_strategy, seed, job, body or a field not documented.')
+                                   'hd_strategy, seed, job, num_results, body or a field '
+                                   'not documented.')
 
 
 class ModelInfo(BaseModel):
@@ -112,6 +127,9 @@ class ModelInfo(BaseModel):
                     'failed to load (`reason` says why) and requests naming it get 503 until '
                     'they change; `downloadable`: offered once its weights are downloaded.')
     reason: str | None = Field(None, description='Why it is unavailable; null otherwise.')
+    samples: bool = Field(description='Whether it draws a different completion for each '
+                                      'seed (a stochastic model such as Pluralistic): only '
+                                      'then may a request ask for `num_results` above 1.')
 
 
 class ModelsAnswer(BaseModel):
@@ -123,12 +141,29 @@ class ModelsAnswer(BaseModel):
     crop_margin: int = Field(description='`crop`: context pixels around each hole.')
     max_pixels: int = Field(description='The largest photo accepted (width x height).')
     max_upload_bytes: int = Field(description='The largest request body accepted.')
+    max_results: int = Field(description='The most `num_results` a request may ask for '
+                                         '(of a model that samples).')
+
+
+class Result(BaseModel):
+    seed: int = Field(description='The seed that drew it: the request\'s `seed` + its index.')
+    image: str = Field(description='The inpainted photo: a PNG, base64.')
+
+
+class Results(BaseModel):
+    """The answer when the request gives ``num_results``."""
+
+    model: str = Field(description='The model that ran.')
+    hd_strategy: str = Field(description='As the `X-HD-Strategy` header.')
+    hd_report: str = Field(description='As the `X-HD-Report` header.')
+    results: list[Result] = Field(description='`num_results` completions, in seed order.')
 
 
 class ProgressAnswer(BaseModel):
     job: str
     stage: Literal['received', 'inpainting', 'encoding', 'done', 'failed']
-    done: int = Field(description='Pieces (holes, windows) inpainted so far.')
+    done: int = Field(description='Pieces (holes, windows) inpainted so far, over all the '
+                                  'results asked for.')
     total: int = Field(description='Pieces in all; 0 until known.')
     updated: float = Field(description='Unix time of the last change.')
 
@@ -283,7 +318,7 @@ def _serve_docs_locally(app: FastAPI, folder: str) -> None:
 def create_app(settings: Settings | None = None, catalog: Catalog | None = None) -> FastAPI:
     """The application; ``catalog`` defaults to one built from ``settings``."""
     settings = settings or Settings()
-    for key in ('max_decodes', 'max_queue', 'max_pixels', 'max_upload_bytes'):
+    for key in ('max_decodes', 'max_queue', 'max_pixels', 'max_upload_bytes', 'max_results'):
         if getattr(settings, key) < 1:
             from toolbox.apis.config import ConfigError
             raise ConfigError(f'{key} must be at least 1, got {getattr(settings, key)}')
@@ -330,7 +365,8 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None)
                     default_hd_strategy=settings.hd_strategy,
                     crop_trigger=settings.crop_trigger, crop_margin=settings.crop_margin,
                     max_pixels=settings.max_pixels,
-                    max_upload_bytes=settings.max_upload_bytes)
+                    max_upload_bytes=settings.max_upload_bytes,
+                    max_results=settings.max_results)
 
     # The job is read from the path by hand: a typed parameter would make FastAPI document
     # a validation error (422) that a string can never cause.
@@ -357,20 +393,39 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None)
         import cv2
         import torch
         model = catalog.get(name)
+        count, seed = options.num_results or 1, options.seed or 0
+        if count > 1 and not samples(model):
+            others = [n for n, e in catalog.entries.items() if e.samples]
+            raise InputError('num_results', f'{count} results asked for, but model {name!r} '
+                                            'gives the same result for every seed; models '
+                                            'that sample: '
+                                            f'{", ".join(others) or "none on this server"}')
+        # Result i is seed + i, drawn alone: asked for by itself with that seed, it is the
+        # same picture. The seed reaches a model that takes it as an option, and torch's
+        # global generator for one that draws from it.
+        takes_seed = 'seed' in getattr(model, 'sample_options', ())
+        pngs = []
         with run_lock:
-            if gone():
-                return None
-            progress.set(job, stage='inpainting')
-            torch.manual_seed(options.seed or 0)
-            out, report = run_strategy(
-                model, image, mask, {}, options.hd_strategy or settings.hd_strategy,
-                crop_trigger=settings.crop_trigger, crop_margin=settings.crop_margin,
-                progress=lambda done, total: progress.set(job, done=done, total=total))
-        progress.set(job, stage='encoding')
-        ok, png = cv2.imencode('.png', out[..., ::-1])
-        if not ok:
-            raise RuntimeError('PNG encoding failed')
-        return png.tobytes(), report
+            for i in range(count):
+                if gone():
+                    return None
+                progress.set(job, stage='inpainting')
+                torch.manual_seed(seed + i)
+                out, report = run_strategy(
+                    model, image, mask, {}, options.hd_strategy or settings.hd_strategy,
+                    crop_trigger=settings.crop_trigger, crop_margin=settings.crop_margin,
+                    sample_options=dict(seed=seed + i) if takes_seed else None,
+                    progress=lambda done, total, i=i: progress.set(
+                        job, done=i * total + done, total=count * total))
+                if i + 1 == count:
+                    progress.set(job, stage='encoding')
+                # encoded at once: N results are held as PNGs, not as decoded photos
+                ok, png = cv2.imencode('.png', out[..., ::-1])
+                if not ok:
+                    raise RuntimeError('PNG encoding failed')
+                pngs.append(png.tobytes())
+                del out
+        return pngs, report
 
     @app.post(
         f'{API}/inpaint', summary='Inpaint a photo: returns a PNG',
@@ -378,7 +433,9 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None)
         openapi_extra={'requestBody': _request_body_doc()},
         responses={
             200: {'description': 'The inpainted photo, a PNG of the size of the upload. Only '
-                                 'hole pixels differ from the (decoded) upload.',
+                                 'hole pixels differ from the (decoded) upload. With '
+                                 '`num_results`: JSON, that many such PNGs (base64).',
+                  'model': Results,            # documented as the application/json answer
                   'content': {'image/png': {'schema': {'type': 'string', 'format': 'binary'}}},
                   'headers': {k: {'description': v, 'schema': {'type': 'string'}}
                               for k, v in RESULT_HEADERS.items()}},
@@ -395,13 +452,16 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None)
             415: {'model': Error, 'description': 'Neither multipart/form-data nor JSON.'},
             422: {'model': Error, 'description': 'A field is missing or wrong: not an '
                                                  'image, mask size mismatch, unknown model, '
-                                                 'unknown HD strategy, bad seed.'}})
+                                                 'unknown HD strategy, bad seed, '
+                                                 '`num_results` out of bounds or above 1 '
+                                                 'for a model that does not sample.'}})
     async def inpaint(request: Request) -> Response:
         """Send the photo and its mask as a multipart form (file parts ``image`` and
         ``mask``, text parts for the options) or as a JSON object (base64 strings). The
         answer is the PNG itself, ``Content-Type: image/png`` (not JSON); the headers say
         which HD strategy ran. A refused request gets a JSON error whose ``field`` names
-        the field at fault."""
+        the field at fault. With ``num_results`` the answer is JSON: that many
+        completions, result ``i`` drawn with seed ``seed + i``."""
         if admission['admitted'] >= settings.max_queue:
             # an estimate: the queue ahead, at the recent time per request
             wait = max(1, math.ceil(admission['seconds'] * admission['admitted']
@@ -421,6 +481,10 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None)
         body = await _read_body(request, settings.max_upload_bytes)
         image_bytes, mask_bytes, options = await _parse(request, body)
         name = options.model or catalog.names()[0]
+        if (options.num_results or 1) > settings.max_results:
+            raise InputError('num_results', f'{options.num_results} results asked for; this '
+                                            f'server gives at most {settings.max_results} '
+                                            'per request')
         if name not in catalog.entries:
             raise InputError('model', f'unknown model {name!r}; this server offers '
                                       f'{", ".join(catalog.names())}')
@@ -437,12 +501,12 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None)
         try:
             async with decode_slots:
                 if await request.is_disconnected():
-                    png = None
+                    pngs = None
                 else:
                     start = time.monotonic()
                     answer = await run_in_threadpool(run, options, name, image_bytes,
                                                      mask_bytes, gone)
-                    png = None if answer is None else answer[0]
+                    pngs = None if answer is None else answer[0]
                     if answer is not None:
                         report = answer[1]
                         admission['seconds'] = (0.7 * admission['seconds']
@@ -450,13 +514,19 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None)
         except BaseException:
             progress.set(options.job, stage='failed')
             raise
-        if png is None:                   # nobody to answer: the model was not called
+        if pngs is None:                  # nobody to answer: the model was not called
             log.info('dropped a request whose client disconnected while it waited')
             progress.set(options.job, stage='failed')
             return Response(status_code=499)
         progress.set(options.job, stage='done')
         headers = {'X-HD-Strategy': report.ran, 'X-HD-Report': report.describe(),
                    'X-Model': name, 'X-Seed': str(options.seed or 0)}
-        return Response(png, media_type='image/png', headers=headers)
+        if options.num_results is None:
+            return Response(pngs[0], media_type='image/png', headers=headers)
+        seed = options.seed or 0
+        answer = Results(model=name, hd_strategy=report.ran, hd_report=report.describe(),
+                         results=[Result(seed=seed + i, image=base64.b64encode(png).decode())
+                                  for i, png in enumerate(pngs)])
+        return JSONResponse(answer.model_dump(), headers=headers)
 
     return app

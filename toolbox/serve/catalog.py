@@ -27,6 +27,25 @@ BUILTIN = {
 }
 
 
+def samples(model) -> bool:
+    """Whether ``model`` (an instance or its class) draws a different completion for each
+    seed: its declared ``stochastic`` (``BaseInpaintor``'s contract), whatever the method."""
+    return bool(getattr(model, 'stochastic', False))
+
+
+def _declared_sampling(config: str) -> bool:
+    """``samples`` of the model class a config file names, without building it (its
+    weights load on first use); False when the class cannot be found: the loaded model
+    then says."""
+    try:
+        from mmengine.config import Config
+
+        from toolbox.registry import MODELS
+        return samples(MODELS.get(Config.fromfile(config).model['type']))
+    except Exception:  # noqa: BLE001 -- only a hint for the page; loading reports errors
+        return False
+
+
 class ModelUnavailable(RuntimeError):
     """A model whose files cannot be loaded; the message names the model and the file."""
 
@@ -72,11 +91,13 @@ class ModelEntry:
     generator: dict | None = None
     #: the model-zoo name, for a zoo model (its checkpoint is the cached converted one)
     zoo: str | None = None
+    #: whether the model samples (see :func:`samples`): from its class until it is loaded
+    samples: bool = False
 
     def as_json(self, status: str = 'available', reason: str | None = None) -> dict:
         return dict(name=self.name, description=self.description, config=self.config,
                     checkpoint=self.checkpoint, builtin=self.config is None, status=status,
-                    reason=reason)
+                    reason=reason, samples=self.samples)
 
 
 def _builtin_config(generator: dict):
@@ -158,7 +179,8 @@ class Catalog:
                     warnings.warn(f'models folder: skipped {exc}')
                     continue
             if osp.isfile(checkpoint):
-                found.append(ModelEntry(stem, f'{file} with {stem}.pth', config, checkpoint))
+                found.append(ModelEntry(stem, f'{file} with {stem}.pth', config, checkpoint,
+                                        samples=_declared_sampling(config)))
                 continue
             try:                       # offered only if it needs no weights
                 model = self._build(config, None)
@@ -166,7 +188,8 @@ class Catalog:
                 warnings.warn(f'models folder: skipped {config}: {type(exc).__name__}: {exc}')
                 continue
             self._models[stem] = model
-            found.append(ModelEntry(stem, f'{file}; no weights', config))
+            found.append(ModelEntry(stem, f'{file}; no weights', config,
+                                    samples=samples(model)))
         return found
 
     def _build(self, config, checkpoint):
@@ -224,6 +247,7 @@ class Catalog:
                 raise ModelUnavailable(reason) from exc
             self._failures.pop(name, None)
             self._models[name] = model
+            entry.samples = samples(model)
             return model
 
     @staticmethod

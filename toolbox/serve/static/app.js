@@ -16,7 +16,10 @@ const state = {
   stroke: null,
   erase: false,
   maskURL: null,
-  resultURL: null,
+  resultURLs: [],     // one object URL per result; the one shown is the selected one
+  seeds: [],         // the seed of each result
+  models: [],         // GET /api/v1/models' entries
+  maxResults: 1,
   maxPixels: Infinity,
 };
 
@@ -234,7 +237,14 @@ async function inpaint() {
   form.append('mask', mask, 'mask.png');
   form.append('model', $('model').value);
   form.append('hd_strategy', $('hd-strategy').value);
-  form.append('seed', String(Math.max(0, Math.floor(Number($('seed').value) || 0))));
+  const seed = Math.max(0, Math.floor(Number($('seed').value) || 0));
+  form.append('seed', String(seed));
+  // Always asked for, so that every answer is the same JSON; 1 for a model that does not
+  // sample (the server refuses more).
+  const count = samples() ? Math.min(state.maxResults,
+                                     Math.max(1, Math.floor(Number($('num-results').value) || 1)))
+                          : 1;
+  form.append('num_results', String(count));
   form.append('job', job);
   const started = performance.now();
   const seconds = () => ((performance.now() - started) / 1000).toFixed(1);
@@ -243,7 +253,7 @@ async function inpaint() {
   let poll = null;
   const xhr = new XMLHttpRequest();
   xhr.open('POST', '/api/v1/inpaint');
-  xhr.responseType = 'blob';
+  xhr.responseType = 'json';
   xhr.upload.onprogress = (e) => {
     if (e.lengthComputable) showProgress(e.loaded, e.total);
     setStatus(`Uploading${e.lengthComputable ? ` ${Math.round(100 * e.loaded / e.total)}%` : ''}...`);
@@ -273,39 +283,73 @@ async function inpaint() {
   xhr.onerror = () => { finish(); setStatus('The server cannot be reached.', true); };
   xhr.onload = async () => {
     finish();
-    if (xhr.status !== 200) {
-      let text = `HTTP ${xhr.status}`;
-      try { text = JSON.parse(await xhr.response.text()).detail || text; } catch (err) { /* not JSON */ }
-      setStatus(`Refused: ${text}`, true);
+    const answer = xhr.response;      // null when the body is not JSON
+    if (xhr.status !== 200 || !answer || !answer.results) {
+      setStatus(`Refused: ${(answer && answer.detail) || `HTTP ${xhr.status}`}`, true);
       return;
     }
-    if (state.resultURL) URL.revokeObjectURL(state.resultURL);
+    for (const url of state.resultURLs) URL.revokeObjectURL(url);
     if (state.maskURL) URL.revokeObjectURL(state.maskURL);
-    state.resultURL = URL.createObjectURL(xhr.response);
+    state.resultURLs = answer.results.map((r) => URL.createObjectURL(pngBlob(r.image)));
     state.maskURL = URL.createObjectURL(mask);
-    showResult(xhr.getResponseHeader('X-HD-Strategy'), xhr.getResponseHeader('X-HD-Report'),
-               xhr.getResponseHeader('X-Model'), seconds());
+    showResults(answer, seconds());
   };
   xhr.send(form);
 }
 $('inpaint').addEventListener('click', inpaint);
 
-function showResult(ran, report, model, seconds) {
+function pngBlob(base64) {
+  const text = atob(base64);
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return new Blob([bytes], { type: 'image/png' });
+}
+
+function selectResult(index) {
+  // Shows result ``index`` in the before/after view, and offers it for download.
+  $('result').src = state.resultURLs[index];
+  $('download-result').href = state.resultURLs[index];
+  $('download-result').download = `inpainted-seed${state.seeds[index]}.png`;
+  $('results').querySelectorAll('img').forEach((img, i) => {
+    img.classList.toggle('selected', i === index);
+  });
+}
+
+function showResults(answer, seconds) {
+  state.seeds = answer.results.map((r) => r.seed);
+  const gallery = $('results');
+  gallery.replaceChildren(...state.resultURLs.map((url, i) => {
+    const img = new Image();
+    img.src = url;
+    img.alt = `result ${i + 1}, seed ${state.seeds[i]}`;
+    img.title = `seed ${state.seeds[i]}`;
+    img.addEventListener('click', () => selectResult(i));
+    return img;
+  }));
+  gallery.hidden = state.resultURLs.length < 2;
   const result = $('result');
   result.onload = () => {
+    result.onload = null;
     $('before').src = state.photoURL;
     $('editor').hidden = true;
     $('compare').hidden = false;
     $('compare-controls').hidden = false;
     setCompare($('compare-slider').value);
-    $('hd-ran').textContent = ran;
-    $('hd-report').textContent = `${model}: ${report}`;
-    $('download-result').href = state.resultURL;
+    $('hd-ran').textContent = answer.hd_strategy;
+    $('hd-report').textContent = `${answer.model}: ${answer.hd_report}`;
     $('download-mask').href = state.maskURL;
     $('result-info').hidden = false;
-    setStatus(`Done in ${seconds} s.`);
+    const n = state.seeds.length;
+    setStatus(n > 1 ? `Done in ${seconds} s: ${n} results (seeds ${state.seeds[0]} to ` +
+                      `${state.seeds[n - 1]}); click one to compare it.`
+                    : `Done in ${seconds} s.`);
   };
-  result.src = state.resultURL;
+  selectResult(0);
+}
+
+function samples() {   // whether the chosen model draws a different completion per seed
+  const m = state.models.find((x) => x.name === $('model').value);
+  return Boolean(m && m.samples);
 }
 
 function setCompare(percent) {
@@ -319,11 +363,15 @@ async function loadModels() {
   try {
     const answer = await fetch('/api/v1/models');
     const info = await answer.json();
+    state.models = info.models;
+    state.maxResults = info.max_results;
+    $('num-results').max = String(info.max_results);
     const describe = () => {
       const m = info.models.find((x) => x.name === $('model').value);
       $('model-description').textContent = !m ? ''
         : m.status === 'unavailable' ? `Unavailable: ${m.reason}`
           : m.status === 'downloadable' ? `${m.description}: not downloaded yet` : m.description;
+      $('num-results-box').hidden = !samples();   // N results only where they can differ
     };
     for (const m of info.models) {
       const label = m.status === 'downloadable' ? `${m.name} (downloadable)` : m.name;
