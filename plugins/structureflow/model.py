@@ -7,7 +7,8 @@ Sec. 3.4; the official ``MODEL: 1, 2, 3``) as one option, ``stage``:
   truth: ``5 L1 + 1 L_adv + 0.25 L_correctness`` against the texture discriminator.
 * ``'joint'``: the texture generator learns from the structure reconstructor's prediction
   (the reconstructor is fixed: it gets no gradient and is not updated, as the official
-  code), with ``250 L_style`` (of the hole region) ``+ 0.1 L_perceptual`` added.
+  code; it runs in eval mode, so its spectral norms' power iterations do not move it
+  either, where the official code's drift and are then not saved), with ``250 L_style`` (of the hole region) ``+ 0.1 L_perceptual`` added.
 
 Every adversarial term is the LSGAN of a two-scale discriminator (each scale's mean,
 averaged over the scales); the discriminator updates first, on the detached output.
@@ -27,7 +28,7 @@ from toolbox.builder import build_component
 from toolbox.models.adversarial import frozen
 from toolbox.models.base import BaseInpaintor
 from toolbox.models.distributed import unwrap
-from toolbox.models.inpaintor import GANInpaintor, composite
+from toolbox.models.inpaintor import GANInpaintor, composite, evaluating
 from toolbox.models.nonfinite import NonFiniteGuard
 from toolbox.registry import DISCRIMINATORS, GENERATORS, MODELS
 
@@ -141,8 +142,10 @@ class StructureFlowInpaintor(GANInpaintor):
                 judge, real = disc.texture, gt
                 if self.stage == 'texture':
                     structure = smooth
-                else:                          # the reconstructor is fixed in this stage
-                    with torch.no_grad():
+                else:
+                    # the reconstructor is fixed in this stage: no gradient, and in eval
+                    # mode, so that its spectral norms' power iterations leave it alone
+                    with torch.no_grad(), evaluating(gen.structure):
                         structure = gen.structure(masked, mask, smooth)['output']
                 out = gen.texture(masked, mask, structure)
                 fake = out['output']
@@ -171,4 +174,4 @@ class StructureFlowInpaintor(GANInpaintor):
                                    output=composite(fake, real, mask)[:4].detach().cpu())
         log = {k: v for k, v in g_log.items() if k != 'loss'}
         log.update(loss_d=loss_d.detach(), loss_g=loss_g.detach())
-        return {k: float(v) for k, v in log.items()}
+        return {k: float(v.detach()) for k, v in log.items()}
