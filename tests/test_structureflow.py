@@ -236,3 +236,15 @@ def test_rtv_mask_removes_the_hole_from_the_weights(photo):
     mask[8:20, 10:30] = 1
     holed = (img * (1 - mask[..., None])).astype(np.uint8)
     assert not np.allclose(rtv_smooth(holed, mask=mask), rtv_smooth(holed))
+
+
+def test_structure_stage_model_contract_and_its_output_is_the_structure():
+    """The joint model's contract is checked with every model (tests/test_contracts.py);
+    a model in the structure stage meets it too, and inpaints with the structure."""
+    from toolbox.testing import check_model, tiny_batch
+    cfg = dict(MODELS.get('StructureFlowInpaintor').tiny_cfg, stage='structure')
+    model = check_model('StructureFlowInpaintor', cfg).eval()
+    batch = tiny_batch(size=64)
+    with torch.no_grad():
+        outputs = model.run_generator(batch)
+    assert torch.equal(outputs['output'], outputs['structure'])
