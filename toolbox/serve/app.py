@@ -57,16 +57,13 @@ class Settings:
     max_queue: int = 8
     #: accept only models-folder configs of plain values over a shipped config
     plain_configs: bool = False
-<<<<<<< HEAD
     #: --model NAME: zoo names, shipped config names or config files, offered first
     models: tuple = ()
     #: --download: fetch the weights of --model zoo names that are not cached
     download: bool | None = None
-=======
     #: the most results (``num_results``) one request may ask of a model that samples;
     #: each is a whole inpainting run, and all are held until the answer is sent
     max_results: int = 8
->>>>>>> plural
 
 
 class InpaintOptions(BaseModel):
