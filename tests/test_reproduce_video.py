@@ -122,3 +122,13 @@ def test_quick_run_end_to_end(tmp_path, monkeypatch):
     # the mask sets and clips are reusable by toolbox evaluate --clips
     assert sorted(p.name for p in (out / 'masks').iterdir()) == ['object_like', 'rand_curve']
     assert (out / 'eval' / 'carphone_000' / '00005.png').is_file()
+    from toolbox.commands.evaluate import main as evaluate
+    assert evaluate(['configs/video_classical/flow_propagation.py', 'none', '--clips',
+                     str(out / 'eval'), '--mask-sets', str(out / 'masks'), '--window', '6',
+                     '--overlap', '2', '--out', str(tmp_path / 'ev'), '--no-progress']) == 0
+    table = json.loads((tmp_path / 'ev' / 'table.json').read_text())['values']
+    for preset in ('object_like', 'rand_curve'):
+        assert float(table['PSNR_hole'][preset]) == pytest.approx(
+            by[preset, 'flow propagation']['PSNR_hole'], rel=1e-9)
+        assert float(table['WarpError'][preset]) == pytest.approx(
+            by[preset, 'flow propagation']['WarpError'], rel=1e-9)

@@ -100,3 +100,12 @@ def test_clip_errors_are_one_line(clip_set, tmp_path, capsys):
                  '--no-progress'])
     err = capsys.readouterr().err.strip()
     assert code == 2 and '\n' not in err and "static_bar has no masks for clip(s) ['clip1']" in err
+
+
+def test_vfid_segments_cut_consecutive_frames():
+    from toolbox.evaluation.video_report import vfid_segments
+    frames = np.arange(7 * 2 * 2 * 3, dtype=np.uint8).reshape(7, 2, 2, 3)
+    parts = vfid_segments(frames, 3)
+    assert [p.shape for p in parts] == [(1, 3, 3, 2, 2)] * 2          # the 7th frame dropped
+    assert torch.equal(parts[1][0, 0], torch.from_numpy(frames[3]).permute(2, 0, 1) / 255)
+    assert [p.shape[1] for p in vfid_segments(frames, 0)] == [7]      # 0: the whole clip

@@ -21,7 +21,7 @@
    PNG frames (``results/<method>/<preset>/<clip>/``) and ``summary.json`` (the compute each
    method used, the budget, the verdict of the goal below).
 
-Goal (issue 26): a learned or optimised video method beats the propagation baseline and
+Goal: a learned or optimised video method beats the propagation baseline and
 per-frame Telea in hole PSNR without a worse warping error. The summary says whether any
 did, with the numbers.
 
