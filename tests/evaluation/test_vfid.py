@@ -52,6 +52,11 @@ def test_features_are_one_1024_vector_per_clip_of_any_size(random_i3d):
     assert torch.allclose(random_i3d(x[1:]), f[1:], atol=1e-6)
     with pytest.raises(ValueError, match=r'\[B, T, 3, H, W\]'):
         random_i3d(x[0])
+    # 'signed' feeds I3D's training range [-1, 1]: other features than Chang et al.'s [0, 1]
+    signed = I3DFeatures(pretrained=False, input_range='signed')
+    signed.net.load_state_dict(random_i3d.net.state_dict())
+    assert torch.allclose(signed(x * 0.5 + 0.5), random_i3d(x), atol=1e-6)
+    assert not torch.allclose(signed(x), f)
 
 
 def test_missing_weights_fail_within_a_second_naming_the_file(tmp_path, monkeypatch):
