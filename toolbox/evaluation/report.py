@@ -48,8 +48,9 @@ COLUMN_GROUPS = {
 PAPER_ROWS = ('PSNR', 'SSIM', 'LPIPS', 'FID')
 MEAN = 'Mean'
 
-_LOWER_IS_BETTER = {'LPIPS', 'FID', 'MAE', 'L1Error', 'L2Error', 'BPE'}
-_ROW_NAMES = {'L1Error': 'L1 error (%)', 'L2Error': 'L2 error (%)'}
+_LOWER_IS_BETTER = {'LPIPS', 'FID', 'MAE', 'L1Error', 'L2Error', 'BPE', 'WarpError', 'VFID'}
+_ROW_NAMES = {'L1Error': 'L1 error (%)', 'L2Error': 'L2 error (%)',
+              'WarpError': 'warping error (x1e3)'}
 
 # Folder names (lower case, letters and digits only) -> paper column.
 _ALIASES = {
@@ -136,6 +137,8 @@ class TypeTable:
     values: dict[str, dict[str, float | None]] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
     meta: dict = field(default_factory=dict)
+    #: what ``counts`` counts, for the Markdown note (the clip table counts clips)
+    count_unit: str = 'Images'
 
     def set(self, column: str, results: dict[str, float], count: int | None = None) -> None:
         """Record one column's metric results (keys become rows)."""
@@ -178,7 +181,7 @@ class TypeTable:
             cells = [_fmt(self.get(row, c)) for c in self.header]
             lines.append(f'| {row_label(row)} | ' + ' | '.join(cells) + ' |')
         if self.counts:
-            lines += ['', 'Images per type: ' + ', '.join(
+            lines += ['', f'{self.count_unit} per type: ' + ', '.join(
                 f'{c} {self.counts[c]}' for c in self.columns if c in self.counts) + '.']
         return '\n'.join(lines) + '\n'
 
