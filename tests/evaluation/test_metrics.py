@@ -81,7 +81,11 @@ def test_batch_size_does_not_change_results(data, random_lpips):
     assert fid_1 == pytest.approx(fid_4, rel=1e-9, abs=1e-12)
     lp_1 = _run(random_lpips, samples, 1)['LPIPS']
     lp_4 = _run(random_lpips, samples, 4)['LPIPS']
-    assert lp_1 == pytest.approx(lp_4, rel=1e-6)
+    # float32 convolutions round differently per batch size (oneDNN picks its kernels by
+    # shape): the two values of a ~2e-4 LPIPS differed by 1.2e-6 relative on one AVX2 EPYC
+    # while passing 1e-6 on another. Averaging the wrong way (a mean of batch means over the
+    # unequal batches 4 + 2) is off by far more than 1e-4.
+    assert lp_1 == pytest.approx(lp_4, rel=1e-4)
 
 
 @pytest.mark.filterwarnings('ignore::UserWarning')   # torchvision on lpips' `pretrained=`
