@@ -185,7 +185,8 @@ def run(args) -> None:
     config, checkpoint, resolved = resolve_model(
         args.config, None if (args.checkpoint or '').lower() == 'none' else args.checkpoint,
         allow_download=args.download or None)
-    print(f'toolbox evaluate: {args.config}: {resolved.describe()}', file=sys.stderr)
+    if resolved.kind != 'file':    # a name: say which config (and weights) it meant
+        print(f'toolbox evaluate: {args.config}: {resolved.describe()}', file=sys.stderr)
     if checkpoint is None and args.checkpoint is None:
         from toolbox.apis import ConfigError
         raise ConfigError("give CHECKPOINT ('none' for a training-free baseline)")

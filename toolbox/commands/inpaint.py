@@ -135,7 +135,8 @@ def _model(args):
     # no checkpoint: fine for models without learned parameters, refused for the others
     model = init_inpaintor(args.config, args.checkpoint, device=args.device,
                            cfg_options=args.cfg_options, download=args.download or None)
-    print(f'toolbox inpaint: {args.config}: {model.resolved.describe()}', file=sys.stderr)
+    if model.resolved.kind != 'file':    # a name: say which config (and weights) it meant
+        print(f'toolbox inpaint: {args.config}: {model.resolved.describe()}', file=sys.stderr)
     return model, f'{type(model).__name__} of {args.config}'
 
 
