@@ -4,7 +4,7 @@ advance. Importing the modules registers the model (``MODELS``); see README.md.
 """
 from toolbox import hookimpl
 
-from . import generator  # noqa: F401
+from . import models  # noqa: F401 - importing registers the classes
 
 
 @hookimpl
