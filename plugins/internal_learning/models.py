@@ -105,8 +105,9 @@ class InternalLearning(BaseVideoInpaintor):
         self.passes, self.noise_scale = int(passes), float(noise_scale)
         self.flow_preset, self.seed, self.progress = flow_preset, int(seed), bool(progress)
         # the generator is rebuilt for every clip; this one fixes the configuration (and
-        # fails early on a bad one)
-        probe = SkipEncoderDecoder(**self.generator_cfg)
+        # fails early on a bad one), built on the meta device: no memory, no random numbers
+        with torch.device('meta'):
+            probe = SkipEncoderDecoder(**self.generator_cfg)
         self.flow_strides = probe.flow_strides
         self.min_side = min_side(probe.levels, probe.k_down)
         self.use_flow = bool(self.flow_strides) and (self.loss_weights['recon_flow'] > 0 or
@@ -121,7 +122,8 @@ class InternalLearning(BaseVideoInpaintor):
                                  weights=vgg_weights, name='the perceptual loss of '
                                  'InternalLearning', option='model.vgg_weights=PATH',
                                  vgg_input='unit')
-        #: per clip of the last ``inpaint``: optimiser steps, seconds, frames, last loss
+        #: per clip of the last ``inpaint``: optimiser steps, wall and process (CPU) seconds
+        #: of the optimisation, frames, the last step's loss
         self.last_stats: list[dict] = []
 
     @property
@@ -182,7 +184,7 @@ class InternalLearning(BaseVideoInpaintor):
         limit = self.budget.get('iterations')
         total = self.full_iterations if limit is None else min(limit, self.full_iterations)
         seconds = self.budget.get('seconds')
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         from tqdm import tqdm
         bar = tqdm(total=total, desc='internal learning', unit='step',
                    disable=not self.progress, leave=False)
@@ -203,7 +205,7 @@ class InternalLearning(BaseVideoInpaintor):
                 loss = self._loss(net, noise, frames, holes, flows, strides, n, batch)
                 loss.backward()
                 optimizer.step()
-                steps, last = steps + 1, float(loss)
+                steps, last = steps + 1, float(loss.detach())
                 bar.update()
 
         try:
@@ -218,8 +220,9 @@ class InternalLearning(BaseVideoInpaintor):
                     passes += 1
         finally:
             bar.close()
-        elapsed = time.perf_counter() - start
-        self.last_stats.append(dict(iterations=steps, seconds=elapsed, frames=t, loss=last))
+        self.last_stats.append(dict(iterations=steps, seconds=time.perf_counter() - start,
+                                    cpu_seconds=time.process_time() - cpu, frames=t,
+                                    loss=last))
         return self._infer(net, noise, n)
 
     def _loss(self, net, noise, frames, holes, flows, strides, n, batch) -> Tensor:

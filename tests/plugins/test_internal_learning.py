@@ -127,3 +127,93 @@ def test_perceptual_loss_ignores_the_hole_and_sees_the_known_pixels():
     changed_known[..., 0:4, 0:4] = 0
     assert perceptual_loss(vgg, changed_known, frames, holes, (3, 8, 15)).item() != \
         pytest.approx(base.item(), rel=1e-3)
+
+
+# -- the model --------------------------------------------------------------------------------
+
+from toolbox.registry import MODELS  # noqa: E402
+from toolbox.video.testing import tiny_clip  # noqa: E402
+from toolbox_plugins.internal_learning.models import InternalLearning, schedule  # noqa: E402
+
+
+def _tiny(**kw):
+    return MODELS.build(dict(type='InternalLearning', **{**InternalLearning.tiny_cfg, **kw}))
+
+
+def test_schedule_is_the_official_batch_list():
+    # 15 frames, windows of 5: 11 at stride 1, 3 at stride 3, none at stride 5; each twice
+    batches = schedule(15, 5, (1, 3, 5), seed=0)
+    assert len(batches) == 2 * (11 + 3)
+    assert sorted(batches) == sorted(schedule(15, 5, (1, 3, 5), seed=1))
+    assert batches != schedule(15, 5, (1, 3, 5), seed=1)          # shuffled by the seed
+    assert {(i, s) for i, s, d in batches if d == 'f'} == \
+        {(i, s) for i, s, d in batches if d == 'b'}
+    assert schedule(6, 5, (), seed=0) in ([(0, 1, ''), (1, 1, '')], [(1, 1, ''), (0, 1, '')])
+    # the official DIP_Vid_Flow.py: 20 passes of 50 batches plus the middle one, 100 steps each
+    assert InternalLearning(loss_weights=dict(perceptual=0)).full_iterations == 102_000
+
+
+def test_inpaint_is_seeded_reproducible_and_keeps_known_pixels():
+    video, masks = tiny_clip(batch=1, frames=6, size=32)
+    model = _tiny(budget=dict(iterations=3))
+    a, b = model.inpaint(video, masks), model.inpaint(video, masks)
+    assert torch.equal(a, b)
+    c = model.inpaint(video, masks, seed=1)
+    assert not torch.equal(a[masks.expand_as(a) > 0], c[masks.expand_as(c) > 0])
+    known = masks.expand_as(video) == 0
+    assert torch.equal(a[known], video[known])
+
+
+def test_inpaint_leaves_the_global_random_state_alone():
+    video, masks = tiny_clip(batch=1, frames=4, size=32)
+    torch.manual_seed(5)
+    expected = torch.rand(3)
+    torch.manual_seed(5)
+    _tiny().inpaint(video, masks)
+    assert torch.equal(torch.rand(3), expected)
+
+
+def test_budget_in_steps_and_in_seconds():
+    video, masks = tiny_clip(batch=1, frames=6, size=32)
+    model = _tiny(budget=dict(iterations=5), iters_per_batch=2)
+    model.inpaint(video, masks)
+    assert model.last_stats[0]['iterations'] == 5
+    model = _tiny(budget=dict(iterations=1000, seconds=1e-9))
+    model.inpaint(video, masks)
+    assert model.last_stats[0]['iterations'] == 0                   # out of time at once
+
+
+def test_optimisation_fits_the_clip():
+    video, masks = tiny_clip(batch=1, frames=5, size=32)
+    short, long = _tiny(budget=dict(iterations=1)), _tiny(budget=dict(iterations=60),
+                                                        iters_per_batch=60)
+    short.inpaint(video, masks)
+    long.inpaint(video, masks)
+    assert long.last_stats[0]['loss'] < 0.5 * short.last_stats[0]['loss']
+
+
+def test_progress_bar_counts_steps(capsys):
+    video, masks = tiny_clip(batch=1, frames=4, size=32)
+    _tiny(progress=True, budget=dict(iterations=3)).inpaint(video, masks)
+    err = capsys.readouterr().err
+    assert 'internal learning' in err and '3/3' in err
+
+
+def test_each_frame_comes_from_the_last_window_past_its_middle():
+    class Marker(torch.nn.Module):        # channel 0: the frame's noise value, 1: its place
+        def forward(self, x):
+            place = torch.arange(len(x), dtype=x.dtype).view(-1, 1, 1, 1).expand_as(x)
+            return torch.cat([x, place, x], 1)
+    noise = torch.arange(8.0).view(8, 1, 1, 1).expand(8, 1, 2, 2)
+    out = InternalLearning._infer(None, Marker(), noise, 5)
+    assert out[:, 0, 0, 0].tolist() == list(range(8))
+    assert out[:, 1, 0, 0].tolist() == [0, 1, 2, 2, 2, 2, 3, 4]
+
+
+@pytest.mark.parametrize('kw, word', [(dict(budget=dict(steps=3)), 'steps'),
+                                      (dict(budget=dict(iterations=0)), 'budget'),
+                                      (dict(loss_weights=dict(style=1)), 'style'),
+                                      (dict(passes=0), 'passes')])
+def test_bad_settings_name_the_key(kw, word):
+    with pytest.raises(ValueError, match=word):
+        _tiny(**kw)
