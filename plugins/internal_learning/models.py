@@ -61,8 +61,9 @@ class InternalLearning(BaseVideoInpaintor):
         batch_size, lr, iters_per_batch, batches_per_pass, passes: the schedule (5, 1e-2,
             100, 50, 20 in the official DIP_Vid_Flow.py).
         budget: ``dict(iterations=N)`` and/or ``dict(seconds=S)``: stop after N optimiser
-            steps or S seconds of optimisation, whichever comes first; ``None``: the full
-            schedule (``passes * (batches_per_pass + 1) * iters_per_batch`` steps).
+            steps or S seconds of optimisation, whichever comes first; empty or ``None``:
+            the full schedule (``passes * (batches_per_pass + 1) * iters_per_batch``
+            steps).
         noise_scale: the input noise is U[0, 1) times this, one map per frame.
         flow_preset: the DIS preset of the clip's flow.
         seed: seeds the generator's initial weights, the noise and the batch order; the
@@ -112,16 +113,19 @@ class InternalLearning(BaseVideoInpaintor):
         self.min_side = min_side(probe.levels, probe.k_down)
         self.use_flow = bool(self.flow_strides) and (self.loss_weights['recon_flow'] > 0 or
                                                      self.loss_weights['consistency'] > 0)
-        self.vgg = None
+        vgg = None
+        self.vgg_layers = (3, 8, 15)
         if self.loss_weights['perceptual'] > 0:
-            from toolbox.nn.vgg import FrozenVGG
+            from toolbox.nn.vgg import shared_vgg
             # relu1_2, relu2_2, relu3_3 of VGG16, fed [0, 1] without normalisation as the
             # official LossNetwork is
-            self.vgg_layers = (3, 8, 15)
-            self.vgg = FrozenVGG('vgg16', self.vgg_layers, pretrained=vgg_pretrained,
-                                 weights=vgg_weights, name='the perceptual loss of '
-                                 'InternalLearning', option='model.vgg_weights=PATH',
-                                 vgg_input='unit')
+            vgg = shared_vgg('vgg16', self.vgg_layers, pretrained=vgg_pretrained,
+                             weights=vgg_weights, name='the perceptual loss of '
+                             'InternalLearning', option='model.vgg_weights=PATH',
+                             vgg_input='unit')
+        # kept out of the module tree: the frozen VGG is no learned network, so the model
+        # needs no checkpoint (toolbox.engine.checkpoint.learned_networks) and saves none
+        self.__dict__['vgg'] = vgg
         #: per clip of the last ``inpaint``: optimiser steps, wall and process (CPU) seconds
         #: of the optimisation, frames, the last step's loss
         self.last_stats: list[dict] = []
