@@ -17,7 +17,6 @@ import random
 import time
 from typing import Any
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor

@@ -13,6 +13,21 @@ def test_generator_count_matches_the_official_one():
     assert sum(p.numel() for p in SkipEncoderDecoder(flow_strides=()).parameters()) == 3_071_935
 
 
+def test_3d_variant_count_and_shapes():
+    # 9,089,119 = the official EncoderDecoder3D of DIP_Vid_3DCN.py, counted there
+    net = SkipEncoderDecoder(dims=3, k_down=(3, 5, 5), k_up=(3, 3, 3), k_skip=(1, 1, 1),
+                             flow_strides=())
+    assert sum(p.numel() for p in net.parameters()) == 9_089_119
+    torch.manual_seed(0)
+    noise = torch.rand(5, 1, min_side(), 140) * 0.1
+    out = net(noise)
+    assert out.shape == (5, 3, min_side(), 140)
+    # the frames see each other (3D convolutions), unlike the 2D generator's
+    changed = noise.clone()
+    changed[0] = 0
+    assert not torch.allclose(net(changed)[4], out[4])
+
+
 def test_generator_outputs_image_in_unit_range_and_twelve_flow_channels():
     torch.manual_seed(0)
     side = min_side()
@@ -217,3 +232,14 @@ def test_each_frame_comes_from_the_last_window_past_its_middle():
 def test_bad_settings_name_the_key(kw, word):
     with pytest.raises(ValueError, match=word):
         _tiny(**kw)
+
+
+def test_the_3d_variant_optimises_a_clip():
+    video, masks = tiny_clip(batch=1, frames=5, size=32)
+    model = _tiny(generator=dict(dims=3, down=(4,) * 6, up=(4,) * 6, skip=(2,) * 6,
+                                 k_down=(3, 5, 5), k_up=(3, 3, 3), flow_strides=()),
+                  budget=dict(iterations=2))
+    out = model.inpaint(video, masks)
+    assert model.last_stats[0]['iterations'] == 2
+    known = masks.expand_as(video) == 0
+    assert torch.equal(out[known], video[known]) and torch.isfinite(out).all()
