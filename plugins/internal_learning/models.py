@@ -158,7 +158,7 @@ class InternalLearning(BaseVideoInpaintor):
             holes = F.pad(holes, (0, pw, 0, ph))
         with torch.enable_grad():
             result = self._optimise(frames, holes, seed)
-        return to_model_range(result[..., :h, :w]).to(clip)
+        return to_model_range(result[..., :h, :w], 1.0).to(clip)        # from [0, 1]
 
     def _optimise(self, frames: Tensor, holes: Tensor, seed: int) -> Tensor:
         device = frames.device

@@ -253,3 +253,14 @@ def test_with_the_perceptual_loss_it_still_needs_no_checkpoint():
     assert model.state_dict() == {}
     model.inpaint(video, masks)
     assert model.last_stats[0]['iterations'] == 2
+
+
+def test_the_hole_is_filled_in_the_clips_value_range():
+    # a grey clip: the generator learns grey on the known pixels and the hole follows;
+    # a [0, 1] output read as [0, 255] would come back near -1 (black)
+    video = torch.full((1, 5, 3, 32, 32), 0.4)
+    masks = torch.zeros(1, 5, 1, 32, 32)
+    masks[..., 8:20, 8:20] = 1
+    model = _tiny(budget=dict(iterations=40), iters_per_batch=40)
+    out = model.inpaint(video, masks)
+    assert (out[masks.expand_as(out) > 0] - 0.4).abs().mean() < 0.2
