@@ -90,7 +90,7 @@ def test_quick_run_end_to_end(tmp_path, monkeypatch):
     rows = json.loads((out / 'table.json').read_text())
     methods = ['ground truth', 'flow propagation', 'per-frame Telea',
                'per-frame DeepFill v2 (random weights)', 'per-frame LaMa (random weights)',
-               'tiny trained']
+               '3D gated conv', 'CPNet', 'internal learning', 'tiny trained']
     for preset in ('object_like', 'rand_curve'):
         assert [r['method'] for r in rows if r['masks'] == preset] == methods
     for r in rows:
@@ -112,7 +112,8 @@ def test_quick_run_end_to_end(tmp_path, monkeypatch):
     assert osp.isfile(trained['checkpoint'])
     assert summary['methods']['per-frame LaMa (random weights)']['weights'] is None
     assert set(summary['verdict']) == {'object_like', 'rand_curve'}
-    assert summary['verdict']['object_like']['learned_methods'] == ['tiny trained']
+    assert summary['verdict']['object_like']['learned_methods'] == [
+        '3D gated conv', 'CPNet', 'internal learning', 'tiny trained']
     import cv2
     strip = cv2.imread(str(out / 'strip.png'))
     assert strip is not None and strip.shape[1] > 7 * 88            # 7 columns of 88 px
