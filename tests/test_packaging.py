@@ -21,7 +21,6 @@ import os.path as osp
 import socket
 import subprocess
 import sys
-import sysconfig
 import time
 import urllib.request
 

@@ -20,7 +20,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
-import torch
 from torch import Tensor
 
 __all__ = ['Trainer', 'TermDiff', 'ParityReport', 'compare_trainers', 'within',
