@@ -8,6 +8,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from toolbox.nn.vgg import gram
+
 __all__ = ['hole_loss', 'valid_loss', 'alignment_loss', 'total_variation_loss', 'gram',
            'perceptual_and_style', 'random_affine', 'random_boxes']
 
@@ -48,13 +50,6 @@ def total_variation_loss(image: Tensor, hole: Tensor) -> Tensor:
     dx = (image[..., :, 1:] - image[..., :, :-1]).abs() * rx
     dy = (image[..., 1:, :] - image[..., :-1, :]).abs() * ry
     return dx.mean() + dy.mean()
-
-
-def gram(feat: Tensor) -> Tensor:
-    """``F F^T / (C H W)`` per sample."""
-    b, c, h, w = feat.shape
-    f = feat.reshape(b, c, h * w)
-    return f @ f.transpose(1, 2) / (c * h * w)
 
 
 def perceptual_and_style(vgg, outputs: list[Tensor], gt: Tensor) -> tuple[Tensor, Tensor]:

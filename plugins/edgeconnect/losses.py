@@ -21,6 +21,7 @@ import torch
 from torch import Tensor
 
 from toolbox import BaseReconstructionLoss
+from toolbox.nn.vgg import gram as gram_matrix
 from toolbox.nn.vgg import shared_vgg, vgg_layers
 from toolbox.registry import LOSSES
 
@@ -59,13 +60,6 @@ class HoleNormalizedL1Loss(BaseReconstructionLoss):
         fraction = mask.float().mean()
         return self.__dict__['l1'](pred, target, mask) / torch.where(
             fraction > 0, fraction, torch.ones_like(fraction))
-
-
-def gram_matrix(features: Tensor) -> Tensor:
-    """``[B, C, C]`` Gram matrices of ``features`` ``[B, C, H, W]``, divided by ``C H W``."""
-    b, c, h, w = features.shape
-    f = features.reshape(b, c, h * w)
-    return f @ f.transpose(1, 2) / (c * h * w)
 
 
 @LOSSES.register_module()

@@ -16,19 +16,12 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from toolbox.bases import BaseAdversarialLoss, BaseReconstructionLoss
-from toolbox.nn.vgg import VGG_INPUTS, shared_vgg
+from toolbox.nn.vgg import VGG_INPUTS, gram, shared_vgg
 from toolbox.registry import LOSSES
 
 __all__ = ['VideoPerceptualLoss', 'VideoStyleLoss', 'TemporalPatchGANLoss', 'gram']
 
 _LAYERS = ('relu2_2', 'relu3_3', 'relu4_3')
-
-
-def gram(feat: Tensor) -> Tensor:
-    """``F F^T / (C H W)`` per sample: ``[B, C, C]``."""
-    b, c, h, w = feat.shape
-    f = feat.reshape(b, c, h * w)
-    return torch.bmm(f, f.transpose(1, 2)) / (c * h * w)
 
 
 class _FrameVGGLoss(BaseReconstructionLoss):

@@ -16,18 +16,10 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from toolbox.bases import BaseAdversarialLoss, BaseReconstructionLoss
+from toolbox.nn.vgg import VGG_INPUTS, gram, shared_vgg
 from toolbox.registry import LOSSES
 
-from toolbox.nn.vgg import VGG_INPUTS, shared_vgg
-
 __all__ = ['LBAMPerceptualLoss', 'LBAMStyleLoss', 'LBAMWGANLoss', 'gram']
-
-
-def gram(feat: Tensor) -> Tensor:
-    """``psi psi^T / (C H W)``: ``[B, C, C]``."""
-    b, c, h, w = feat.shape
-    f = feat.reshape(b, c, h * w)
-    return torch.bmm(f, f.transpose(1, 2)) / (c * h * w)
 
 
 class _VGGLoss(BaseReconstructionLoss):

@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from toolbox import BaseReconstructionLoss
-from toolbox.nn.vgg import FrozenVGG, shared_vgg
+from toolbox.nn.vgg import FrozenVGG, gram, shared_vgg
 from toolbox.registry import LOSSES
 
 __all__ = ['PConvPerceptualLoss', 'PConvStyleLoss', 'DilatedHoleTVLoss', 'gram',
@@ -32,13 +32,6 @@ POOLS = ('pool1', 'pool2', 'pool3')
 def _vgg(pretrained: bool, weights: str | None) -> FrozenVGG:
     return shared_vgg('vgg16', POOLS, pretrained=pretrained, weights=weights,
                       name='VGG16 (PConv losses)', option="the loss's vgg_weights=PATH")
-
-
-def gram(feat: Tensor) -> Tensor:
-    """``K_p psi^T psi`` with ``K_p = 1 / (C H W)``: ``[B, C, C]``."""
-    b, c, h, w = feat.shape
-    f = feat.reshape(b, c, h * w)
-    return torch.bmm(f, f.transpose(1, 2)) / (c * h * w)
 
 
 def _composite(pred: Tensor, target: Tensor, mask: Tensor) -> Tensor:

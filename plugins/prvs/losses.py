@@ -17,7 +17,7 @@ from torch import Tensor
 
 from toolbox.bases import BaseAdversarialLoss, BaseReconstructionLoss
 from toolbox.nn import shared_vgg
-from toolbox.nn.vgg import IMAGENET_MEAN, IMAGENET_STD
+from toolbox.nn.vgg import IMAGENET_MEAN, IMAGENET_STD, gram
 from toolbox.registry import LOSSES
 
 __all__ = ['PRVSImageLoss', 'PRVSEdgeGANLoss', 'gram', 'total_variation', 'VGG_INPUTS',
@@ -29,13 +29,6 @@ VGG_INPUTS = ('imagenet', 'unit')
 #: the official weights of the terms (``get_g_loss``)
 OFFICIAL_WEIGHTS = dict(valid=50.0, hole=50.0, perceptual=0.05, style=150.0, tv=0.1)
 _LAYERS = ('pool1', 'pool2', 'pool3')
-
-
-def gram(feat: Tensor) -> Tensor:
-    """``psi psi^T / (C H W)``: ``[B, C, C]``."""
-    b, c, h, w = feat.shape
-    f = feat.reshape(b, c, h * w)
-    return torch.bmm(f, f.transpose(1, 2)) / (c * h * w)
 
 
 def total_variation(x: Tensor) -> Tensor:

@@ -27,7 +27,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from toolbox.bases import BaseReconstructionLoss
-from toolbox.nn.vgg import shared_vgg
+from toolbox.nn.vgg import gram, shared_vgg
 from toolbox.registry import LOSSES
 
 from .sampler import gaussian_sample
@@ -42,13 +42,6 @@ STYLE_LAYERS = ('relu2_2', 'relu3_4', 'relu4_4', 'relu5_2')
 def _vgg(layers, pretrained: bool, weights: str | None):
     return shared_vgg('vgg19', tuple(layers), pretrained, weights,
                       name='VGG-19 (StructureFlow losses)', option='vgg_weights=PATH')
-
-
-def gram(feat: Tensor) -> Tensor:
-    """``phi phi^T / (C H W)``: ``[B, C, C]``."""
-    b, c, h, w = feat.shape
-    f = feat.reshape(b, c, h * w)
-    return torch.bmm(f, f.transpose(1, 2)) / (c * h * w)
 
 
 def lsgan_discriminator_loss(real: Sequence[Tensor], fake: Sequence[Tensor]) -> Tensor:

@@ -25,7 +25,7 @@ from torch import Tensor, nn
 
 from toolbox.weights import load_state_dict_file, torchvision_weights_file
 
-__all__ = ['VGG_ARCHS', 'VGG_INPUTS', 'vgg_layers', 'FrozenVGG', 'shared_vgg',
+__all__ = ['VGG_ARCHS', 'VGG_INPUTS', 'vgg_layers', 'FrozenVGG', 'shared_vgg', 'gram',
            'IMAGENET_MEAN', 'IMAGENET_STD']
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -173,3 +173,13 @@ def shared_vgg(arch: str = 'vgg19', layers: Sequence[str | int] | None = None,
     if key not in _SHARED:
         _SHARED[key] = FrozenVGG(arch, layers, pretrained, weights, name, option, vgg_input)
     return _SHARED[key]
+
+
+def gram(feat: Tensor) -> Tensor:
+    """The Gram matrices ``F F^T / (C H W)`` of features ``[B, C, H, W]``: ``[B, C, C]``.
+
+    The style losses of PConv, EdgeConnect, LBAM, PRVS, StructureFlow, CPNet and the 3D gated
+    model all normalise by ``C H W`` (Gatys et al.'s ``K_p``); they share this one."""
+    b, c, h, w = feat.shape
+    f = feat.reshape(b, c, h * w)
+    return torch.bmm(f, f.transpose(1, 2)) / (c * h * w)
