@@ -404,28 +404,10 @@ def _packed(batch: dict[str, torch.Tensor], keys) -> dict:
     return dict(inputs=inputs, data_samples=[{} for _ in range(len(batch['gt']))])
 
 
-def check_model(name: str, cfg: dict | None = None, size: int | None = None):
-    """The :class:`~toolbox.models.BaseInpaintor` contract of model ``name``, built from
-    its ``tiny_cfg``: two training steps with real optimizers in the declared layout give
-    finite logs, change weights and leave :attr:`last_train_vis`; ``val_step`` returns
-    per-sample ``pred``/``gt``/``mask`` in [0, 1]; ``inpaint`` keeps the known pixels
-    exactly; an unknown option raises; a stochastic model is reproducible per seed."""
-    from toolbox.models import BaseInpaintor
-    from toolbox.registry import MODELS
-    model = _build(MODELS, name, cfg)
-    assert isinstance(model, BaseInpaintor), f'{name} is not a BaseInpaintor'
-    if getattr(model, 'is_video', False):           # clips [B, T, 3, H, W]: toolbox.video
-        from toolbox.video.testing import check_video_model
-        return check_video_model(model, name)
-    fixed = model.fixed_size
-    if fixed is not None:
-        assert fixed[0] == fixed[1], f'{name}: check_model draws square batches'
-        size = fixed[0]
-    size = size or _size(model.size_multiple)
-    guidance = tuple(model.guidance_keys)
-    batch = tiny_batch(batch=2, size=size)
-    data = _packed(batch, guidance)
-
+def _check_train_steps(model, name: str, data: dict) -> None:
+    """Two training steps with real optimizers in the model's declared layout: finite float
+    logs, changed weights, and images ``[b, C, H, W]`` (one frame per clip for a video
+    model) left in :attr:`last_train_vis` for the visualisation hook."""
     model.train()
     optim = tiny_optimizers(model)
     before = {k: p.detach().clone() for k, p in model.named_parameters() if p.requires_grad}
@@ -441,7 +423,34 @@ def check_model(name: str, cfg: dict | None = None, size: int | None = None):
     vis = model.last_train_vis
     assert vis is not None and {'gt', 'mask', 'output'} <= set(vis), \
         f"{name}: last_train_vis must hold 'gt', 'mask' and 'output' after train_step"
+    assert all(vis[k].ndim == 4 for k in ('gt', 'mask', 'output')), \
+        f'{name}: last_train_vis must hold images [b, C, H, W] for the visualisation hook'
     assert vis['output'].shape[1] == 3 and vis['mask'].shape[1] == 1
+
+
+def check_model(name: str, cfg: dict | None = None, size: int | None = None):
+    """The :class:`~toolbox.models.BaseInpaintor` contract of model ``name``, built from
+    its ``tiny_cfg``: two training steps with real optimizers in the declared layout give
+    finite logs, change weights and leave :attr:`last_train_vis`; ``val_step`` returns
+    per-sample ``pred``/``gt``/``mask`` in [0, 1]; ``inpaint`` keeps the known pixels
+    exactly; an unknown option raises; a stochastic model is reproducible per seed."""
+    from toolbox.models import BaseInpaintor
+    from toolbox.registry import MODELS
+    model = _build(MODELS, name, cfg)
+    assert isinstance(model, BaseInpaintor), f'{name} is not a BaseInpaintor'
+    if getattr(model, 'is_video', False):           # clips [B, T, 3, H, W]: toolbox.video
+        from toolbox.video.testing import check_video_model
+        return check_video_model(model, name, train_steps=_check_train_steps)
+    fixed = model.fixed_size
+    if fixed is not None:
+        assert fixed[0] == fixed[1], f'{name}: check_model draws square batches'
+        size = fixed[0]
+    size = size or _size(model.size_multiple)
+    guidance = tuple(model.guidance_keys)
+    batch = tiny_batch(batch=2, size=size)
+    data = _packed(batch, guidance)
+
+    _check_train_steps(model, name, data)
 
     model.eval()
     results = model.val_step(data)
