@@ -15,6 +15,11 @@ train_dataloader = dict(
     batch_size=2, num_workers=0,
     dataset=dict(data_root='data/clips/train', num_frames=5, stride=2, crop_size=(64, 64),
                  mask_generator=dict(type='MovingStrokes', preset='object_like_small')))
-train_cfg = dict(max_iters=200)
+val_dataloader = dict(
+    batch_size=1, num_workers=0,
+    dataset=dict(data_root='data/clips/test', num_frames=5, crop_size=(64, 64), clip_step=60,
+                 mask_generator=dict(type='MovingStrokes', preset='object_like_small')))
+test_dataloader = val_dataloader
+train_cfg = dict(max_iters=200, val_interval=100)
 default_hooks = dict(logger=dict(interval=10), checkpoint=dict(interval=100))
 custom_hooks = [dict(type='InpaintingVisualizationHook', interval=50)]

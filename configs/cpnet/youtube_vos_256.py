@@ -28,6 +28,18 @@ train_dataloader = dict(
     dataset=dict(type='ClipDataset', data_root='data/youtube_vos/train/JPEGImages',
                  num_frames=5, stride=2, crop_size=(256, 256),
                  mask_generator=dict(type='MovingStrokes', preset='object_like')))
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=500000, val_interval=10 ** 9)
+val_dataloader = dict(
+    batch_size=1, num_workers=2, persistent_workers=False,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(type='ClipDataset', data_root='data/youtube_vos/valid/JPEGImages',
+                 num_frames=5, crop_size=(256, 256), test_mode=True,
+                 mask_generator=dict(type='MovingStrokes', preset='object_like')))
+test_dataloader = val_dataloader
+# PSNR and MAE per frame, averaged over all frames
+val_evaluator = [dict(type='PSNR'), dict(type='MAE')]
+test_evaluator = val_evaluator
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=500000, val_interval=5000)
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')
 optim_wrapper = dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-4))
 default_hooks = dict(checkpoint=dict(interval=5000))

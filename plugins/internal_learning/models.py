@@ -56,7 +56,7 @@ class InternalLearning(BaseVideoInpaintor):
             paper's: 1, 0.1, 1, 0.01); a zero weight skips the loss, and ``recon_flow`` and
             ``consistency`` at zero with no flow head is DIP-Vid.
         vgg_weights: torchvision's VGG16 weights file for the perceptual loss (``None``:
-            the caches); ``vgg_pretrained=False`` builds random weights (tests only).
+            the caches); ``pretrained=False`` builds random weights (tests only).
         batch_size, lr, iters_per_batch, batches_per_pass, passes: the schedule (5, 1e-2,
             100, 50, 20 in the official DIP_Vid_Flow.py).
         budget: ``dict(iterations=N)`` and/or ``dict(seconds=S)``: stop after N optimiser
@@ -77,7 +77,7 @@ class InternalLearning(BaseVideoInpaintor):
                     iters_per_batch=1, progress=False, flow_preset='ultrafast')
 
     def __init__(self, generator: dict | None = None, loss_weights: dict | None = None,
-                 vgg_weights: str | None = None, vgg_pretrained: bool = True,
+                 vgg_weights: str | None = None, pretrained: bool = True,
                  batch_size: int = 5, lr: float = 1e-2, iters_per_batch: int = 100,
                  batches_per_pass: int = 50, passes: int = 20, budget: dict | None = None,
                  noise_scale: float = 0.1, flow_preset: str = 'medium', seed: int = 0,
@@ -118,7 +118,7 @@ class InternalLearning(BaseVideoInpaintor):
             from toolbox.nn.vgg import shared_vgg
             # relu1_2, relu2_2, relu3_3 of VGG16, fed [0, 1] without normalisation as the
             # official LossNetwork is
-            vgg = shared_vgg('vgg16', self.vgg_layers, pretrained=vgg_pretrained,
+            vgg = shared_vgg('vgg16', self.vgg_layers, pretrained=pretrained,
                              weights=vgg_weights, name='the perceptual loss of '
                              'InternalLearning', option='model.vgg_weights=PATH',
                              vgg_input='unit')

@@ -248,7 +248,7 @@ def test_the_3d_variant_optimises_a_clip():
 def test_with_the_perceptual_loss_it_still_needs_no_checkpoint():
     from toolbox.engine.checkpoint import learned_networks
     video, masks = tiny_clip(batch=1, frames=4, size=32)
-    model = _tiny(loss_weights=dict(perceptual=0.01), vgg_pretrained=False)
+    model = _tiny(loss_weights=dict(perceptual=0.01), pretrained=False)
     assert model.vgg is not None and learned_networks(model) == []
     assert model.state_dict() == {}
     model.inpaint(video, masks)
