@@ -122,7 +122,7 @@ METHODS: tuple[VideoMethod, ...] = (
     VideoMethod('3D gated conv', ('free_form_video',), 'trained',
                 'configs/free_form_video/demo.py',
                 budgets={'cpu': dict(iters=100, compute='100 iterations of the demo network '
-                                     '(nf 8, 4 frames of 48x48, batch 2) on the training clips'),
+                                     '(nf 8, 4 frames of 48x48, batch 1) on the training clips'),
                          'quick': dict(iters=2, compute='2 iterations of the demo network')}),
     VideoMethod('CPNet', ('cpnet',), 'trained', 'configs/cpnet/demo.py',
                 budgets={'cpu': dict(iters=100, compute='100 iterations of the demo network '
