@@ -28,11 +28,11 @@ import math
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
-from torch.nn.utils.parametrizations import spectral_norm
 
 from toolbox import BaseDiscriminator
 from toolbox.bases import check_image_and_mask
 from toolbox.crops import hole_boxes
+from toolbox.nn.spectral_norm import spectral_norm
 from toolbox.registry import DISCRIMINATORS
 
 __all__ = ['DMFNDiscriminator', 'crop_boxes']

@@ -22,16 +22,18 @@ What differs from the released code:
   inside the adversarial loss (``NonSaturatingGANLoss``: ``softplus`` is BCE on logits);
 * G1 converts the colour image to grey itself (the contract hands generators colour
   images), with scikit-image's ``rgb2gray`` weights as the authors' data loader;
-* spectral normalisation is ``torch.nn.utils.parametrizations.spectral_norm`` (theirs the
-  older ``torch.nn.utils.spectral_norm``; the same arithmetic, other state-dict keys).
+* spectral normalisation is ``toolbox.nn.spectral_norm`` (theirs the older
+  ``torch.nn.utils.spectral_norm``): the same power iteration (the paper's order), other
+  state-dict keys. torch's parametrisation, used here before, iterates in another order,
+  so its training steps were not the authors'.
 """
 from __future__ import annotations
 
 import torch
 from torch import Tensor, nn
-from torch.nn.utils.parametrizations import spectral_norm as _spectral_norm
 
 from toolbox import BaseDiscriminator, BaseGenerator
+from toolbox.nn.spectral_norm import spectral_norm as _spectral_norm
 from toolbox.registry import DISCRIMINATORS, GENERATORS
 
 __all__ = ['EdgeConnectEdgeGenerator', 'EdgeConnectInpaintGenerator',

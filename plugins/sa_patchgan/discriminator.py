@@ -11,15 +11,16 @@ fully connected layer to 256. Here the fully connected layers act on every patch
 convolutions), so D stays a PatchGAN that accepts any input size and returns one logit
 per patch ``[B, 1, h, w]``; the semantic vector ``f_C(C(x))`` is the same for all patches
 of an image. The convolutions are 5x5 stride-2 with spectral normalisation and leaky ReLU,
-as in DeepFill v2's SN-PatchGAN, whose training recipe the paper follows.
+as in DeepFill v2's SN-PatchGAN, whose training recipe the paper follows; the spectral
+normalisation iterates in the paper's order, as DeepFill v2's (``toolbox.nn.spectral_norm``).
 """
 from __future__ import annotations
 
 import torch
 from torch import Tensor, nn
-from torch.nn.utils.parametrizations import spectral_norm
 
 from toolbox import BaseDiscriminator
+from toolbox.nn.spectral_norm import spectral_norm
 from toolbox.registry import DISCRIMINATORS
 
 from .semantic import SemanticEncoder
