@@ -105,7 +105,7 @@ class _LightningModule(nn.Module):
     ``trainer``, ``global_step``, ``current_epoch``, ``log_dict`` and
     ``save_hyperparameters``."""
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self) -> None:     # Lightning's passes what it gets on to nn.Module
         super().__init__()
         self.global_step = 0
         self.current_epoch = 0
@@ -289,7 +289,9 @@ def build_lama(checkout: str, seed: int, weights_dir: str, lightning: str = 'stu
     if lightning == 'real':
         from omegaconf import OmegaConf
         config = OmegaConf.create(lama_fourier_config(weights_dir))
-    return module_cls(config, use_ddp=False, **config.training_model)
+    # as saicinpainting.training.trainers.make_training_model: 'kind' picks the class
+    kwargs = {k: v for k, v in dict(config.training_model).items() if k != 'kind'}
+    return module_cls(config, use_ddp=False, **kwargs)
 
 
 def write_encoder(weights_dir: str, seed: int) -> str:
