@@ -185,9 +185,9 @@ def _missing(name: str) -> bool:
 
 
 def ade20k_state(seed: int) -> dict[str, Tensor]:
-    """Random weights of LaMa's ADE20k ``resnet50dilated`` encoder, under that file's
-    keys, from the toolbox's own layout (:class:`toolbox_plugins.lama.resnet_pl`-free:
-    built through the registered loss with random weights), seeded."""
+    """Random weights (seeded) of LaMa's ADE20k ``resnet50dilated`` encoder under the
+    names of its file: the toolbox's ``HRFPerceptualLoss(backbone='ade20k:resnet50dilated',
+    pretrained=False)`` built through the registry (the engine imports no plugin)."""
     from toolbox.plugins import load_plugins
     from toolbox.registry import LOSSES
     load_plugins()
@@ -201,8 +201,10 @@ class LightningStep:
     """LaMa's module stepped as Lightning 1.x's automatic optimisation steps a module with
     two optimisers (``configure_optimizers`` order: generator, discriminator)."""
 
-    def __init__(self, module, converter, ours, clip: float = GRADIENT_CLIP_VAL) -> None:
+    def __init__(self, module, converter, ours, clip: float = GRADIENT_CLIP_VAL,
+                 terms=None) -> None:
         self.module, self.converter, self.ours, self.clip = module, converter, ours, clip
+        self.terms = terms or lama_terms
         module.trainer = _Trainer()
         self.optims = [o['optimizer'] for o in module.configure_optimizers()]
         module.train()                    # Lightning's fit loop: the whole module, losses too
@@ -231,6 +233,7 @@ class LightningStep:
                             p.requires_grad = state[p]
 
     def step(self, batch: dict) -> dict[str, float]:
+        # LaMa's dataset gives float images in [0, 1] and float masks (1 = hole)
         lama_batch = {'image': batch['gt'].float() / 255, 'mask': batch['mask'].float()}
         logged: dict[str, float] = {}
         for index, optim in enumerate(self.optims):
@@ -242,12 +245,13 @@ class LightningStep:
             params = [p for g in optim.param_groups for p in g['params']]
             torch.nn.utils.clip_grad_norm_(params, self.clip)
             optim.step()
+            # Lightning >= 1.6 counts every optimiser's step (two per batch here)
+            self.module.global_step += 1
             self._untoggle(index, state)
             logged.update({k: float(v) for k, v in result['log_info'].items()})
-            logged[f'loss_{index}'] = float(loss)
+            logged[f'loss_{index}'] = float(loss.detach())
         self.batch_idx += 1
-        self.module.global_step += 1
-        return lama_terms(logged)
+        return self.terms(logged)
 
     def parameters(self) -> dict[str, Tensor]:
         return {k: v for k, v in self.converter.convert(self.module.state_dict(),
