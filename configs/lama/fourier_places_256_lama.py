@@ -12,10 +12,11 @@
 #   - ResNet-PL on the ADE20k resnet50dilated encoder, its batch norms in train mode
 #     (Lightning's model.train() reaches the loss network);
 #   - gradients clipped to norm 1 (the trainer config's gradient_clip_val: 1).
-# The ResNet-PL weights: encoder_epoch_20.pth of ade20k-resnet50dilated-ppm_deepsup
-# (LaMa's README: $TORCH_HOME/ade20k/ade20k-resnet50dilated-ppm_deepsup/), given with
+# The ResNet-PL weights: encoder_epoch_20.pth of ade20k-resnet50dilated-ppm_deepsup, found
+# where LaMa's README puts it ($TORCH_HOME/ade20k/ade20k-resnet50dilated-ppm_deepsup/), in
+# the torch hub cache, or given with
 #   --cfg-options "model.losses.1.weights=/path/to/encoder_epoch_20.pth"
-# or put in the torch hub cache; without it the build fails within a second naming it.
+# without it the build fails within a second (offline) naming it.
 #
 #   python tools/train.py configs/lama/fourier_places_256_lama.py
 _base_ = ['./fourier_places_256.py']

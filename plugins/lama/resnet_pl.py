@@ -13,17 +13,26 @@ output_stride=8``: the network is built by timm, only the names of the ADE20k fi
 """
 from __future__ import annotations
 
+import os.path as osp
 import re
 
 from torch import Tensor, nn
 
-from toolbox.weights import load_state_dict_file, resolve_weights
+from toolbox.weights import load_state_dict_file, resolve_weights, torch_hub_dir
 
 __all__ = ['ADE20K_FILE', 'ADE20K_URL', 'ade20k_resnet50dilated', 'from_ade20k', 'to_ade20k']
 
 ADE20K_FILE = 'encoder_epoch_20.pth'
 ADE20K_URL = ('http://sceneparsing.csail.mit.edu/model/pytorch/'
               'ade20k-resnet50dilated-ppm_deepsup/' + ADE20K_FILE)
+
+
+def lama_location() -> str:
+    """Where LaMa's README has users put the file: ``$TORCH_HOME/ade20k/
+    ade20k-resnet50dilated-ppm_deepsup/encoder_epoch_20.pth`` (its configs'
+    ``weights_path: ${env:TORCH_HOME}``)."""
+    torch_home = osp.dirname(osp.dirname(torch_hub_dir()))
+    return osp.join(torch_home, 'ade20k', 'ade20k-resnet50dilated-ppm_deepsup', ADE20K_FILE)
 
 #: the ADE20k file's stem names -> timm's (``conv1`` is timm's deep stem, a Sequential of
 #: conv, BN, ReLU three times; its last BN is timm's ``bn1``)
@@ -65,7 +74,8 @@ def ade20k_resnet50dilated(layers=(1, 2, 3, 4), pretrained: bool = True,
                            weights: str | None = None) -> nn.Module:
     """The encoder as a timm feature extractor returning the stages in ``layers`` (1-4:
     ``layer1`` .. ``layer4``, LaMa's four). ``pretrained``: load ``encoder_epoch_20.pth``
-    from ``weights`` (the file or its folder) or the weight caches, failing within a
+    from ``weights`` (the file or its folder), LaMa's location (:func:`lama_location`) or
+    the weight caches, failing within a
     second offline with a message naming the file, the folder to put it in and its
     address; ``False``: random weights (tests, parity runs with shared random weights)."""
     import timm
@@ -73,6 +83,8 @@ def ade20k_resnet50dilated(layers=(1, 2, 3, 4), pretrained: bool = True,
                             out_indices=tuple(layers), stem_type='deep', stem_width=64,
                             output_stride=8)
     if pretrained:
+        if weights is None and osp.isfile(lama_location()):
+            weights = lama_location()           # a LaMa user's copy
         path = resolve_weights("LaMa's ResNet-PL network (ADE20k resnet50dilated encoder)",
                                ADE20K_FILE, url=ADE20K_URL, path=weights,
                                option='HRFPerceptualLoss(weights=...)')

@@ -188,6 +188,21 @@ def test_the_ade20k_backbone_loads_its_file_and_gives_the_same_weights(tmp_path)
                           weights=str(tmp_path / 'other.pth')))
 
 
+def test_the_ade20k_backbone_finds_the_file_where_lamas_readme_puts_it(tmp_path,
+                                                                         monkeypatch):
+    monkeypatch.setenv('TORCH_HOME', str(tmp_path))
+    monkeypatch.setenv('HF_HUB_OFFLINE', '1')
+    torch.manual_seed(3)
+    source = LOSSES.build(dict(type='HRFPerceptualLoss', backbone='ade20k:resnet50dilated',
+                               pretrained=False))
+    folder = tmp_path / 'ade20k' / 'ade20k-resnet50dilated-ppm_deepsup'
+    folder.mkdir(parents=True)
+    torch.save(source.ade20k_state_dict(), folder / 'encoder_epoch_20.pth')
+    loaded = LOSSES.build(dict(type='HRFPerceptualLoss', backbone='ade20k:resnet50dilated'))
+    assert torch.equal(loaded.net.state_dict()['conv1.0.weight'],
+                       source.net.state_dict()['conv1.0.weight'])
+
+
 def test_the_ade20k_backbone_fails_fast_offline_naming_the_file(tmp_path, monkeypatch):
     monkeypatch.setenv('HF_HUB_OFFLINE', '1')
     monkeypatch.setenv('TORCH_HOME', str(tmp_path / 'torch'))
