@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import copy
 import importlib
+import importlib.machinery
 import importlib.util
 import os
 import os.path as osp
@@ -95,6 +96,9 @@ class AttrDict(dict):
 
 def _stub_module(name: str, **attrs) -> types.ModuleType:
     module = types.ModuleType(name)
+    # a spec without origin: importlib.util.find_spec (torch._dynamo asks it about pandas
+    # while torchvision is imported) then answers instead of raising
+    module.__spec__ = importlib.machinery.ModuleSpec(name, None)
     module.__dict__.update(attrs)
     sys.modules[name] = module
     return module
@@ -141,10 +145,23 @@ def import_lama(checkout: str, lightning: str = 'stub'):
     if not osp.isfile(osp.join(path, 'saicinpainting/training/trainers/default.py')):
         raise FileNotFoundError(f'--peer-lama {checkout}: no saicinpainting/training/trainers/'
                                 'default.py there (expected a checkout of advimman/lama)')
+    # third-party names stubbed only while LaMa's files are imported (they keep what they
+    # bound): afterwards other code in this process sees the real packages or none
+    third_party = ('pytorch_lightning', 'kornia', 'kornia.constants', 'kornia.augmentation',
+                   'kornia.geometry', 'kornia.geometry.transform', 'pandas', 'omegaconf')
+    saved = {name: sys.modules.get(name) for name in third_party}
+    try:
+        return _import_default(path, lightning)
+    finally:
+        for name, module in saved.items():
+            if module is None:
+                sys.modules.pop(name, None)
+            else:
+                sys.modules[name] = module
+
+
+def _import_default(path: str, lightning: str):
     if lightning == 'stub':
-        for name in [m for m in sys.modules if m == 'pytorch_lightning'
-                     or m.startswith('pytorch_lightning.')]:
-            del sys.modules[name]
         _stub_module('pytorch_lightning', LightningModule=_LightningModule,
                      seed_everything=lambda *a, **k: None)
     for name, folder in (('saicinpainting', 'saicinpainting'),
