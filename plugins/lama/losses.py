@@ -20,6 +20,8 @@ from toolbox.nn.vgg import FrozenVGG
 from toolbox.registry import LOSSES
 from toolbox.weights import timm_weights_file
 
+from .resnet_pl import ade20k_resnet50dilated, to_ade20k
+
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
@@ -44,18 +46,26 @@ class NonSaturatingR1Loss(BaseAdversarialLoss):
     Args:
         loss_weight: weight of the generator's term (LaMa: 10).
         r1_weight: the penalty's weight (LaMa: 0.001).
-        mask_as_fake_target: label fake patches by the hole mask. A patch (logit) is a
-            hole patch when any pixel of its cell of the input (the input size divided by
-            the logit map's) is a hole; LaMa samples the mask at the nearest pixel instead.
+        mask_as_fake_target: label fake patches by the hole mask.
+        mask_sampling: how the hole mask becomes one label per logit: ``'any'`` (default):
+            a patch is a hole patch when any pixel of its cell of the input (the input
+            size divided by the logit map's) is a hole, so a patch that touches a hole is
+            never called real; ``'nearest'``: the mask sampled at the nearest pixel
+            (``F.interpolate(mode='nearest')``), as LaMa's code (``allow_scale_mask``,
+            ``mask_scale_mode='nearest'``).
     """
 
     tiny_cfg = dict(r1_weight=0.001, mask_as_fake_target=True)
 
     def __init__(self, loss_weight: float = 1.0, r1_weight: float = 0.001,
-                 mask_as_fake_target: bool = False) -> None:
+                 mask_as_fake_target: bool = False, mask_sampling: str = 'any') -> None:
         super().__init__(loss_weight)
         self.r1_weight = float(r1_weight)
         self.mask_as_fake_target = bool(mask_as_fake_target)
+        if mask_sampling not in ('any', 'nearest'):
+            raise ValueError("NonSaturatingR1Loss: mask_sampling must be 'any' or 'nearest', "
+                             f'got {mask_sampling!r}')
+        self.mask_sampling = mask_sampling
 
     def generator_loss(self, fake_logits: Tensor) -> Tensor:
         return nonsaturating_generator_loss(fake_logits)
@@ -67,7 +77,9 @@ class NonSaturatingR1Loss(BaseAdversarialLoss):
         if mask is None:
             raise ValueError('NonSaturatingR1Loss(mask_as_fake_target=True) needs the hole '
                              'mask: discriminator_loss(real_logits, fake_logits, mask=...)')
-        hole = patch_holes(mask, fake_logits.shape[-2:]).to(fake_logits.dtype)
+        size = tuple(fake_logits.shape[-2:])
+        hole = (patch_holes(mask, size) if self.mask_sampling == 'any' else
+                F.interpolate(mask.float(), size=size, mode='nearest')).to(fake_logits.dtype)
         fake = hole * F.softplus(fake_logits) + (1 - hole) * F.softplus(-fake_logits)
         return F.softplus(-real_logits).mean() + fake.mean()
 
@@ -127,24 +139,32 @@ class HRFPerceptualLoss(BaseReconstructionLoss):
     """High-receptive-field perceptual loss: sum over the chosen stages of a frozen
     backbone of the mean squared difference of the features of prediction and target.
 
-    LaMa uses a dilated ResNet-50 trained for ADE20k segmentation (weights not available
-    here); any timm backbone (``'timm:resnet50'``, with ``output_stride=8`` for the dilated
-    variant) or torchvision's ``'vgg19'`` / ``'vgg16'`` can stand in. Images are mapped
-    from [-1, 1] to ImageNet normalisation. The backbone is frozen and always in eval mode;
-    gradients flow through it to the prediction.
+    LaMa uses the encoder of a dilated ResNet-50 trained for ADE20k segmentation
+    (``'ade20k:resnet50dilated'``, its three-convolution stem, :mod:`.resnet_pl`; weights
+    from its file ``encoder_epoch_20.pth``); any timm backbone (``'timm:resnet50'``, with
+    ``output_stride=8`` for the dilated variant) or torchvision's ``'vgg19'`` /
+    ``'vgg16'`` can stand in. Images are mapped from [-1, 1] to ImageNet normalisation.
+    The backbone is frozen; gradients flow through it to the prediction.
 
     Args:
         loss_weight: LaMa: 30.
         outputs: generator outputs it applies to (the raw output, as in LaMa).
-        backbone: ``'timm:<name>'`` or ``'vgg19'`` / ``'vgg16'``.
+        backbone: ``'ade20k:resnet50dilated'``, ``'timm:<name>'`` or ``'vgg19'`` /
+            ``'vgg16'``.
         pretrained: load the backbone's weights from ``weights`` or the caches (fails within
             a second offline, naming the file). ``False``: random weights, for tests only.
-        weights: a local file or folder of the weights (timm: the model's
+        weights: a local file or folder of the weights (ADE20k: ``encoder_epoch_20.pth``
+            of ``ade20k-resnet50dilated-ppm_deepsup``; timm: the model's
             ``.safetensors``/``.pth``; VGG: torchvision's ``vgg19-dcbb9e9d.pth``).
-        layers: timm ``out_indices`` (default ``(1, 2, 3, 4)``, the four ResNet stages) or
-            indices into VGG's ``features`` (default: the last ReLU of each block).
+        layers: ResNet stages / timm ``out_indices`` (default ``(1, 2, 3, 4)``, the four
+            ResNet stages) or indices into VGG's ``features`` (default: the last ReLU of
+            each block).
         output_stride: timm only; 8 dilates the last two stages as LaMa's segmentation
-            ResNet does (``None``: the backbone's own, 32).
+            ResNet does (``None``: the backbone's own, 32). The ADE20k encoder is always 8.
+        backbone_mode: ``'eval'`` (default): the backbone's batch norms use its running
+            statistics, as a frozen network should; ``'train'``: they normalise with each
+            batch's statistics (and move the running ones), as in LaMa's training, where
+            Lightning's ``model.train()`` reaches the loss network too.
     """
 
     tiny_cfg = dict(backbone='timm:resnet18', pretrained=False, output_stride=None,
@@ -157,10 +177,20 @@ class HRFPerceptualLoss(BaseReconstructionLoss):
                  pretrained: bool = True,
                  weights: str | None = None,
                  layers: Sequence[int] | None = None,
-                 output_stride: int | None = 8) -> None:
+                 output_stride: int | None = 8,
+                 backbone_mode: str = 'eval') -> None:
         super().__init__(loss_weight, outputs)
         self.backbone = backbone
-        if backbone.startswith('timm:'):
+        if backbone_mode not in ('eval', 'train'):
+            raise ValueError("HRFPerceptualLoss: backbone_mode must be 'eval' or 'train', got "
+                             f'{backbone_mode!r}')
+        self.backbone_mode = backbone_mode
+        if backbone == 'ade20k:resnet50dilated':
+            self.net = ade20k_resnet50dilated(tuple(layers or (1, 2, 3, 4)), pretrained,
+                                              weights)
+            mean, std = IMAGENET_MEAN, IMAGENET_STD
+            self._vgg_layers = None
+        elif backbone.startswith('timm:'):
             import timm
             name = backbone[len('timm:'):]
             kwargs = dict(features_only=True, out_indices=tuple(layers or (1, 2, 3, 4)))
@@ -185,8 +215,8 @@ class HRFPerceptualLoss(BaseReconstructionLoss):
             self._vgg_layers = tuple(sorted(set(self.net.layers), key=self.net.index))
             mean, std = IMAGENET_MEAN, IMAGENET_STD
         else:
-            raise ValueError("HRFPerceptualLoss: backbone must be 'timm:<model name>', "
-                             f"'vgg19' or 'vgg16', got {backbone!r}")
+            raise ValueError("HRFPerceptualLoss: backbone must be 'ade20k:resnet50dilated', "
+                             f"'timm:<model name>', 'vgg19' or 'vgg16', got {backbone!r}")
         self.net.requires_grad_(False)
         self.net.eval()
         self.register_buffer('mean', torch.tensor(mean).view(1, 3, 1, 1), persistent=False)
@@ -194,8 +224,17 @@ class HRFPerceptualLoss(BaseReconstructionLoss):
 
     def train(self, mode: bool = True):
         super().train(mode)
-        self.net.eval()      # frozen: batch-norm statistics never change
+        if self.backbone_mode == 'eval':
+            self.net.eval()      # frozen: batch-norm statistics never change
         return self
+
+    def ade20k_state_dict(self) -> dict[str, Tensor]:
+        """The ADE20k backbone's weights under the names of its file
+        (``encoder_epoch_20.pth``): to give another implementation the same weights."""
+        if self.backbone != 'ade20k:resnet50dilated':
+            raise ValueError('HRFPerceptualLoss.ade20k_state_dict: the backbone is '
+                             f'{self.backbone!r}, not ade20k:resnet50dilated')
+        return to_ade20k(self.net.state_dict())
 
     def features(self, image: Tensor) -> list[Tensor]:
         if self._vgg_layers is not None:

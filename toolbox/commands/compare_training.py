@@ -1,7 +1,8 @@
 """Training steps of the toolbox side by side with the reference trainers'.
 
-    toolbox compare-training --peer-mmagic MMAGIC [--steps 5] [--size 128] [--batch 2]
-                             [--models deepfillv2 aotgan] [--self-check] [--threads 1]
+    toolbox compare-training [--peer-mmagic MMAGIC] [--peer-lama LAMA] [--steps 5]
+                             [--size 128] [--batch 2] [--models deepfillv2 aotgan]
+                             [--self-check] [--threads 1]
 
 ``MMAGIC`` is a checkout of https://github.com/open-mmlab/mmagic (the folder holding
 ``mmagic/``), used as it is, offline; nothing of it is copied. For each model, MMagic's own inpaintor and the
@@ -12,6 +13,13 @@ absolute and relative difference over the steps, and the parameter tensor that d
 most after the last step. The rule: relative <= 1e-4 or absolute <= 1e-6.
 ``--self-check`` also steps MMagic against itself with one more thread, which changes
 only the order of float sums: differences of that size are not the toolbox's.
+
+``LAMA`` is a checkout of https://github.com/advimman/lama (the folder holding
+``saicinpainting/``): its ``DefaultInpaintingTrainingModule`` as ``lama-fourier.yaml``
+configures it, stepped as PyTorch Lightning 1.x steps it (no Lightning needed), beside
+``configs/lama/fourier_places_256_lama.py``; LaMa-Fourier at ``--size`` (64 is enough:
+the generator's three downsamplings leave 8x8 at the bottleneck, which the Fourier units
+see whole). At least one peer is required.
 
 Exit status: 0 when every loss term keeps the rule, 1 otherwise, 2 on bad arguments.
 """
@@ -24,16 +32,18 @@ import sys
 MODELS = ('deepfillv2', 'aotgan')
 #: the smallest side each model trains at (DeepFill v2's dilation-16 reflection padding
 #: runs at a quarter of the image)
-MIN_SIZE = {'deepfillv2': 128, 'aotgan': 64}
+MIN_SIZE = {'deepfillv2': 128, 'aotgan': 64, 'lama': 64}
+#: the file of LaMa's checkout the comparison runs
+LAMA_MODULE = 'saicinpainting/training/trainers/default.py'
 
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='toolbox compare-training', description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--peer-mmagic', metavar='PATH', required=True,
-                   help='a checkout of open-mmlab/mmagic')
+    p.add_argument('--peer-mmagic', metavar='PATH',
+                   help='a checkout of open-mmlab/mmagic (DeepFill v2, AOT-GAN)')
     p.add_argument('--peer-lama', metavar='PATH',
-                   help='a checkout of advimman/lama (LaMa step parity: not implemented yet)')
+                   help='a checkout of advimman/lama (LaMa-Fourier)')
     p.add_argument('--steps', type=int, default=5)
     p.add_argument('--size', type=int, default=128,
                    help='image side, a multiple of 8 (DeepFill v2 needs >= 128, AOT-GAN >= 64)')
@@ -42,21 +52,26 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument('--threads', type=int, default=1)
     p.add_argument('--models', nargs='+', choices=MODELS, default=list(MODELS))
     p.add_argument('--self-check', action='store_true',
-                   help='also MMagic against itself on threads + 1')
+                   help='also each peer against itself on threads + 1')
     return p
 
 
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
-    if not osp.isdir(osp.join(args.peer_mmagic, 'mmagic')):
+    if not args.peer_mmagic and not args.peer_lama:
+        print('error: give at least one peer: --peer-mmagic PATH and/or --peer-lama PATH',
+              file=sys.stderr)
+        return 2
+    if args.peer_mmagic and not osp.isdir(osp.join(args.peer_mmagic, 'mmagic')):
         print(f'error: --peer-mmagic {args.peer_mmagic}: no mmagic/ folder there (expected a '
               'checkout of open-mmlab/mmagic)', file=sys.stderr)
         return 2
-    if args.peer_lama:
-        print('error: --peer-lama: LaMa step parity is not implemented yet; leave the '
-              'option out', file=sys.stderr)
+    if args.peer_lama and not osp.isfile(osp.join(args.peer_lama, LAMA_MODULE)):
+        print(f'error: --peer-lama {args.peer_lama}: no {LAMA_MODULE} there (expected a '
+              'checkout of advimman/lama)', file=sys.stderr)
         return 2
-    least = max(MIN_SIZE[m] for m in args.models)
+    models = list(args.models) if args.peer_mmagic else []
+    least = max([MIN_SIZE[m] for m in models] + [MIN_SIZE['lama']] * bool(args.peer_lama))
     if args.steps < 1 or args.size < least or args.size % 8 or args.batch < 1:
         print(f'error: --steps and --batch must be >= 1, --size a multiple of 8 >= {least} '
               f'(got --steps {args.steps} --batch {args.batch} --size {args.size})',
@@ -69,13 +84,27 @@ def main(argv=None) -> int:
     from toolbox.parity import mmagic
     from toolbox.parity.drivers import WithThreads, photo_batches
     torch.set_num_threads(args.threads)
-    print(f'MMagic {commit_of(args.peer_mmagic)} from {args.peer_mmagic}; {args.steps} steps, '
-          f'batch {args.batch}, {args.size}x{args.size}, float32 on the CPU, '
-          f'{args.threads} thread(s), seed {args.seed}')
+    for name, peer in (('MMagic', args.peer_mmagic), ('LaMa', args.peer_lama)):
+        if peer:
+            print(f'{name} {commit_of(peer)} from {peer}')
+    print(f'{args.steps} steps, batch {args.batch}, {args.size}x{args.size}, float32 on the '
+          f'CPU, {args.threads} thread(s), seed {args.seed}')
     pairs = {'deepfillv2': ('DeepFill v2', mmagic.deepfillv2_pair),
              'aotgan': ('AOT-GAN', mmagic.aotgan_pair)}
     reports = []
-    for key in args.models:
+    if args.peer_lama:
+        from toolbox.parity import lama
+        batches = photo_batches(args.steps, args.batch, args.size, seed=args.seed)
+        ours, theirs = lama.lama_pair(args.peer_lama, seed=args.seed)
+        reports.append(compare_trainers(ours, theirs, batches,
+                                        name='LaMa-Fourier: ours vs LaMa'))
+        if args.self_check:
+            _, again = lama.lama_pair(args.peer_lama, seed=args.seed)
+            _, other = lama.lama_pair(args.peer_lama, seed=args.seed)
+            reports.append(compare_trainers(
+                again, WithThreads(other, args.threads + 1), batches,
+                name=f'LaMa-Fourier: LaMa vs LaMa on {args.threads + 1} threads'))
+    for key in models:
         title, make = pairs[key]
         batches = photo_batches(args.steps, args.batch, args.size, seed=args.seed)
         ours, theirs = make(args.peer_mmagic, seed=args.seed)

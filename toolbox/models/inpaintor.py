@@ -69,8 +69,13 @@ class GANTraining:
 
     def _init_gan(self, has_discriminator: bool, losses: Sequence[dict], disc_steps: int,
                   disc_input: str, nonfinite: str, max_consecutive_skips: int = 10,
-                  phase_iters: dict | None = None) -> None:
+                  phase_iters: dict | None = None,
+                  update_order: str = 'discriminator_first') -> None:
         name = type(self).__name__
+        if update_order not in ('discriminator_first', 'generator_first'):
+            raise ValueError(f"{name}: update_order must be 'discriminator_first' or "
+                             f"'generator_first', got {update_order!r}")
+        self.update_order = update_order
         self.nonfinite = NonFiniteGuard(name, nonfinite, max_consecutive_skips)
         self.phase_iters = self._check_phases(name, phase_iters, has_discriminator)
         if int(disc_steps) < 1:
@@ -204,16 +209,29 @@ class GANTraining:
         # it would still move its batch-norm statistics, i.e. change the network.
         fixed_g = (evaluating(generator) if self.phase_at(step) == 'discriminator'
                    else contextlib.nullcontext())
+        source = batch
         with g_optim.optim_context(generator), torch.set_grad_enabled(update_g), fixed_g:
             outputs, batch = self.training_outputs(batch, step)
         fake = composite(outputs['output'], batch['gt'], batch['mask'])
         judged = fake if self.disc_input == 'composite' else outputs['output']
         log: dict[str, Tensor] = {}
-        if disc is not None:
-            log.update(self.discriminator_step(disc, batch, judged, d_optim, step))
-        if update_g:
+        if self.update_order == 'generator_first' and disc is not None and update_g:
             log.update(self.generator_step(generator, disc, batch, outputs, judged, g_optim,
                                            step))
+            # LaMa's order (PyTorch Lightning 1.x, two optimisers): the discriminator's
+            # update runs the updated generator again, in train mode (its batch-norm
+            # statistics move a second time), and judges that output.
+            with torch.no_grad():
+                again, batch = self.training_outputs(source, step)
+            fake = composite(again['output'], batch['gt'], batch['mask'])
+            judged = fake if self.disc_input == 'composite' else again['output']
+            log.update(self.discriminator_step(disc, batch, judged, d_optim, step))
+        else:
+            if disc is not None:
+                log.update(self.discriminator_step(disc, batch, judged, d_optim, step))
+            if update_g:
+                log.update(self.generator_step(generator, disc, batch, outputs, judged,
+                                               g_optim, step))
         self.last_train_vis = dict(gt=batch['gt'][:4].detach().cpu(),
                                    mask=batch['mask'][:4].detach().cpu(),
                                    output=fake[:4].detach().cpu())
@@ -262,6 +280,12 @@ class GANInpaintor(GANTraining, BaseInpaintor):
             ``dict(generator=90000, discriminator=10000)``: that many steps of the
             generator with its reconstruction losses only, then of the discriminator only,
             then joint training. ``None``: joint from the start.
+        update_order: ``'discriminator_first'`` (default): the discriminator is updated on
+            the output of the generator before its update, then the generator; one
+            generator forward per step. ``'generator_first'``: the generator is updated
+            first, then runs again (in train mode, without gradients) and the
+            discriminator is updated on that output: LaMa's step, as PyTorch Lightning 1.x
+            steps a module with two optimisers (docs/training-parity.md).
         data_preprocessor: config of the data preprocessor.
         init_cfg: mmengine weight-initialisation config.
     """
@@ -282,12 +306,13 @@ class GANInpaintor(GANTraining, BaseInpaintor):
                  phase_iters: dict | None = None,
                  data_preprocessor: dict | None = None,
                  init_cfg: dict | None = None,
-                 max_consecutive_skips: int = 10) -> None:
+                 max_consecutive_skips: int = 10,
+                 update_order: str = 'discriminator_first') -> None:
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.generator = build_component(GENERATORS, generator, 'generator')
         self.discriminator = build_component(DISCRIMINATORS, discriminator, 'discriminator')
         self._init_gan(self.discriminator is not None, losses, disc_steps, disc_input,
-                       nonfinite, max_consecutive_skips, phase_iters)
+                       nonfinite, max_consecutive_skips, phase_iters, update_order)
 
     def trained_modules(self, step: int | None = None) -> tuple[nn.Module, nn.Module | None]:
         return self.generator, self.discriminator
