@@ -251,7 +251,8 @@ class LightningStep:
 
     def step(self, batch: dict) -> dict[str, float]:
         # LaMa's dataset gives float images in [0, 1] and float masks (1 = hole)
-        lama_batch = {'image': batch['gt'].float() / 255, 'mask': batch['mask'].float()}
+        dtype = torch.get_default_dtype()          # float32 unless --dtype float64
+        lama_batch = {'image': batch['gt'].to(dtype) / 255, 'mask': batch['mask'].to(dtype)}
         logged: dict[str, float] = {}
         for index, optim in enumerate(self.optims):
             state = self._toggle(index)
