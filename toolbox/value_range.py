@@ -2,6 +2,7 @@
 files and arrays hold [0, 255] (uint8), metrics and grids [0, 1]."""
 from __future__ import annotations
 
+import torch
 from torch import Tensor
 
 __all__ = ['to_model_range', 'from_model_range']
@@ -16,7 +17,7 @@ def to_model_range(image: Tensor, peak: float = 255.0) -> Tensor:
     (mean = std = 127.5), so converted MMagic models see the very same input.
     """
     half = peak / 2.0
-    return (image.float() - half) / half
+    return (image.to(torch.get_default_dtype()) - half) / half
 
 
 def from_model_range(image: Tensor, peak: float = 1.0) -> Tensor:

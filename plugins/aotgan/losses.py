@@ -23,18 +23,19 @@ from toolbox.registry import LOSSES
 __all__ = ['SoftMaskGANLoss', 'gaussian_kernel', 'soft_mask_label']
 
 
-def gaussian_kernel(size: int, sigma: float) -> Tensor:
-    """``[size]`` normalised 1-D Gaussian centred on ``size // 2``."""
+def gaussian_kernel(size: int, sigma: float, dtype: torch.dtype = torch.float32) -> Tensor:
+    """``[size]`` normalised 1-D Gaussian centred on ``size // 2`` (computed in float64,
+    rounded once to ``dtype``)."""
     x = torch.arange(size, dtype=torch.float64) - size // 2
     k = torch.exp(-x ** 2 / (2 * float(sigma) ** 2))
-    return (k / k.sum()).float()
+    return (k / k.sum()).to(dtype)
 
 
 def soft_mask_label(mask: Tensor, size: int = 71, sigma: float = 10.0) -> Tensor:
     """The mask ``[B, 1, H, W]`` blurred by a ``size`` x ``size`` Gaussian (zero padding)."""
     if size % 2 == 0 or size < 1:
         raise ValueError(f'soft_mask_label: size must be odd and positive, got {size}')
-    k = gaussian_kernel(size, sigma).to(mask)
+    k = gaussian_kernel(size, sigma, mask.dtype).to(mask.device)
     pad = size // 2
     out = F.conv2d(mask, k.view(1, 1, size, 1), padding=(pad, 0))
     return F.conv2d(out, k.view(1, 1, 1, size), padding=(0, pad))
@@ -74,7 +75,9 @@ class SoftMaskGANLoss(BaseAdversarialLoss):
                              align_corners=True)
 
     def label(self, mask: Tensor) -> Tensor:
-        return soft_mask_label(mask.float(), self.kernel_size, self.sigma)
+        # float32 at least; float64 kept (toolbox compare-training --dtype float64)
+        return soft_mask_label(mask.to(torch.promote_types(mask.dtype, torch.float32)),
+                               self.kernel_size, self.sigma)
 
     def discriminator_terms(self, judge, real: Tensor, fake: Tensor, batch: dict):
         mask = batch['mask']

@@ -29,7 +29,8 @@ IMAGENET_STD = (0.229, 0.224, 0.225)
 def patch_holes(mask: Tensor, size: Sequence[int]) -> Tensor:
     """``[B, 1, h, w]``: 1 where the cell of ``mask [B, 1, H, W]`` under each of the ``h x w``
     logits holds any hole pixel."""
-    return F.adaptive_max_pool2d(mask.float(), tuple(size))
+    return F.adaptive_max_pool2d(mask.to(torch.promote_types(mask.dtype, torch.float32)),
+                                 tuple(size))
 
 
 @LOSSES.register_module()

@@ -34,3 +34,10 @@ def test_too_small_sizes_are_refused_with_the_reason(tmp_path, capsys):
     trainer.write_text('')
     assert main(['compare-training', '--peer-lama', str(tmp_path), '--size', '32']) == 2
     assert '>= 64' in capsys.readouterr().err            # LaMa-Fourier's smallest size
+
+
+def test_an_unknown_dtype_is_refused_with_the_choices(tmp_path, capsys):
+    (tmp_path / 'mmagic').mkdir()
+    assert main(['compare-training', '--peer-mmagic', str(tmp_path), '--dtype', 'float16']) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == 'error: --dtype float16: not one of float32, float64'

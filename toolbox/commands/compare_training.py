@@ -2,7 +2,7 @@
 
     toolbox compare-training [--peer-mmagic MMAGIC] [--peer-lama LAMA] [--steps 5]
                              [--size 128] [--batch 2] [--models deepfillv2 aotgan]
-                             [--self-check] [--threads 1]
+                             [--self-check] [--threads 1] [--dtype float32]
 
 ``MMAGIC`` is a checkout of https://github.com/open-mmlab/mmagic (the folder holding
 ``mmagic/``), used as it is, offline; nothing of it is copied. For each model, MMagic's own inpaintor and the
@@ -21,6 +21,11 @@ configures it, stepped as PyTorch Lightning 1.x steps it (no Lightning needed), 
 the generator's three downsamplings leave 8x8 at the bottleneck, which the Fourier units
 see whole). At least one peer is required.
 
+``--dtype float64`` builds both sides' networks, losses (the shared random VGG19 and
+ResNet-PL weights too) and optimiser state in float64 and feeds them float64 batches:
+rounding then shrinks from about 1e-7 to 1e-16, so a gap that float32 arithmetic makes
+shrinks with it, and one that the algorithm makes does not.
+
 Exit status: 0 when every loss term keeps the rule, 1 otherwise, 2 on bad arguments.
 """
 from __future__ import annotations
@@ -30,6 +35,8 @@ import os.path as osp
 import sys
 
 MODELS = ('deepfillv2', 'aotgan')
+#: --dtype: the float type both sides train in
+DTYPES = ('float32', 'float64')
 #: the smallest side each model trains at (DeepFill v2's dilation-16 reflection padding
 #: runs at a quarter of the image)
 MIN_SIZE = {'deepfillv2': 128, 'aotgan': 64, 'lama': 64}
@@ -53,11 +60,16 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument('--models', nargs='+', choices=MODELS, default=list(MODELS))
     p.add_argument('--self-check', action='store_true',
                    help='also each peer against itself on threads + 1')
+    p.add_argument('--dtype', default='float32',
+                   help='float32 (default) or float64: the type both sides train in')
     return p
 
 
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
+    if args.dtype not in DTYPES:
+        print(f'error: --dtype {args.dtype}: not one of {", ".join(DTYPES)}', file=sys.stderr)
+        return 2
     if not args.peer_mmagic and not args.peer_lama:
         print('error: give at least one peer: --peer-mmagic PATH and/or --peer-lama PATH',
               file=sys.stderr)
@@ -79,6 +91,14 @@ def main(argv=None) -> int:
         return 2
     import torch
 
+    from toolbox.parity.drivers import default_dtype
+    with default_dtype(getattr(torch, args.dtype)):
+        return _compare(args)
+
+
+def _compare(args) -> int:
+    import torch
+
     from toolbox.benchmarks.peers import commit_of
     from toolbox.parity import compare_trainers, format_table
     from toolbox.parity import mmagic
@@ -87,8 +107,9 @@ def main(argv=None) -> int:
     for name, peer in (('MMagic', args.peer_mmagic), ('LaMa', args.peer_lama)):
         if peer:
             print(f'{name} {commit_of(peer)} from {peer}')
-    print(f'{args.steps} steps, batch {args.batch}, {args.size}x{args.size}, float32 on the '
-          f'CPU, {args.threads} thread(s), seed {args.seed}')
+    print(f'{args.steps} steps, batch {args.batch}, {args.size}x{args.size}, {args.dtype} '
+          f'on the CPU, {args.threads} thread(s), seed {args.seed}')
+    models = list(args.models) if args.peer_mmagic else []
     pairs = {'deepfillv2': ('DeepFill v2', mmagic.deepfillv2_pair),
              'aotgan': ('AOT-GAN', mmagic.aotgan_pair)}
     reports = []

@@ -30,6 +30,8 @@ class InpaintingDataPreprocessor(BaseDataPreprocessor):
         if not isinstance(inputs, Mapping) or 'gt' not in inputs or 'mask' not in inputs:
             raise ValueError('InpaintingDataPreprocessor: a batch needs inputs["gt"] and '
                              'inputs["mask"]; end the pipeline with PackInpaintingInputs')
+        # float32 unless a caller sets torch's default (compare-training --dtype float64)
+        dtype = torch.get_default_dtype()
         out: dict = {}
         for key, value in inputs.items():
             if isinstance(value, Sequence):
@@ -38,9 +40,9 @@ class InpaintingDataPreprocessor(BaseDataPreprocessor):
             if key == 'gt':
                 value = to_model_range(value)                 # [B, 3, H, W] in [-1, 1]
             elif key == 'mask':
-                value = (value > 0).float()                   # [B, 1, H, W], 1 = hole
+                value = (value > 0).to(dtype)                 # [B, 1, H, W], 1 = hole
             elif value.dtype == torch.uint8:
-                value = value.float() / 255.0                 # guidance in [0, 1]
+                value = value.to(dtype) / 255.0               # guidance in [0, 1]
             out[key] = value
         # [-2:]: clips [B, T, C, H, W] pass through unchanged (toolbox.video)
         if out['mask'].shape[-2:] != out['gt'].shape[-2:]:

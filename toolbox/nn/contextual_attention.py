@@ -258,7 +258,8 @@ def contextual_attention(foreground: Tensor,
         # bf16 (autocast) products summed in float32: the diagonal sums below add up to
         # 3 x 3 x 3 x 3 products and feed a softmax of scale 10 (same time at 512², and the
         # bf16 output's PSNR against fp32 went from 56.0 to 56.6 dB)
-        s = torch.bmm(bvt, fv[:, :, a0 * w:a1 * w]).float()    # [B, L, (a1-a0)*w]
+        s = torch.bmm(bvt, fv[:, :, a0 * w:a1 * w])
+        s = s.to(torch.promote_types(s.dtype, torch.float32))  # [B, L, (a1-a0)*w]
         s = s.view(bsz, h, w, a1 - a0, w)                      # [B, hb, wb, hf, wf]
         if p:
             s = _propagate(_propagate(s, (2, 4), p), (1, 3), p)    # patch inner products
@@ -267,7 +268,8 @@ def contextual_attention(foreground: Tensor,
             s = _propagate_flat(s, (h, w), e)
         elif e:
             s = _propagate(_propagate(s, (2, 4), e), (1, 3), e)    # attention propagation
-        s = s[:, :, :, y0 - a0:y1 - a0].reshape(bsz, n, (y1 - y0) * w).float()
+        s = s[:, :, :, y0 - a0:y1 - a0].reshape(bsz, n, (y1 - y0) * w)
+        s = s.to(torch.promote_types(s.dtype, torch.float32))
         if pick is not None:
             s = s.gather(1, pick[:, :, None].expand(-1, -1, s.shape[2]))
         if keep is not None and tf_softmax:

@@ -3,7 +3,8 @@ toolbox's own ``train_step`` (:class:`ToolboxTrainer`) and the shared batches th
 on (:func:`photo_batches`)."""
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import contextlib
+from collections.abc import Callable, Iterator, Mapping
 
 import numpy as np
 import torch
@@ -77,3 +78,35 @@ class WithThreads:
 
     def parameters(self) -> dict[str, Tensor]:
         return self.trainer.parameters()
+
+
+@contextlib.contextmanager
+def default_dtype(dtype: torch.dtype) -> Iterator[None]:
+    """torch's default dtype set to ``dtype`` inside: networks, losses and optimiser state
+    built there, and the toolbox's data preprocessor's output, take it."""
+    before = torch.get_default_dtype()
+    torch.set_default_dtype(dtype)
+    try:
+        yield
+    finally:
+        torch.set_default_dtype(before)
+
+
+@contextlib.contextmanager
+def float_follows_default() -> Iterator[None]:
+    """Inside, ``Tensor.float()`` casts to torch's default dtype (nothing changes while it
+    is float32). The peers' training steps cast with ``.float()`` (MMagic's inpaintors
+    cast the mask and masked image so), which under ``--dtype float64`` would round their
+    inputs to float32; the peers' files are not touched, and this is undone on exit."""
+    original = torch.Tensor.float
+    if torch.get_default_dtype() == torch.float32:
+        yield
+        return
+
+    def to_default(self, memory_format=torch.preserve_format):
+        return self.to(torch.get_default_dtype(), memory_format=memory_format)
+    torch.Tensor.float = to_default
+    try:
+        yield
+    finally:
+        torch.Tensor.float = original

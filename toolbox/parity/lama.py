@@ -25,6 +25,7 @@ load it from there, each through its own loader.
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 import importlib
 import importlib.machinery
@@ -251,7 +252,12 @@ class LightningStep:
 
     def step(self, batch: dict) -> dict[str, float]:
         # LaMa's dataset gives float images in [0, 1] and float masks (1 = hole)
-        lama_batch = {'image': batch['gt'].float() / 255, 'mask': batch['mask'].float()}
+        dtype = torch.get_default_dtype()          # float32 unless --dtype float64
+        lama_batch = {'image': batch['gt'].to(dtype) / 255, 'mask': batch['mask'].to(dtype)}
+        with constants_follow_default():
+            return self._step(lama_batch)
+
+    def _step(self, lama_batch: dict) -> dict[str, float]:
         logged: dict[str, float] = {}
         for index, optim in enumerate(self.optims):
             state = self._toggle(index)
@@ -274,6 +280,28 @@ class LightningStep:
         return {k: v for k, v in self.converter.convert(self.module.state_dict(),
                                                         self.ours).items()
                 if v.is_floating_point()}
+
+
+@contextlib.contextmanager
+def constants_follow_default():
+    """Inside, LaMa's ResNet-PL normalises with ImageNet's mean and std in torch's default
+    dtype. Its ``losses/perceptual.py`` holds them as float32 tensors (``FloatTensor``)
+    cast to the image's dtype, so in float64 they keep float32's rounding (1e-8 relative:
+    ResNet-PL 1.8e-9 apart from the toolbox's on the first step of ``--dtype float64``).
+    Nothing changes while the default is float32; the checkout's file is not touched."""
+    perceptual = sys.modules.get('saicinpainting.training.losses.perceptual')
+    dtype = torch.get_default_dtype()
+    if perceptual is None or dtype == torch.float32:
+        yield
+        return
+    saved = perceptual.IMAGENET_MEAN, perceptual.IMAGENET_STD
+    # LaMa's numbers, as its file writes them
+    perceptual.IMAGENET_MEAN = torch.tensor([0.485, 0.456, 0.406], dtype=dtype).view(1, 3, 1, 1)
+    perceptual.IMAGENET_STD = torch.tensor([0.229, 0.224, 0.225], dtype=dtype).view(1, 3, 1, 1)
+    try:
+        yield
+    finally:
+        perceptual.IMAGENET_MEAN, perceptual.IMAGENET_STD = saved
 
 
 def lama_terms(log) -> dict[str, float]:

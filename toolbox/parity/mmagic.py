@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 import torch
 from torch import Tensor
 
-from .drivers import ToolboxTrainer
+from .drivers import ToolboxTrainer, float_follows_default
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -34,11 +34,13 @@ class MMagicTrainer:
         self.converter, self.ours, self.terms = converter, ours, terms
 
     def step(self, batch: dict) -> dict[str, float]:
-        gt, mask = batch['gt'].float(), batch['mask'].float()
+        dtype = torch.get_default_dtype()          # float32 unless --dtype float64
+        gt, mask = batch['gt'].to(dtype), batch['mask'].to(dtype)
         masked = gt * (1.0 - mask) + 127.5 * mask
         data = dict(inputs=list(masked),
                     data_samples=[self.sample(gt_img=g, mask=m) for g, m in zip(gt, mask)])
-        log = self.model.train_step(data, self.optim)
+        with float_follows_default():
+            log = self.model.train_step(data, self.optim)
         return self.terms({k: float(v) for k, v in log.items()})
 
     def parameters(self) -> dict[str, Tensor]:
