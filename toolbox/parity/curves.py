@@ -293,8 +293,9 @@ def write_csv(curves: Curves, path: str) -> None:
 
 
 def plot(curves: Curves, path: str, title: str = '') -> None:
-    """Two panels (hole L1, PSNR against step), one line per trainer (the seed mean) with
-    its seed range as a band; an SVG keeps its text as text and carries no date."""
+    """Two panels (hole L1, PSNR against step), one line per trainer (the seed mean, a
+    dot at each evaluation) with its seed range as a band; an SVG keeps its text as text
+    and carries no date."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
@@ -303,9 +304,11 @@ def plot(curves: Curves, path: str, title: str = '') -> None:
         fig, axes = plt.subplots(1, 2, figsize=(9, 3.4))
         for ax, (metric, label) in zip(axes, (('hole_l1', 'held-out hole L1'),
                                               ('psnr', 'held-out PSNR (dB)'))):
-            for name in curves.trainers:
+            for i, name in enumerate(curves.trainers):
                 v = curves.series(name, metric)
-                line, = ax.plot(curves.steps, v.mean(0), label=name, lw=1.4)
+                # dashes keep a line visible where it lies on another
+                line, = ax.plot(curves.steps, v.mean(0), label=name, lw=1.4,
+                                ls=('-', '--', ':', '-.')[i % 4], marker='.', ms=4)
                 ax.fill_between(curves.steps, v.min(0), v.max(0), color=line.get_color(),
                                 alpha=0.2, lw=0)
             ax.set_xlabel('training step')
