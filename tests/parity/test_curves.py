@@ -138,6 +138,18 @@ def test_the_rule_is_each_mean_within_the_others_seed_range():
     assert not verdict.equal and verdict.outside[0][2].startswith('reference mean 0.34')
 
 
+def test_the_weaker_rule_asks_only_that_the_seed_ranges_overlap():
+    curves = lc.Curves([0], [0, 1, 2])
+    _with(curves, 'ref', (0.30, 0.32, 0.40))
+    _with(curves, 'x', (0.305, 0.306, 0.307))          # not equal by the means
+    assert lc.judge(curves, 'x', 'ref', rule='overlap').equal
+    _with(curves, 'x', (0.41, 0.42, 0.43))
+    verdict = lc.judge(curves, 'x', 'ref', rule='overlap')
+    assert not verdict.equal and 'apart' in verdict.line()
+    with pytest.raises(ValueError, match='rule must be one of'):
+        lc.judge(curves, 'x', 'ref', rule='close')
+
+
 def test_one_seed_allows_float_rounding_only():
     curves = lc.Curves([0], [0])
     _with(curves, 'ref', (0.3,))

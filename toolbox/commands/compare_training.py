@@ -208,6 +208,9 @@ def run_curves(args) -> int:
     verdicts = [lc.judge(curves, name, names[0]) for name in names[1:]]
     for verdict in verdicts:
         print(verdict.line())
+        if not verdict.equal:       # the weaker rule, for the record
+            print('  weaker rule: ' + lc.judge(curves, verdict.trainer, names[0],
+                                               rule='overlap').line())
     for name, per in curves.diverged.items():
         for seed, where in per.items():
             print(f'{name} seed {seed} stopped at {where}')
@@ -219,7 +222,10 @@ def run_curves(args) -> int:
     record = dict(mmagic_commit=commit_of(args.peer_mmagic), size=args.size,
                   batch=args.batch, held_out=args.held_out, held_out_seed=HELD_OUT_SEED,
                   recipes=dict(zip(args.recipes, names)), minutes=took / 60,
-                  verdicts={v.trainer: v.line() for v in verdicts}, **curves.to_json())
+                  verdicts={v.trainer: v.line() for v in verdicts},
+                  overlap={v.trainer: lc.judge(curves, v.trainer, names[0],
+                                               rule='overlap').line() for v in verdicts},
+                  **curves.to_json())
     with open(stem + '.json', 'w') as f:
         json.dump(record, f, indent=1)
     lc.write_csv(curves, stem + '.csv')

@@ -35,7 +35,7 @@ from torch import Tensor
 from .compare import Trainer
 
 __all__ = ['CurveTrainer', 'Curves', 'Verdict', 'held_out_metrics', 'learning_curves',
-           'judge', 'summary_rows', 'METRICS']
+           'judge', 'summary_rows', 'METRICS', 'RULES']
 
 #: metric name -> whether larger is better (for the table and the figure)
 METRICS = {'hole_l1': False, 'psnr': True}
@@ -213,6 +213,7 @@ class Verdict:
     trainer: str
     reference: str
     outside: list[tuple[str, int, str]]
+    rule: str = 'means'
 
     @property
     def equal(self) -> bool:
@@ -220,19 +221,31 @@ class Verdict:
 
     def line(self) -> str:
         if self.equal:
-            return (f'{self.trainer} vs {self.reference}: EQUAL (at every point, each mean '
-                    f'lies within the other\'s seed range)')
+            why = ('each mean lies within the other\'s seed range' if self.rule == 'means'
+                   else 'the seed ranges overlap')
+            return f'{self.trainer} vs {self.reference}: EQUAL (at every point, {why})'
+        if self.rule == 'overlap':
+            return (f'{self.trainer} vs {self.reference}: seed ranges apart at '
+                    f'{len(self.outside)} point(s): ' + '; '.join(
+                        f'{m} at step {s}: {why}' for m, s, why in self.outside[:3]))
         first = '; '.join(f'{m} at step {s}: {why}' for m, s, why in self.outside[:3])
         more = f' (and {len(self.outside) - 3} more)' if len(self.outside) > 3 else ''
         return (f'{self.trainer} vs {self.reference}: NOT EQUAL at {len(self.outside)} '
                 f'point(s): {first}{more}')
 
 
-def judge(curves: Curves, trainer: str, reference: str, rtol: float = 1e-5) -> Verdict:
-    """The rule: at every point, for every metric, the seed mean of each trainer lies
-    within the other's [min, max] over seeds, widened by ``rtol`` of its magnitude (float
-    rounding: two trainers with equal weights infer through different code, and with one
-    seed, or seeds that agree, the range is a single value)."""
+RULES = ('means', 'overlap')
+
+
+def judge(curves: Curves, trainer: str, reference: str, rtol: float = 1e-5,
+          rule: str = 'means') -> Verdict:
+    """The rule (``'means'``): at every point, for every metric, the seed mean of each
+    trainer lies within the other's [min, max] over seeds, widened by ``rtol`` of its
+    magnitude (float rounding: two trainers with equal weights infer through different
+    code, and with one seed, or seeds that agree, the range is a single value).
+    ``'overlap'``, a weaker rule: the two ranges (so widened) share a value."""
+    if rule not in RULES:
+        raise ValueError(f'rule must be one of {RULES}, got {rule!r}')
     outside = []
     for metric in METRICS:
         a, b = curves.series(trainer, metric), curves.series(reference, metric)
@@ -241,13 +254,19 @@ def judge(curves: Curves, trainer: str, reference: str, rtol: float = 1e-5) -> V
             if np.isnan(x).any() or np.isnan(y).any():
                 outside.append((metric, step, 'NaN'))
                 continue
+            if rule == 'overlap':
+                slack = rtol * max(np.abs(x).max(), np.abs(y).max())
+                if x.min() > y.max() + slack or y.min() > x.max() + slack:
+                    outside.append((metric, step, f'range [{x.min():.4g}, {x.max():.4g}] '
+                                                  f'apart from [{y.min():.4g}, {y.max():.4g}]'))
+                continue
             if not _inside(x.mean(), y, rtol):
                 outside.append((metric, step, f'mean {x.mean():.4g} outside '
                                               f'[{y.min():.4g}, {y.max():.4g}]'))
             elif not _inside(y.mean(), x, rtol):
                 outside.append((metric, step, f'reference mean {y.mean():.4g} outside '
                                               f'[{x.min():.4g}, {x.max():.4g}]'))
-    return Verdict(trainer, reference, outside)
+    return Verdict(trainer, reference, outside, rule)
 
 
 def _inside(value: float, values: np.ndarray, rtol: float) -> bool:
