@@ -3,6 +3,9 @@
     toolbox compare-training [--peer-mmagic MMAGIC] [--peer-lama LAMA] [--steps 5]
                              [--size 128] [--batch 2] [--models deepfillv2 aotgan]
                              [--self-check] [--threads 1] [--dtype float32]
+    toolbox compare-training --peer-mmagic MMAGIC --curves [--curve-steps 300] [--every 25]
+                             [--seeds 0 1 2] [--recipes mmagic ours paper] [--batch 2]
+                             [--held-out 8] [--jobs 1] [--figure PATH.svg]
 
 ``MMAGIC`` is a checkout of https://github.com/open-mmlab/mmagic (the folder holding
 ``mmagic/``), used as it is, offline; nothing of it is copied. For each model, MMagic's own inpaintor and the
@@ -26,7 +29,16 @@ ResNet-PL weights too) and optimiser state in float64 and feeds them float64 bat
 rounding then shrinks from about 1e-7 to 1e-16, so a gap that float32 arithmetic makes
 shrinks with it, and one that the algorithm makes does not.
 
-Exit status: 0 when every loss term keeps the rule, 1 otherwise, 2 on bad arguments.
+``--curves`` trains DeepFill v2's ``--recipes`` (MMagic's trainer; the toolbox's
+``places_256_mmagic.py``; the ``places_256.py`` recipe on the same network) from MMagic's
+initial weights on the training photos of ``toolbox reproduce`` (random crops, free-form
+masks; the seed sets stream, masks and weights), evaluates hole L1 and PSNR on held-out
+crops every ``--every`` steps, and calls two recipes equal when at every point each one's
+seed mean lies within the other's seed range (toolbox.parity.curves). It writes the
+figure and its .json and .csv.
+
+Exit status: 0 when every loss term keeps the rule (with --curves: when every recipe's
+curves equal the first's), 1 otherwise, 2 on bad arguments.
 """
 from __future__ import annotations
 
@@ -42,6 +54,9 @@ DTYPES = ('float32', 'float64')
 MIN_SIZE = {'deepfillv2': 128, 'aotgan': 64, 'lama': 64}
 #: the file of LaMa's checkout the comparison runs
 LAMA_MODULE = 'saicinpainting/training/trainers/default.py'
+CURVES_FIGURE = osp.join('work_dirs', 'compare_training', 'deepfillv2_learning_curves.svg')
+#: the seed of the held-out crops and masks (fixed: the same set for every run seed)
+HELD_OUT_SEED = 20190101
 
 
 def parser() -> argparse.ArgumentParser:
@@ -62,6 +77,18 @@ def parser() -> argparse.ArgumentParser:
                    help='also each peer against itself on threads + 1')
     p.add_argument('--dtype', default='float32',
                    help='float32 (default) or float64: the type both sides train in')
+    curves = p.add_argument_group('learning curves (--curves; DeepFill v2)')
+    curves.add_argument('--curves', action='store_true',
+                        help='learning-curve parity instead of step parity')
+    curves.add_argument('--curve-steps', type=int, default=300)
+    curves.add_argument('--every', type=int, default=25)
+    curves.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
+    curves.add_argument('--recipes', nargs='+', default=['mmagic', 'ours'],
+                        help='of mmagic, ours, paper (the first is the reference)')
+    curves.add_argument('--held-out', type=int, default=8, help='held-out crops')
+    curves.add_argument('--jobs', type=int, default=1, help='seeds run in parallel')
+    curves.add_argument('--figure', default=CURVES_FIGURE,
+                        help='.svg/.png/.pdf; its .json and .csv are written beside it')
     return p
 
 
@@ -78,6 +105,16 @@ def main(argv=None) -> int:
         print(f'error: --peer-mmagic {args.peer_mmagic}: no mmagic/ folder there (expected a '
               'checkout of open-mmlab/mmagic)', file=sys.stderr)
         return 2
+    if args.curves:
+        if not args.peer_mmagic:
+            print('error: --curves: needs --peer-mmagic PATH (the curves are of DeepFill v2 '
+                  "against MMagic's trainer)", file=sys.stderr)
+            return 2
+        if args.dtype != 'float32':
+            print(f'error: --dtype {args.dtype}: --curves trains in float32 only',
+                  file=sys.stderr)
+            return 2
+        return run_curves(args)
     if args.peer_lama and not osp.isfile(osp.join(args.peer_lama, LAMA_MODULE)):
         print(f'error: --peer-lama {args.peer_lama}: no {LAMA_MODULE} there (expected a '
               'checkout of advimman/lama)', file=sys.stderr)
@@ -149,3 +186,108 @@ def _compare(args) -> int:
                                                  'apart: ' + ', '.join(apart)))
     # the rule applies to the loss terms; parameters are reported (docs/training-parity.md)
     return 0 if all(d.ok for r in reports for d in r.terms.values()) else 1
+
+
+# -- learning curves ----------------------------------------------------------------------
+
+RECIPE_NAMES = {'mmagic': 'MMagic TwoStageInpaintor',
+                'ours': 'toolbox places_256_mmagic',
+                'paper': 'toolbox places_256 recipe'}
+
+
+def _curves_args_error(args) -> str | None:
+    from toolbox.parity.mmagic import DEEPFILL_RECIPES
+    if args.curve_steps < 1 or args.every < 1 or args.every > args.curve_steps:
+        return (f'--curve-steps and --every must be >= 1 and --every <= --curve-steps (got '
+                f'--curve-steps {args.curve_steps} --every {args.every})')
+    if len(set(args.seeds)) != len(args.seeds):
+        return f'--seeds must differ, got {args.seeds}'
+    bad = [r for r in args.recipes if r not in DEEPFILL_RECIPES]
+    if bad or len(set(args.recipes)) != len(args.recipes) or len(args.recipes) < 2:
+        return (f'--recipes: two or more of {", ".join(DEEPFILL_RECIPES)}, each once '
+                f'(got {" ".join(args.recipes)})')
+    if args.size < MIN_SIZE['deepfillv2'] or args.size % 8 or args.batch < 1 \
+            or args.held_out < 1 or args.jobs < 1:
+        return (f'--size must be a multiple of 8 >= 128, --batch, --held-out and --jobs '
+                f'>= 1 (got --size {args.size} --batch {args.batch} --held-out '
+                f'{args.held_out} --jobs {args.jobs})')
+    if osp.splitext(args.figure)[1].lower() not in ('.svg', '.png', '.pdf'):
+        return f'--figure {args.figure}: give a .svg, .png or .pdf path'
+    return None
+
+
+def run_curves(args) -> int:
+    """``--curves``: train the ``--recipes`` from MMagic's initial weights on the
+    reproduce tool's training photos, evaluate on its held-out photos, and judge."""
+    error = _curves_args_error(args)
+    if error:
+        print(f'error: {error}', file=sys.stderr)
+        return 2
+    import json
+    import os
+    import time
+
+    import numpy as np
+    import torch
+
+    from toolbox.benchmarks.peers import commit_of
+    from toolbox.parity import curves as lc
+    from toolbox.parity import mmagic
+    from toolbox.parity.drivers import crops_with_masks, split_photos
+    torch.set_num_threads(args.threads)
+    out_dir = osp.dirname(osp.abspath(args.figure))
+    os.makedirs(out_dir, exist_ok=True)
+    photos = split_photos(osp.join('work_dirs', 'compare_training', 'photos'), args.size)
+    held_out = crops_with_masks(photos['held_out'], args.held_out, args.size,
+                                np.random.default_rng(HELD_OUT_SEED))
+    names = [RECIPE_NAMES[r] for r in args.recipes]
+
+    def make_trainers(seed):
+        built = mmagic.deepfillv2_trainers(args.peer_mmagic, seed, args.recipes)
+        return {RECIPE_NAMES[r]: t for r, t in built.items()}
+
+    def stream(seed, steps):
+        rng = np.random.default_rng(seed)
+        for _ in range(steps):
+            yield crops_with_masks(photos['train'], args.batch, args.size, rng)
+
+    print(f'MMagic {commit_of(args.peer_mmagic)} from {args.peer_mmagic}; learning curves of '
+          f'DeepFill v2: {", ".join(names)}; {args.curve_steps} steps of batch {args.batch} '
+          f'at {args.size}x{args.size} on {len(photos["train"])} training photos, evaluated '
+          f'every {args.every} steps on {args.held_out} held-out crops '
+          f'({len(photos["held_out"])} photos); seeds {args.seeds}; float32 on the CPU, '
+          f'{args.threads} thread(s) x {args.jobs} job(s)', flush=True)
+    start = time.time()
+    curves = lc.learning_curves(make_trainers, stream, held_out, steps=args.curve_steps,
+                                every=args.every, seeds=args.seeds, jobs=args.jobs,
+                                progress=lambda line: print(line, flush=True))
+    took = time.time() - start
+    print(lc.format_curve_table(curves))
+    verdicts = [lc.judge(curves, name, names[0]) for name in names[1:]]
+    for verdict in verdicts:
+        print(verdict.line())
+        if not verdict.equal:       # the weaker rule, for the record
+            print('  weaker rule: ' + lc.judge(curves, verdict.trainer, names[0],
+                                               rule='overlap').line())
+    for name, per in curves.diverged.items():
+        for seed, where in per.items():
+            print(f'{name} seed {seed} stopped at {where}')
+    for name in names:
+        per_step = np.mean(list(curves.seconds[name].values())) / args.curve_steps
+        print(f'{name}: {per_step:.2f} s per training step')
+    print(f'took {took / 60:.1f} min')
+    stem = osp.splitext(args.figure)[0]
+    record = dict(mmagic_commit=commit_of(args.peer_mmagic), size=args.size,
+                  batch=args.batch, held_out=args.held_out, held_out_seed=HELD_OUT_SEED,
+                  recipes=dict(zip(args.recipes, names)), minutes=took / 60,
+                  verdicts={v.trainer: v.line() for v in verdicts},
+                  overlap={v.trainer: lc.judge(curves, v.trainer, names[0],
+                                               rule='overlap').line() for v in verdicts},
+                  **curves.to_json())
+    with open(stem + '.json', 'w') as f:
+        json.dump(record, f, indent=1)
+    lc.write_csv(curves, stem + '.csv')
+    lc.plot(curves, args.figure, title=f'DeepFill v2, {args.size}x{args.size}, batch '
+                                       f'{args.batch}, seeds {args.seeds}: mean and range')
+    print(f'wrote {args.figure}, {stem}.json, {stem}.csv')
+    return 0 if all(v.equal for v in verdicts) else 1

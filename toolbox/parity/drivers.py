@@ -28,6 +28,14 @@ class ToolboxTrainer:
     def parameters(self) -> dict[str, Tensor]:
         return {k: v for k, v in self.model.state_dict().items() if v.is_floating_point()}
 
+    def infer(self, gt: Tensor, mask: Tensor) -> Tensor:
+        """The composite in [0, 1] as the toolbox validates: its ``val_step`` (data
+        preprocessor, then ``predict``) in eval mode."""
+        from toolbox.models.inpaintor import evaluating
+        data = {'inputs': {'gt': list(gt), 'mask': list(mask)}, 'data_samples': None}
+        with evaluating(self.model):
+            return torch.stack([s['pred'] for s in self.model.val_step(data)])
+
 
 def photo_batches(steps: int, batch_size: int, size: int, seed: int = 0,
                   mask: dict | None = None) -> list[dict[str, Tensor]]:
@@ -58,6 +66,38 @@ def photo_batches(steps: int, batch_size: int, size: int, seed: int = 0,
             masks.append(torch.from_numpy(hole[None].astype(np.uint8)))
         batches.append(dict(gt=torch.stack(gts), mask=torch.stack(masks)))
     return batches
+
+
+def split_photos(root: str, size: int) -> dict[str, list[np.ndarray]]:
+    """``{'train': [...], 'held_out': [...]}``: RGB uint8 photos of the reproduce tool's
+    splits (:func:`toolbox.datasets.photos.materialise_photos`, short side ``2 * size``,
+    written under ``root``); held out = its val and test splits."""
+    from toolbox.datasets.image_folder import read_image
+    from toolbox.datasets.photos import materialise_photos
+    manifest = materialise_photos(root, short_side=2 * size)
+    split = {'train': [], 'held_out': []}
+    for name, entry in sorted(manifest['photos'].items()):
+        split['train' if entry['split'] == 'train' else 'held_out'].append(
+            read_image(entry['file']))
+    return split
+
+
+def crops_with_masks(photos: list[np.ndarray], count: int, size: int,
+                     rng: np.random.Generator, mask: dict | None = None) -> dict[str, Tensor]:
+    """``count`` random ``size``-square crops of random ``photos`` with free-form masks
+    (``mask``: a mask generator config), all drawn from ``rng``: ``{'gt': uint8
+    [count, 3, S, S], 'mask': uint8 [count, 1, S, S]}`` (1 = hole)."""
+    from toolbox.registry import MASK_GENERATORS
+    make_mask = MASK_GENERATORS.build(mask or dict(type='FreeFormBrush'))
+    gts, masks = [], []
+    for _ in range(count):
+        image = photos[rng.integers(len(photos))]
+        y = rng.integers(0, image.shape[0] - size + 1)
+        x = rng.integers(0, image.shape[1] - size + 1)
+        gts.append(torch.from_numpy(image[y:y + size, x:x + size].transpose(2, 0, 1).copy()))
+        masks.append(torch.from_numpy(make_mask(shape=(size, size), rng=rng)[None]
+                                      .astype(np.uint8)))
+    return dict(gt=torch.stack(gts), mask=torch.stack(masks))
 
 
 class WithThreads:

@@ -43,6 +43,23 @@ class MMagicTrainer:
             log = self.model.train_step(data, self.optim)
         return self.terms({k: float(v) for k, v in log.items()})
 
+    def infer(self, gt: Tensor, mask: Tensor) -> Tensor:
+        """The composite in [0, 1] as MMagic validates: its ``val_step`` (data
+        preprocessor, ``forward_test``: the generator's output pasted into the holes of
+        the masked image) in eval mode; ``pred_img`` in [0, 255] scaled to [0, 1]."""
+        gt, mask = gt.float(), mask.float()
+        masked = gt * (1.0 - mask) + 127.5 * mask
+        data = dict(inputs=list(masked),
+                    data_samples=[self.sample(gt_img=g, mask=m) for g, m in zip(gt, mask)])
+        modes = [(m, m.training) for m in self.model.modules()]
+        self.model.eval()
+        try:
+            samples = self.model.val_step(data)
+        finally:
+            for m, mode in modes:
+                m.training = mode
+        return torch.stack([s.output.pred_img for s in samples]) / 255.0
+
     def parameters(self) -> dict[str, Tensor]:
         """MMagic's state under the toolbox's names (through the converter)."""
         return {k: v for k, v in self.converter.convert(self.model.state_dict(),
@@ -115,14 +132,65 @@ def _deepfill_mmagic_terms(log: Mapping[str, float]) -> dict[str, float]:
 def deepfillv2_pair(checkout: str, seed: int = 0):
     """``(ours, theirs)``: the toolbox's ``configs/deepfillv2/places_256_mmagic.py`` and
     MMagic's ``TwoStageInpaintor``, with MMagic's initial weights (seeded) on both."""
+    trainers = deepfillv2_trainers(checkout, seed, ('ours', 'mmagic'))
+    return trainers['ours'], trainers['mmagic']
+
+
+#: what :func:`deepfillv2_trainers` can build
+DEEPFILL_RECIPES = ('mmagic', 'ours', 'paper')
+
+
+def deepfillv2_trainers(checkout: str, seed: int = 0,
+                        recipes=DEEPFILL_RECIPES) -> dict:
+    """``{recipe: trainer}``, all from MMagic's initial weights (seeded):
+
+    * ``'mmagic'``: MMagic's ``TwoStageInpaintor`` with its config's losses and Adam;
+    * ``'ours'``: the toolbox's ``configs/deepfillv2/places_256_mmagic.py`` (MMagic's
+      network and training choices);
+    * ``'paper'``: the same network trained with the losses and optimiser of
+      ``configs/deepfillv2/places_256.py`` (the authors' recipe: one L1 mean over the
+      image on both outputs, hinge GAN 0.1, Adam (0.5, 0.999)). The paper config's own
+      network differs in shape (no gated output, no mask channel in the refinement
+      input), so MMagic's weights cannot start it: the recipe, not the network, is what
+      this trainer varies.
+    """
+    from mmengine.config import Config
+
     from toolbox.benchmarks import peers
+    unknown = set(recipes) - set(DEEPFILL_RECIPES)
+    if unknown:
+        raise ValueError(f'unknown DeepFill v2 recipe(s) {sorted(unknown)}; choose from '
+                         f'{DEEPFILL_RECIPES}')
     torch.manual_seed(seed)
     model, optim, sample = peers.mmagic_deepfillv2_inpaintor(checkout)
-    ours, cfg = _build_ours('deepfillv2/places_256_mmagic.py')
-    converter, missing = _load_converted(ours, model, 'mmagic-deepfillv2')
-    _no_gaps(missing, 'DeepFill v2')
-    return (ToolboxTrainer(ours, _optim(ours, cfg), _deepfill_ours_terms),
-            MMagicTrainer(model, optim, sample, converter, ours, _deepfill_mmagic_terms))
+    built = {}
+    for recipe in recipes:
+        if recipe == 'mmagic':
+            continue
+        if recipe == 'ours':
+            ours, cfg = _build_ours('deepfillv2/places_256_mmagic.py')
+            terms = _deepfill_ours_terms
+        else:
+            cfg = Config.fromfile(osp.join(ROOT, 'configs', 'deepfillv2/places_256.py'))
+            ours, _ = _build_ours('deepfillv2/places_256_mmagic.py',
+                                  lambda _losses: cfg.model.losses)
+            terms = _all_terms
+        converter, missing = _load_converted(ours, model, 'mmagic-deepfillv2')
+        _no_gaps(missing, 'DeepFill v2')
+        built[recipe] = ToolboxTrainer(ours, _optim(ours, cfg), terms)
+    if 'mmagic' in recipes:
+        if not built:
+            ours, _ = _build_ours('deepfillv2/places_256_mmagic.py')
+            converter = _load_converted(ours, model, 'mmagic-deepfillv2')[0]
+        else:
+            ours = next(iter(built.values())).model
+        built['mmagic'] = MMagicTrainer(model, optim, sample, converter, ours,
+                                        _deepfill_mmagic_terms)
+    return {recipe: built[recipe] for recipe in recipes}
+
+
+def _all_terms(log: Mapping[str, float]) -> dict[str, float]:
+    return {k: float(v) for k, v in log.items()}
 
 
 def _no_gaps(missing: list[str], what: str) -> None:
