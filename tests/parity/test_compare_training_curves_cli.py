@@ -28,3 +28,16 @@ def test_bad_curve_arguments_are_refused_in_one_line(tmp_path, capsys, args, nam
     err = capsys.readouterr().err.strip()
     assert err.startswith('error: ') and named in err and '\n' not in err
     assert not (tmp_path / 'out').exists()          # refused before writing anything
+
+
+def test_curves_need_mmagic_and_float32(tmp_path, capsys):
+    # the curves are DeepFill v2 against MMagic's trainer, in float32
+    (tmp_path / 'saicinpainting').mkdir()
+    assert main(['compare-training', '--peer-lama', str(tmp_path), '--curves']) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith('error: --curves') and '--peer-mmagic' in err and '\n' not in err
+    (tmp_path / 'mmagic').mkdir()
+    assert main(['compare-training', '--peer-mmagic', str(tmp_path), '--curves',
+                 '--dtype', 'float64']) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith('error: --dtype float64') and '\n' not in err
