@@ -77,6 +77,22 @@ def test_shared_per_arguments():
     assert shared_vgg('vgg16', ('pool2',), pretrained=False) is not a
 
 
+def test_a_network_built_in_float64_is_not_handed_to_float32_users():
+    # a float64 parity run (toolbox compare-training --dtype float64) builds its losses
+    # under a float64 default dtype; the same process's float32 losses must not get that
+    # network (CI failed: "Input type (float) and bias type (double)" in later VGG tests)
+    before = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        wide = shared_vgg('vgg16', ('pool1',), pretrained=False)
+    finally:
+        torch.set_default_dtype(before)
+    narrow = shared_vgg('vgg16', ('pool1',), pretrained=False)
+    assert narrow is not wide
+    assert next(narrow.parameters()).dtype == torch.float32
+    assert narrow(torch.rand(1, 3, 8, 8))[0].dtype == torch.float32
+
+
 def test_pretrained_weights_load_from_a_file_and_fail_fast_offline(tmp_path, monkeypatch):
     monkeypatch.setenv('TORCH_HOME', str(tmp_path / 'torch'))
     monkeypatch.setenv('HF_HOME', str(tmp_path / 'hf'))

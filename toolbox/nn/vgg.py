@@ -166,10 +166,12 @@ def shared_vgg(arch: str = 'vgg19', layers: Sequence[str | int] | None = None,
     """
     if isinstance(layers, (str, int)):
         layers = (layers,)
-    # the default device is part of the key: a network built on another (e.g. the meta
-    # device, for shapes only) must not be handed out here
+    # the default device and dtype are part of the key: a network built on another device
+    # (e.g. the meta device, for shapes only) or in another dtype (a float64 parity run,
+    # toolbox.parity) must not be handed out to later float32 users in this process
+    probe = torch.empty(())
     key = (arch, None if layers is None else tuple(layers), bool(pretrained), weights,
-           vgg_input, torch.empty(()).device)
+           vgg_input, probe.device, probe.dtype)
     if key not in _SHARED:
         _SHARED[key] = FrozenVGG(arch, layers, pretrained, weights, name, option, vgg_input)
     return _SHARED[key]
