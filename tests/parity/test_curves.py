@@ -4,7 +4,9 @@ smaller learning rate not equal, a trainer whose guard stops on NaN ends as NaN 
 crash), and the toolbox trainer infers as its own validation does."""
 from __future__ import annotations
 
+import json
 import math
+import os.path as osp
 
 import numpy as np
 import pytest
@@ -170,9 +172,29 @@ def test_a_trainer_stopped_by_its_nan_guard_ends_as_nan_and_is_not_equal():
     assert len(curves.losses['ok'][0]) == 20
 
 
+FORKED_RUN = '''
+import json, sys
+import torch
+torch.set_num_threads(1)
+from tests.parity.test_curves import ToyInpainter, run
+forked = run(lambda s: {'a': ToyInpainter(s, 1e-2)}, jobs=2, steps=10)
+json.dump(forked.to_json(), open(sys.argv[1], 'w'))
+'''
+
+
 def test_seeds_in_forked_jobs_give_the_serial_curves(tmp_path):
+    # forked in a fresh interpreter, as `compare-training --curves --jobs N` runs: torch
+    # refuses to fork a process whose autograd engine has started its threads, which
+    # earlier tests of this pytest process may have done
+    import subprocess
+    import sys
+    root = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+    out = tmp_path / 'forked.json'
+    subprocess.run([sys.executable, '-c', FORKED_RUN, str(out)], cwd=root, check=True,
+                   timeout=300)
+    forked = lc.Curves.from_json(json.loads(out.read_text()))
     make = lambda s: {'a': ToyInpainter(s, 1e-2)}          # noqa: E731
-    serial, forked = run(make, steps=10), run(make, jobs=2, steps=10)
+    serial = run(make, steps=10)
     np.testing.assert_array_equal(serial.series('a', 'hole_l1'),
                                   forked.series('a', 'hole_l1'))
     again = lc.Curves.from_json(forked.to_json())

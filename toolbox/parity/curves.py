@@ -162,7 +162,9 @@ def learning_curves(make_trainers: Callable[[int], Mapping[str, CurveTrainer]],
     to each in turn: a trainer must not change it) for ``steps`` steps; evaluate each on
     ``held_out`` (``{'gt': uint8 [N, 3, H, W], 'mask': uint8 [N, 1, H, W]}``, in chunks of
     ``chunk``) at step 0, every ``every`` steps and after the last. ``jobs > 1`` runs
-    seeds in that many forked processes (each on the caller's torch thread count)."""
+    seeds in that many forked processes (each on the caller's torch thread count); torch
+    refuses to fork once the caller's autograd engine has started its threads, so call
+    it so from a fresh process (as ``compare-training --curves --jobs N`` does)."""
     if steps < 1 or every < 1 or not seeds:
         raise ValueError(f'steps and every must be >= 1 and seeds non-empty, got steps '
                          f'{steps}, every {every}, seeds {list(seeds)}')
