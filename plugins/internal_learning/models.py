@@ -222,6 +222,9 @@ class InternalLearning(BaseVideoInpaintor):
                     run_batch(median)
                     passes += 1
         finally:
+            # draw the last count: tqdm skips updates within its refresh interval, so a fast
+            # run would otherwise be cleared while showing an earlier step (a flaky test)
+            bar.refresh()
             bar.close()
         self.last_stats.append(dict(iterations=steps, seconds=time.perf_counter() - start,
                                     cpu_seconds=time.process_time() - cpu, frames=t,

@@ -207,7 +207,17 @@ def test_optimisation_fits_the_clip():
     assert long.last_stats[0]['loss'] < 0.5 * short.last_stats[0]['loss']
 
 
-def test_progress_bar_counts_steps(capsys):
+def test_progress_bar_counts_steps(capsys, monkeypatch):
+    # tqdm draws at most once per refresh interval: made longer than the run here (CI once
+    # ran the steps faster than 0.1 s and the bar was cleared at 2/3), the last count must
+    # still be drawn
+    import tqdm
+
+    class SlowBar(tqdm.tqdm):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **{**kwargs, 'mininterval': 1000.0})
+
+    monkeypatch.setattr(tqdm, 'tqdm', SlowBar)
     video, masks = tiny_clip(batch=1, frames=4, size=32)
     _tiny(progress=True, budget=dict(iterations=3)).inpaint(video, masks)
     err = capsys.readouterr().err
