@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import os.path as osp
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -117,6 +118,8 @@ def main(argv=None) -> int:
     import resource
     peak = max(peak, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)   # KiB on Linux
     written = len([n for n in os.listdir(osp.join(root, 'out')) if n.endswith('.png')])
+    if not args.keep:
+        shutil.rmtree(root, ignore_errors=True)   # frames, masks and results: hundreds of MB
     print(f'config {osp.relpath(args.config, REPO)}; {written} frames at {width}x{height}, '
           f'windows of {args.window} overlapping by {args.overlap}')
     print(f'peak resident memory of toolbox inpaint --video: {peak / 1024 ** 2:.2f} GiB '

@@ -25,6 +25,7 @@ import argparse
 import os
 import os.path as osp
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -213,8 +214,13 @@ def main(argv=None) -> int:
         print(f'NOT identical after {kills} kill(s):')
         print('\n'.join('  ' + d for d in diffs[:20]))
         return 1
+    # a temporary work dir is removed once the runs agree (each run leaves checkpoints);
+    # one the user named is theirs to keep, and a failure above leaves its files to read
+    kept = f'work dir {work}' if args.work_dir else 'temporary work dir removed'
+    if not args.work_dir:
+        shutil.rmtree(work, ignore_errors=True)
     print(f'identical: weights, optimizer states and iteration after {kills} kill(s), '
-          f'{in_write} of them inside a write (work dir {work}; '
+          f'{in_write} of them inside a write ({kept}; '
           f'{time.monotonic() - start:.0f} s in all)')
     return 0
 

@@ -17,6 +17,7 @@ import collections
 import multiprocessing
 import os
 import os.path as osp
+import shutil
 import socket
 import subprocess
 import sys
@@ -44,7 +45,7 @@ def main(argv=None) -> int:
     p.add_argument('--runs', type=int, default=30)
     p.add_argument('--hogs', type=int, default=2, help='busy-looping processes')
     p.add_argument('--iters', type=int, default=4, help='training iterations per run')
-    p.add_argument('--keep', action='store_true', help='keep the logs of failed runs')
+    p.add_argument('--keep', action='store_true', help='keep the temporary files (removed when every run passed) and the logs of failed runs')
     args = p.parse_args(argv)
 
     from toolbox.datasets import materialise_demo
@@ -85,10 +86,15 @@ def main(argv=None) -> int:
     finally:
         for h in hogs:
             h.terminate()
+    passed = set(codes) == {0}
+    # every run writes a work dir with checkpoints: removed when all passed, unless --keep
+    if passed and not args.keep:
+        shutil.rmtree(tmp, ignore_errors=True)
     print(f'{args.runs} runs under {args.hogs} CPU hogs: exit codes '
           + ', '.join(f'{c}: {n}' for c, n in sorted(codes.items()))
-          + f'; logs with "terminate called": {aborts}; files in {tmp}')
-    return 0 if set(codes) == {0} else 1
+          + f'; logs with "terminate called": {aborts}; '
+          + ('temporary files removed' if passed and not args.keep else f'files in {tmp}'))
+    return 0 if passed else 1
 
 
 if __name__ == '__main__':

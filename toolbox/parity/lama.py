@@ -355,14 +355,16 @@ def lama_pair(checkout: str, seed: int = 0, config: str = 'lama/fourier_places_2
     both from LaMa's initial weights (seeded) through the registered converter, both
     ResNet-PL networks from one random encoder file."""
     from .mmagic import _build_ours, _load_converted, _no_gaps, _optim
-    weights_dir = tempfile.mkdtemp(prefix='lama-parity-')
-    encoder = write_encoder(weights_dir, seed + 1)
-    module = build_lama(checkout, seed, weights_dir)
+    # both sides load the encoder file while they are built, so it lives only that long
+    # (181 MB a pair: CI ran out of disk when every run left one behind)
+    with tempfile.TemporaryDirectory(prefix='lama-parity-') as weights_dir:
+        encoder = write_encoder(weights_dir, seed + 1)
+        module = build_lama(checkout, seed, weights_dir)
 
-    def losses(cfg_losses):
-        return [dict(loss, weights=encoder) if loss['type'] == 'HRFPerceptualLoss' else loss
-                for loss in cfg_losses]
-    ours, cfg = _build_ours(config, losses)
+        def losses(cfg_losses):
+            return [dict(loss, weights=encoder) if loss['type'] == 'HRFPerceptualLoss'
+                    else loss for loss in cfg_losses]
+        ours, cfg = _build_ours(config, losses)
     converter, missing = _load_converted(ours, module, 'lama-fourier')
     _no_gaps([k for k in missing if '.net.' not in k], 'LaMa-Fourier')
     return (_TrainedOnly(ours, _optim(ours, cfg), ours_terms),
