@@ -59,12 +59,8 @@ def test_features_are_one_1024_vector_per_clip_of_any_size(random_i3d):
     assert not torch.allclose(signed(x), f)
 
 
-def test_missing_weights_fail_within_a_second_naming_the_file(tmp_path, monkeypatch):
-    monkeypatch.setenv('TORCH_HOME', str(tmp_path / 'torch'))
-    monkeypatch.setenv('HF_HOME', str(tmp_path / 'hf'))
-    monkeypatch.delenv('HF_HUB_CACHE', raising=False)
-    monkeypatch.delenv('TOOLBOX_WEIGHTS', raising=False)
-    monkeypatch.setenv('TOOLBOX_OFFLINE', '1')
+def test_missing_weights_fail_within_a_second_naming_the_file(empty_caches):
+    tmp_path = empty_caches
     start = time.perf_counter()
     with pytest.raises(WeightsNotFoundError) as info:
         I3DFeatures()

@@ -13,16 +13,6 @@ import torch
 from toolbox.weights import WeightsNotFoundError, resolve_weights
 
 
-@pytest.fixture
-def empty_caches(tmp_path, monkeypatch):
-    monkeypatch.setenv('TORCH_HOME', str(tmp_path / 'torch'))
-    monkeypatch.setenv('HF_HOME', str(tmp_path / 'hf'))
-    monkeypatch.delenv('HF_HUB_CACHE', raising=False)
-    monkeypatch.delenv('TOOLBOX_WEIGHTS', raising=False)
-    monkeypatch.setenv('HF_HUB_OFFLINE', '1')
-    return tmp_path
-
-
 def _hub(tmp_path) -> str:
     return osp.join(str(tmp_path), 'torch', 'hub', 'checkpoints')
 

@@ -93,12 +93,8 @@ def test_a_network_built_in_float64_is_not_handed_to_float32_users():
     assert narrow(torch.rand(1, 3, 8, 8))[0].dtype == torch.float32
 
 
-def test_pretrained_weights_load_from_a_file_and_fail_fast_offline(tmp_path, monkeypatch):
-    monkeypatch.setenv('TORCH_HOME', str(tmp_path / 'torch'))
-    monkeypatch.setenv('HF_HOME', str(tmp_path / 'hf'))
-    monkeypatch.delenv('HF_HUB_CACHE', raising=False)
-    monkeypatch.delenv('TOOLBOX_WEIGHTS', raising=False)
-    monkeypatch.setenv('HF_HUB_OFFLINE', '1')
+def test_pretrained_weights_load_from_a_file_and_fail_fast_offline(empty_caches):
+    tmp_path = empty_caches
     start = time.monotonic()
     with pytest.raises(WeightsNotFoundError, match=r'vgg16-397923af\.pth.*torch/hub/checkpoints'):
         FrozenVGG('vgg16', ('pool1',), name='VGG16 for a test')

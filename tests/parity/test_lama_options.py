@@ -203,11 +203,8 @@ def test_the_ade20k_backbone_finds_the_file_where_lamas_readme_puts_it(tmp_path,
                        source.net.state_dict()['conv1.0.weight'])
 
 
-def test_the_ade20k_backbone_fails_fast_offline_naming_the_file(tmp_path, monkeypatch):
-    monkeypatch.setenv('HF_HUB_OFFLINE', '1')
-    monkeypatch.setenv('TORCH_HOME', str(tmp_path / 'torch'))
-    monkeypatch.setenv('HF_HUB_CACHE', str(tmp_path / 'hf'))
-    monkeypatch.delenv('TOOLBOX_WEIGHTS', raising=False)
+def test_the_ade20k_backbone_fails_fast_offline_naming_the_file(empty_caches):
+    tmp_path = empty_caches
     start = time.monotonic()
     with pytest.raises(WeightsNotFoundError) as info:
         LOSSES.build(dict(type='HRFPerceptualLoss', backbone='ade20k:resnet50dilated'))

@@ -251,13 +251,10 @@ def test_official_layout_maps_onto_every_key_and_shape():
     assert 'discriminator' in notes
 
 
-def test_pretrained_vgg_fails_fast_offline(tmp_path, monkeypatch):
+def test_pretrained_vgg_fails_fast_offline(empty_caches):
     import time
     from toolbox.weights import WeightsNotFoundError
     from toolbox_plugins.csa.losses import CSAConsistencyLoss
-    monkeypatch.setenv('TOOLBOX_OFFLINE', '1')
-    for var in ('TORCH_HOME', 'TOOLBOX_WEIGHTS', 'HF_HUB_CACHE'):
-        monkeypatch.setenv(var, str(tmp_path))
     loss = CSAConsistencyLoss(pretrained=True)                # built without the file
     feature = DISCRIMINATORS.build(dict(type='CSAFeatureDiscriminator'))
     import torchvision.models  # noqa: F401  (imported by any training run already; slow cold)

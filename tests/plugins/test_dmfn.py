@@ -196,12 +196,8 @@ def test_vgg_feature_matching_and_disc_feature_matching():
     assert float(fm(fake, real)) == pytest.approx(1e3 / 100)
 
 
-def test_pretrained_vgg_fails_fast_offline(tmp_path, monkeypatch):
+def test_pretrained_vgg_fails_fast_offline(empty_caches):
     from toolbox.weights import WeightsNotFoundError
-    monkeypatch.setenv('TOOLBOX_OFFLINE', '1')
-    monkeypatch.setenv('TORCH_HOME', str(tmp_path))
-    monkeypatch.setenv('TOOLBOX_WEIGHTS', str(tmp_path))
-    monkeypatch.setenv('HF_HUB_CACHE', str(tmp_path))
     with pytest.raises(WeightsNotFoundError, match='vgg19-dcbb9e9d.pth'):
         LOSSES.build(dict(type='VGGFeatureMatchingLoss', pretrained=True,
                           vgg_weights=None))

@@ -239,11 +239,7 @@ def test_perceptual_loss_with_random_backbones(cfg):
     assert pred.grad is not None and pred.grad.abs().sum() > 0
 
 
-def test_perceptual_loss_offline_fails_fast_naming_the_file(tmp_path, monkeypatch):
-    monkeypatch.setenv('TORCH_HOME', str(tmp_path / 'torch'))
-    monkeypatch.setenv('HF_HUB_CACHE', str(tmp_path / 'hf'))
-    monkeypatch.setenv('TOOLBOX_OFFLINE', '1')
-    monkeypatch.delenv('TOOLBOX_WEIGHTS', raising=False)
+def test_perceptual_loss_offline_fails_fast_naming_the_file(empty_caches):
     for backbone, name in (('vgg19', 'vgg19-dcbb9e9d.pth'), ('timm:resnet50', 'resnet50')):
         start = time.monotonic()
         with pytest.raises(WeightsNotFoundError, match=name):

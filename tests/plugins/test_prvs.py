@@ -174,11 +174,8 @@ def test_edge_gan_terms_by_hand():
     assert float(loss.generator_loss(fake)) == pytest.approx((sp(0) + sp(1)) / 2)
 
 
-def test_pretrained_vgg_fails_fast_offline(tmp_path, monkeypatch):
+def test_pretrained_vgg_fails_fast_offline(empty_caches):
     from toolbox.weights import WeightsNotFoundError
-    monkeypatch.setenv('TOOLBOX_OFFLINE', '1')
-    for var in ('TORCH_HOME', 'TOOLBOX_WEIGHTS', 'HF_HUB_CACHE'):
-        monkeypatch.setenv(var, str(tmp_path))
     # built without the file (an inference-only use of the config needs none) ...
     loss = LOSSES.build(dict(type='PRVSImageLoss', pretrained=True))
     image, mask = torch.zeros(1, 3, 16, 16), torch.ones(1, 1, 16, 16)

@@ -59,10 +59,8 @@ def test_pretrained_weights_load_from_a_configured_file(tmp_path):
         assert torch.equal(a, b)
 
 
-def test_missing_pretrained_weights_fail_fast_naming_the_file(monkeypatch, tmp_path):
-    monkeypatch.setenv('HF_HUB_OFFLINE', '1')
-    monkeypatch.setenv('TORCH_HOME', str(tmp_path / 'torch'))
-    monkeypatch.setenv('HF_HUB_CACHE', str(tmp_path / 'hf'))
+def test_missing_pretrained_weights_fail_fast_naming_the_file(empty_caches):
+    tmp_path = empty_caches
     start = time.perf_counter()
     with pytest.raises(WeightsNotFoundError) as info:
         DISCRIMINATORS.build(dict(type='SAPatchGANDiscriminator', semantic_model='resnet50'))
