@@ -194,6 +194,12 @@ class GANTraining:
         self.nonfinite.update(loss_g, losses, [optim], step, model=self)
         return {**{k: v for k, v in g_log.items() if k != 'loss'}, 'loss_g': loss_g.detach()}
 
+    def fake_and_judged(self, outputs: dict[str, Tensor], batch: dict) -> tuple[Tensor, Tensor]:
+        """The composite (the output in the holes, the input elsewhere) and the fake image
+        the discriminator sees (``disc_input``: the composite or the raw output)."""
+        fake = composite(outputs['output'], batch['gt'], batch['mask'])
+        return fake, fake if self.disc_input == 'composite' else outputs['output']
+
     def train_step(self, data, optim_wrapper: OptimWrapper | OptimWrapperDict) -> dict:
         batch = self.data_preprocessor(data, True)
         step = int(self.train_steps)              # the one read of the counter this step
@@ -212,8 +218,7 @@ class GANTraining:
         source = batch
         with g_optim.optim_context(generator), torch.set_grad_enabled(update_g), fixed_g:
             outputs, batch = self.training_outputs(batch, step)
-        fake = composite(outputs['output'], batch['gt'], batch['mask'])
-        judged = fake if self.disc_input == 'composite' else outputs['output']
+        fake, judged = self.fake_and_judged(outputs, batch)
         log: dict[str, Tensor] = {}
         if self.update_order == 'generator_first' and disc is not None and update_g:
             log.update(self.generator_step(generator, disc, batch, outputs, judged, g_optim,
@@ -223,8 +228,7 @@ class GANTraining:
             # statistics move a second time), and judges that output.
             with torch.no_grad():
                 again, batch = self.training_outputs(source, step)
-            fake = composite(again['output'], batch['gt'], batch['mask'])
-            judged = fake if self.disc_input == 'composite' else again['output']
+            fake, judged = self.fake_and_judged(again, batch)
             log.update(self.discriminator_step(disc, batch, judged, d_optim, step))
         else:
             if disc is not None:
