@@ -14,15 +14,13 @@ import argparse
 import sys
 import time
 
+from toolbox.video.evaluate import add_clip_arguments
+
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog='python -m toolbox_plugins.internal_learning.compare',
                                      description=__doc__.split('\n\n')[0])
-    parser.add_argument('--clip', default='carphone_pristine.mp4')
-    parser.add_argument('--frames', type=int, default=15)
-    parser.add_argument('--preset', default='object_like_small')
-    parser.add_argument('--strokes', type=int, nargs=2, default=(2, 4))
-    parser.add_argument('--seed', type=int, default=0)
+    add_clip_arguments(parser, frames=15)
     parser.add_argument('--iterations', type=int, default=400, help='optimiser steps in all')
     parser.add_argument('--iters-per-batch', type=int, default=20)
     parser.add_argument('--vgg-weights', default=None,
@@ -32,12 +30,11 @@ def main(argv=None) -> int:
 
     from toolbox.plugins import ensure_loaded
     from toolbox.registry import MODELS
-    from toolbox.video.evaluate import (baseline_models, compare_on_clip, format_table,
-                                        sample_clip_with_masks)
+    from toolbox.video.evaluate import (baseline_models, clip_from_arguments, compare_on_clip,
+                                        format_table)
     ensure_loaded()
     try:
-        frames, masks = sample_clip_with_masks(args.clip, args.frames, args.preset,
-                                               args.strokes, args.seed)
+        frames, masks, described = clip_from_arguments(args)
     except FileNotFoundError as exc:
         print(f'error: {exc}', file=sys.stderr)
         return 2
@@ -49,9 +46,8 @@ def main(argv=None) -> int:
     cpu = time.process_time()
     rows = compare_on_clip(models, frames, masks)
     cpu = time.process_time() - cpu
-    t, h, w = masks.shape
-    print(f'{args.clip}: frames 0-{t - 1}, {w}x{h}, MovingStrokes({args.preset!r}, strokes='
-          f'{tuple(args.strokes)}) seed {args.seed}, hole ratio {masks.mean():.3f}')
+    t = len(masks)
+    print(described)
     print(format_table(rows))
     stats = il.last_stats[0]
     print(f'internal learning: {stats["iterations"]} steps of {args.iters_per_batch} per '

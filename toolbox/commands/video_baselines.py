@@ -13,33 +13,25 @@ from __future__ import annotations
 import argparse
 import sys
 
+from toolbox.video.evaluate import (add_clip_arguments, baseline_models, clip_from_arguments,
+                                    compare_on_clip, format_table)
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog='toolbox video-baselines',
                                      description=__doc__.split('\n\n')[0])
-    parser.add_argument('--clip', default='carphone_pristine.mp4')
-    parser.add_argument('--frames', type=int, default=60)
-    parser.add_argument('--preset', default='object_like_small')
-    parser.add_argument('--strokes', type=int, nargs=2, default=(2, 4))
-    parser.add_argument('--seed', type=int, default=0)
+    add_clip_arguments(parser, frames=60)
     args = parser.parse_args(argv)
 
-    from toolbox.video.evaluate import (baseline_models, compare_on_clip, format_table,
-                                        sample_clip_with_masks)
     try:
-        frames, masks = sample_clip_with_masks(args.clip, args.frames, args.preset,
-                                               args.strokes, args.seed)
+        frames, masks, described = clip_from_arguments(args)
     except FileNotFoundError as exc:
         print(f'error: {exc}', file=sys.stderr)
         return 2
     models = baseline_models()
     rows = compare_on_clip(models, frames, masks)
-    t, h, w = masks.shape
-    print(f'{args.clip}: {t} frames {w}x{h}, MovingStrokes({args.preset!r}, strokes='
-          f'{tuple(args.strokes)}) seed {args.seed}, hole ratio {masks.mean():.3f}; '
-          f'propagation: {models["flow propagation"].last_unseen_ratio[0]:.1%} of the hole '
-          'pixels seen in no frame (Telea)')
+    print(f'{described}; propagation: {models["flow propagation"].last_unseen_ratio[0]:.1%} '
+          'of the hole pixels seen in no frame (Telea)')
     print(format_table(rows))
     return 0
 

