@@ -18,6 +18,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from toolbox import BaseAdversarialLoss
+from toolbox.nn.precision import at_least_float32
 from toolbox.registry import LOSSES
 
 __all__ = ['SoftMaskGANLoss', 'gaussian_kernel', 'soft_mask_label']
@@ -75,9 +76,7 @@ class SoftMaskGANLoss(BaseAdversarialLoss):
                              align_corners=True)
 
     def label(self, mask: Tensor) -> Tensor:
-        # float32 at least; float64 kept (toolbox compare-training --dtype float64)
-        return soft_mask_label(mask.to(torch.promote_types(mask.dtype, torch.float32)),
-                               self.kernel_size, self.sigma)
+        return soft_mask_label(at_least_float32(mask), self.kernel_size, self.sigma)
 
     def discriminator_terms(self, judge, real: Tensor, fake: Tensor, batch: dict):
         mask = batch['mask']

@@ -24,6 +24,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from toolbox.nn.precision import at_least_float32
+
 from .dft import irfft2_ortho, rfft2_ortho
 from .fused import (Foldable, bn_scale_shift, bn_sources, conv1x1, conv_with, fast_path,
                     fold_conv_bn, same_format, scaled)
@@ -61,14 +63,13 @@ class FourierUnit(Foldable, nn.Module):
         if self.use_dft is not True and fast_path(self):
             return self._fused_forward(x)
         dtype = x.dtype
-        wide = torch.promote_types(dtype, torch.float32)       # float64 stays float64
         b, c, h, w = x.shape
         dft = torch.compiler.is_exporting() if self.use_dft is None else self.use_dft
         with torch.autocast(x.device.type, enabled=False):
             if dft:
-                y = torch.stack(rfft2_ortho(x.to(wide)), dim=2)   # [B, C, 2, H, W//2+1]
+                y = torch.stack(rfft2_ortho(at_least_float32(x)), dim=2)   # [B, C, 2, H, W//2+1]
             else:
-                freq = torch.fft.rfftn(x.to(wide), dim=(-2, -1), norm='ortho')   # [B, C, H, W//2+1] complex
+                freq = torch.fft.rfftn(at_least_float32(x), dim=(-2, -1), norm='ortho')   # [B, C, H, W//2+1] complex
                 y = torch.view_as_real(freq).permute(0, 1, 4, 2, 3)
             # [B, C, 2, H, W'] -> [B, 2C, H, W'], channel 2k real and 2k+1 imaginary of k
             y = y.reshape(b, 2 * c, h, -1)
@@ -94,8 +95,7 @@ class FourierUnit(Foldable, nn.Module):
         dtype = x.dtype
         b, c, h, w = x.shape
         with torch.autocast(x.device.type, enabled=False):
-            freq = torch.fft.rfftn(x.to(torch.promote_types(dtype, torch.float32)), dim=(-2, -1),
-                                  norm='ortho')                     # [B, C, H, W']
+            freq = torch.fft.rfftn(at_least_float32(x), dim=(-2, -1), norm='ortho')   # [B, C, H, W']
             wq = freq.shape[-1]
             y = torch.view_as_real(freq.permute(0, 2, 3, 1).contiguous())   # [B, H, W', C, 2]
             y = y.reshape(b, h, wq, 2 * c).permute(0, 3, 1, 2)              # [B, 2C, H, W']

@@ -16,6 +16,7 @@ from torch import Tensor
 from toolbox import BaseAdversarialLoss, BaseFeatureMatchingLoss, BaseReconstructionLoss
 from toolbox.models.adversarial import (nonsaturating_discriminator_loss,
                                         nonsaturating_generator_loss, r1_penalty)
+from toolbox.nn.precision import at_least_float32
 from toolbox.nn.vgg import FrozenVGG
 from toolbox.registry import LOSSES
 from toolbox.weights import timm_weights_file
@@ -29,8 +30,7 @@ IMAGENET_STD = (0.229, 0.224, 0.225)
 def patch_holes(mask: Tensor, size: Sequence[int]) -> Tensor:
     """``[B, 1, h, w]``: 1 where the cell of ``mask [B, 1, H, W]`` under each of the ``h x w``
     logits holds any hole pixel."""
-    return F.adaptive_max_pool2d(mask.to(torch.promote_types(mask.dtype, torch.float32)),
-                                 tuple(size))
+    return F.adaptive_max_pool2d(at_least_float32(mask), tuple(size))
 
 
 @LOSSES.register_module()

@@ -71,6 +71,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from .precision import at_least_float32
+
 __all__ = ['ContextualAttention', 'contextual_attention', 'offsets_to_rgb', 'FORMULATIONS']
 
 #: ``'toolbox'`` (the cosine formulation above), ``'mmagic'`` (MMagic's layer) or ``'tf'``
@@ -131,8 +133,7 @@ def _propagate_padded(scores: Tensor, dims: tuple[int, int], radius: int) -> Ten
 def _patch_norms(x: Tensor, k: int) -> Tensor:
     """L2 norm of every zero-padded ``k x k`` patch of ``x [B, C, h, w]``: ``[B, h*w]``,
     at least 1e-4 (a patch of zeros matches nothing rather than dividing by zero)."""
-    wide = torch.promote_types(x.dtype, torch.float32)         # bf16 sums in fp32
-    sq = x.to(wide).pow(2).sum(dim=1, keepdim=True)            # [B, 1, h, w]
+    sq = at_least_float32(x).pow(2).sum(dim=1, keepdim=True)   # [B, 1, h, w]; bf16 in fp32
     box = torch.ones(1, 1, k, k, dtype=sq.dtype, device=sq.device)
     sums = F.conv2d(sq, box, padding=k // 2).clamp_min(0)      # [B, 1, h, w]
     return sums.sqrt().clamp_min(1e-4).to(x.dtype).flatten(1)
@@ -258,8 +259,7 @@ def contextual_attention(foreground: Tensor,
         # bf16 (autocast) products summed in float32: the diagonal sums below add up to
         # 3 x 3 x 3 x 3 products and feed a softmax of scale 10 (same time at 512², and the
         # bf16 output's PSNR against fp32 went from 56.0 to 56.6 dB)
-        s = torch.bmm(bvt, fv[:, :, a0 * w:a1 * w])
-        s = s.to(torch.promote_types(s.dtype, torch.float32))  # [B, L, (a1-a0)*w]
+        s = at_least_float32(torch.bmm(bvt, fv[:, :, a0 * w:a1 * w]))   # [B, L, (a1-a0)*w]
         s = s.view(bsz, h, w, a1 - a0, w)                      # [B, hb, wb, hf, wf]
         if p:
             s = _propagate(_propagate(s, (2, 4), p), (1, 3), p)    # patch inner products
@@ -268,8 +268,7 @@ def contextual_attention(foreground: Tensor,
             s = _propagate_flat(s, (h, w), e)
         elif e:
             s = _propagate(_propagate(s, (2, 4), e), (1, 3), e)    # attention propagation
-        s = s[:, :, :, y0 - a0:y1 - a0].reshape(bsz, n, (y1 - y0) * w)
-        s = s.to(torch.promote_types(s.dtype, torch.float32))
+        s = at_least_float32(s[:, :, :, y0 - a0:y1 - a0].reshape(bsz, n, (y1 - y0) * w))
         if pick is not None:
             s = s.gather(1, pick[:, :, None].expand(-1, -1, s.shape[2]))
         if keep is not None and tf_softmax:
