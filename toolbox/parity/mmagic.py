@@ -33,31 +33,27 @@ class MMagicTrainer:
         self.model, self.optim, self.sample = model.train(), optim, sample_cls
         self.converter, self.ours, self.terms = converter, ours, terms
 
-    def step(self, batch: dict) -> dict[str, float]:
-        dtype = torch.get_default_dtype()          # float32 unless --dtype float64
-        gt, mask = batch['gt'].to(dtype), batch['mask'].to(dtype)
+    def _data(self, gt: Tensor, mask: Tensor) -> dict:
+        """MMagic's pipeline output for uint8 ``gt`` and ``mask`` (1 = hole), in torch's
+        default dtype (float32 unless ``--dtype float64``)."""
+        dtype = torch.get_default_dtype()
+        gt, mask = gt.to(dtype), mask.to(dtype)
         masked = gt * (1.0 - mask) + 127.5 * mask
-        data = dict(inputs=list(masked),
+        return dict(inputs=list(masked),
                     data_samples=[self.sample(gt_img=g, mask=m) for g, m in zip(gt, mask)])
+
+    def step(self, batch: dict) -> dict[str, float]:
         with float_follows_default():
-            log = self.model.train_step(data, self.optim)
+            log = self.model.train_step(self._data(batch['gt'], batch['mask']), self.optim)
         return self.terms({k: float(v) for k, v in log.items()})
 
     def infer(self, gt: Tensor, mask: Tensor) -> Tensor:
         """The composite in [0, 1] as MMagic validates: its ``val_step`` (data
         preprocessor, ``forward_test``: the generator's output pasted into the holes of
         the masked image) in eval mode; ``pred_img`` in [0, 255] scaled to [0, 1]."""
-        gt, mask = gt.float(), mask.float()
-        masked = gt * (1.0 - mask) + 127.5 * mask
-        data = dict(inputs=list(masked),
-                    data_samples=[self.sample(gt_img=g, mask=m) for g, m in zip(gt, mask)])
-        modes = [(m, m.training) for m in self.model.modules()]
-        self.model.eval()
-        try:
-            samples = self.model.val_step(data)
-        finally:
-            for m, mode in modes:
-                m.training = mode
+        from toolbox.models.inpaintor import evaluating
+        with evaluating(self.model):
+            samples = self.model.val_step(self._data(gt, mask))
         return torch.stack([s.output.pred_img for s in samples]) / 255.0
 
     def parameters(self) -> dict[str, Tensor]:
